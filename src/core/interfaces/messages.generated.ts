@@ -1,0 +1,623 @@
+// GENERATED from msg/, srv/ and third_party/ros_interfaces by `npm run gen:interfaces`.
+// Do not edit: change the .msg/.srv files and regenerate. test/interfaces.test.ts fails when this file is stale.
+import { z } from "zod";
+
+/** builtin_interfaces/msg/Duration */
+export const BuiltinInterfacesDurationSchema = z.strictObject({
+  sec: z.number().int().min(-2147483648).max(2147483647),
+  nanosec: z.number().int().min(0).max(4294967295),
+});
+export type BuiltinInterfacesDuration = z.infer<typeof BuiltinInterfacesDurationSchema>;
+export function createBuiltinInterfacesDuration(): BuiltinInterfacesDuration {
+  return {
+    sec: 0,
+    nanosec: 0,
+  };
+}
+
+/** builtin_interfaces/msg/Time */
+export const BuiltinInterfacesTimeSchema = z.strictObject({
+  sec: z.number().int().min(-2147483648).max(2147483647),
+  nanosec: z.number().int().min(0).max(4294967295),
+});
+export type BuiltinInterfacesTime = z.infer<typeof BuiltinInterfacesTimeSchema>;
+export function createBuiltinInterfacesTime(): BuiltinInterfacesTime {
+  return {
+    sec: 0,
+    nanosec: 0,
+  };
+}
+
+/** std_msgs/msg/Header */
+export const StdMsgsHeaderSchema = z.strictObject({
+  stamp: BuiltinInterfacesTimeSchema,
+  frame_id: z.string(),
+});
+export type StdMsgsHeader = z.infer<typeof StdMsgsHeaderSchema>;
+export function createStdMsgsHeader(): StdMsgsHeader {
+  return {
+    stamp: createBuiltinInterfacesTime(),
+    frame_id: "",
+  };
+}
+
+/** diagnostic_msgs/msg/KeyValue */
+export const DiagnosticMsgsKeyValueSchema = z.strictObject({
+  key: z.string(),
+  value: z.string(),
+});
+export type DiagnosticMsgsKeyValue = z.infer<typeof DiagnosticMsgsKeyValueSchema>;
+export function createDiagnosticMsgsKeyValue(): DiagnosticMsgsKeyValue {
+  return {
+    key: "",
+    value: "",
+  };
+}
+
+/** diagnostic_msgs/msg/DiagnosticStatus */
+export const DiagnosticMsgsDiagnosticStatusSchema = z.strictObject({
+  level: z.number().int().min(0).max(255),
+  name: z.string(),
+  message: z.string(),
+  hardware_id: z.string(),
+  values: z.array(DiagnosticMsgsKeyValueSchema),
+});
+export type DiagnosticMsgsDiagnosticStatus = z.infer<typeof DiagnosticMsgsDiagnosticStatusSchema>;
+export function createDiagnosticMsgsDiagnosticStatus(): DiagnosticMsgsDiagnosticStatus {
+  return {
+    level: 0,
+    name: "",
+    message: "",
+    hardware_id: "",
+    values: [],
+  };
+}
+export const DiagnosticMsgsDiagnosticStatusConstants = {
+  OK: 0,
+  WARN: 1,
+  ERROR: 2,
+  STALE: 3,
+} as const;
+
+/** diagnostic_msgs/msg/DiagnosticArray */
+export const DiagnosticMsgsDiagnosticArraySchema = z.strictObject({
+  header: StdMsgsHeaderSchema,
+  status: z.array(DiagnosticMsgsDiagnosticStatusSchema),
+});
+export type DiagnosticMsgsDiagnosticArray = z.infer<typeof DiagnosticMsgsDiagnosticArraySchema>;
+export function createDiagnosticMsgsDiagnosticArray(): DiagnosticMsgsDiagnosticArray {
+  return {
+    header: createStdMsgsHeader(),
+    status: [],
+  };
+}
+
+/** std_msgs/msg/String */
+export const StdMsgsStringSchema = z.strictObject({
+  data: z.string(),
+});
+export type StdMsgsString = z.infer<typeof StdMsgsStringSchema>;
+export function createStdMsgsString(): StdMsgsString {
+  return {
+    data: "",
+  };
+}
+
+/** embodied_assistant/msg/ActionEvent */
+export const ActionEventSchema = z.strictObject({
+  header: StdMsgsHeaderSchema,
+  robot_id: z.string(),
+  action_id: z.string(),
+  action: z.string(),
+  object: z.string(),
+  location: z.string(),
+  status: z.string(),
+  progress: z.number(),
+  detail: z.string(),
+});
+export type ActionEvent = z.infer<typeof ActionEventSchema>;
+export function createActionEvent(): ActionEvent {
+  return {
+    header: createStdMsgsHeader(),
+    robot_id: "",
+    action_id: "",
+    action: "",
+    object: "",
+    location: "",
+    status: "",
+    progress: 0,
+    detail: "",
+  };
+}
+export const ActionEventConstants = {
+  STATUS_STARTED: "STARTED",
+  STATUS_PROGRESS: "PROGRESS",
+  STATUS_SUCCEEDED: "SUCCEEDED",
+  STATUS_FAILED: "FAILED",
+  STATUS_ABORTED: "ABORTED",
+  STATUS_CANCELED: "CANCELED",
+} as const;
+
+/** embodied_assistant/msg/ActionOutcome */
+export const ActionOutcomeSchema = z.strictObject({
+  header: StdMsgsHeaderSchema,
+  robot_id: z.string(),
+  action_id: z.string(),
+  action: z.string(),
+  object: z.string(),
+  location: z.string(),
+  result: z.string(),
+  reason: z.string(),
+  started_at: BuiltinInterfacesTimeSchema,
+  ended_at: BuiltinInterfacesTimeSchema,
+  duration_s: z.number(),
+  progress_events: z.number().int().min(0).max(4294967295),
+  flagged: z.boolean(),
+  flag_reason: z.string(),
+});
+export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
+export function createActionOutcome(): ActionOutcome {
+  return {
+    header: createStdMsgsHeader(),
+    robot_id: "",
+    action_id: "",
+    action: "",
+    object: "",
+    location: "",
+    result: "",
+    reason: "",
+    started_at: createBuiltinInterfacesTime(),
+    ended_at: createBuiltinInterfacesTime(),
+    duration_s: 0,
+    progress_events: 0,
+    flagged: false,
+    flag_reason: "",
+  };
+}
+export const ActionOutcomeConstants = {
+  RESULT_SUCCEEDED: "SUCCEEDED",
+  RESULT_FAILED: "FAILED",
+  RESULT_ABORTED: "ABORTED",
+  RESULT_CANCELED: "CANCELED",
+  RESULT_TIMEOUT: "TIMEOUT",
+} as const;
+
+/** embodied_assistant/msg/ActionStats */
+export const ActionStatsSchema = z.strictObject({
+  robot_id: z.string(),
+  action: z.string(),
+  object: z.string(),
+  count: z.number().int().min(0).max(4294967295),
+  succeeded: z.number().int().min(0).max(4294967295),
+  failed: z.number().int().min(0).max(4294967295),
+  aborted: z.number().int().min(0).max(4294967295),
+  canceled: z.number().int().min(0).max(4294967295),
+  timeout: z.number().int().min(0).max(4294967295),
+  success_rate: z.number(),
+  duration_mean_s: z.number(),
+  duration_p50_s: z.number(),
+  duration_p90_s: z.number(),
+  duration_p99_s: z.number(),
+});
+export type ActionStats = z.infer<typeof ActionStatsSchema>;
+export function createActionStats(): ActionStats {
+  return {
+    robot_id: "",
+    action: "",
+    object: "",
+    count: 0,
+    succeeded: 0,
+    failed: 0,
+    aborted: 0,
+    canceled: 0,
+    timeout: 0,
+    success_rate: 0,
+    duration_mean_s: 0,
+    duration_p50_s: 0,
+    duration_p90_s: 0,
+    duration_p99_s: 0,
+  };
+}
+
+/** embodied_assistant/msg/Episode */
+export const EpisodeSchema = z.strictObject({
+  id: z.string(),
+  stamp: BuiltinInterfacesTimeSchema,
+  robot_id: z.string(),
+  agent: z.string(),
+  action: z.string(),
+  object: z.string(),
+  location: z.string(),
+  result: z.string(),
+  description: z.string(),
+  source: z.string(),
+});
+export type Episode = z.infer<typeof EpisodeSchema>;
+export function createEpisode(): Episode {
+  return {
+    id: "",
+    stamp: createBuiltinInterfacesTime(),
+    robot_id: "",
+    agent: "",
+    action: "",
+    object: "",
+    location: "",
+    result: "",
+    description: "",
+    source: "",
+  };
+}
+export const EpisodeConstants = {
+  SOURCE_ACTION_OUTCOME: "action_outcome",
+  SOURCE_REMEMBER: "remember",
+} as const;
+
+/** embodied_assistant/msg/PersonaState */
+export const PersonaStateSchema = z.strictObject({
+  header: StdMsgsHeaderSchema,
+  persona_name: z.string(),
+  dimension_names: z.array(z.string()),
+  dimension_weights: z.array(z.number()),
+  expert_names: z.array(z.string()),
+  expert_weights: z.array(z.number()),
+  active_adapters: z.array(z.string()),
+  adapter_scales: z.array(z.number()),
+  model_path: z.string(),
+  model_loaded: z.boolean(),
+});
+export type PersonaState = z.infer<typeof PersonaStateSchema>;
+export function createPersonaState(): PersonaState {
+  return {
+    header: createStdMsgsHeader(),
+    persona_name: "",
+    dimension_names: [],
+    dimension_weights: [],
+    expert_names: [],
+    expert_weights: [],
+    active_adapters: [],
+    adapter_scales: [],
+    model_path: "",
+    model_loaded: false,
+  };
+}
+
+/** embodied_assistant/srv/Chat_Request */
+export const ChatRequestSchema = z.strictObject({
+  session_id: z.string(),
+  text: z.string(),
+  json_mode: z.boolean(),
+  max_tokens: z.number().int().min(0).max(4294967295),
+});
+export type ChatRequest = z.infer<typeof ChatRequestSchema>;
+export function createChatRequest(): ChatRequest {
+  return {
+    session_id: "",
+    text: "",
+    json_mode: false,
+    max_tokens: 0,
+  };
+}
+
+/** embodied_assistant/srv/Chat_Response */
+export const ChatResponseSchema = z.strictObject({
+  success: z.boolean(),
+  message: z.string(),
+  reply: z.string(),
+  gesture: z.string(),
+  persona_names: z.array(z.string()),
+  persona_weights: z.array(z.number()),
+  routed_experts: z.array(z.string()),
+  expert_gates: z.array(z.number()),
+  cited_episodes: z.array(z.string()),
+  grounded: z.boolean(),
+  model_free: z.boolean(),
+  first_token_ms: z.number(),
+  total_ms: z.number(),
+  tokens: z.number().int().min(0).max(4294967295),
+});
+export type ChatResponse = z.infer<typeof ChatResponseSchema>;
+export function createChatResponse(): ChatResponse {
+  return {
+    success: false,
+    message: "",
+    reply: "",
+    gesture: "",
+    persona_names: [],
+    persona_weights: [],
+    routed_experts: [],
+    expert_gates: [],
+    cited_episodes: [],
+    grounded: false,
+    model_free: false,
+    first_token_ms: 0,
+    total_ms: 0,
+    tokens: 0,
+  };
+}
+
+/** embodied_assistant/srv/ExportLog_Request */
+export const ExportLogRequestSchema = z.strictObject({
+  format: z.string(),
+  path: z.string(),
+  robot_id: z.string(),
+  since: BuiltinInterfacesTimeSchema,
+  until: BuiltinInterfacesTimeSchema,
+});
+export type ExportLogRequest = z.infer<typeof ExportLogRequestSchema>;
+export function createExportLogRequest(): ExportLogRequest {
+  return {
+    format: "",
+    path: "",
+    robot_id: "",
+    since: createBuiltinInterfacesTime(),
+    until: createBuiltinInterfacesTime(),
+  };
+}
+export const ExportLogRequestConstants = {
+  FORMAT_MCAP: "mcap",
+  FORMAT_JSONL: "jsonl",
+} as const;
+
+/** embodied_assistant/srv/ExportLog_Response */
+export const ExportLogResponseSchema = z.strictObject({
+  success: z.boolean(),
+  message: z.string(),
+  path: z.string(),
+  events: z.number().int().min(0).max(4294967295),
+  outcomes: z.number().int().min(0).max(4294967295),
+  bytes: z.number(),
+});
+export type ExportLogResponse = z.infer<typeof ExportLogResponseSchema>;
+export function createExportLogResponse(): ExportLogResponse {
+  return {
+    success: false,
+    message: "",
+    path: "",
+    events: 0,
+    outcomes: 0,
+    bytes: 0,
+  };
+}
+
+/** embodied_assistant/srv/GetActionStats_Request */
+export const GetActionStatsRequestSchema = z.strictObject({
+  robot_id: z.string(),
+  action: z.string(),
+  object: z.string(),
+  window_s: z.number(),
+  group_by: z.string(),
+});
+export type GetActionStatsRequest = z.infer<typeof GetActionStatsRequestSchema>;
+export function createGetActionStatsRequest(): GetActionStatsRequest {
+  return {
+    robot_id: "",
+    action: "",
+    object: "",
+    window_s: 0,
+    group_by: "",
+  };
+}
+
+/** embodied_assistant/srv/GetActionStats_Response */
+export const GetActionStatsResponseSchema = z.strictObject({
+  success: z.boolean(),
+  message: z.string(),
+  stats: z.array(ActionStatsSchema),
+});
+export type GetActionStatsResponse = z.infer<typeof GetActionStatsResponseSchema>;
+export function createGetActionStatsResponse(): GetActionStatsResponse {
+  return {
+    success: false,
+    message: "",
+    stats: [],
+  };
+}
+
+/** embodied_assistant/srv/QueryOutcomes_Request */
+export const QueryOutcomesRequestSchema = z.strictObject({
+  robot_id: z.string(),
+  action: z.string(),
+  object: z.string(),
+  result: z.string(),
+  since: BuiltinInterfacesTimeSchema,
+  until: BuiltinInterfacesTimeSchema,
+  page_size: z.number().int().min(0).max(4294967295),
+  cursor: z.string(),
+});
+export type QueryOutcomesRequest = z.infer<typeof QueryOutcomesRequestSchema>;
+export function createQueryOutcomesRequest(): QueryOutcomesRequest {
+  return {
+    robot_id: "",
+    action: "",
+    object: "",
+    result: "",
+    since: createBuiltinInterfacesTime(),
+    until: createBuiltinInterfacesTime(),
+    page_size: 0,
+    cursor: "",
+  };
+}
+
+/** embodied_assistant/srv/QueryOutcomes_Response */
+export const QueryOutcomesResponseSchema = z.strictObject({
+  success: z.boolean(),
+  message: z.string(),
+  outcomes: z.array(ActionOutcomeSchema),
+  next_cursor: z.string(),
+  total: z.number().int().min(0).max(4294967295),
+});
+export type QueryOutcomesResponse = z.infer<typeof QueryOutcomesResponseSchema>;
+export function createQueryOutcomesResponse(): QueryOutcomesResponse {
+  return {
+    success: false,
+    message: "",
+    outcomes: [],
+    next_cursor: "",
+    total: 0,
+  };
+}
+
+/** embodied_assistant/srv/Recall_Request */
+export const RecallRequestSchema = z.strictObject({
+  query: z.string(),
+  cue_agent: z.string(),
+  cue_action: z.string(),
+  cue_object: z.string(),
+  cue_location: z.string(),
+  cue_result: z.string(),
+  ask_role: z.string(),
+  robot_id: z.string(),
+  since: BuiltinInterfacesTimeSchema,
+  until: BuiltinInterfacesTimeSchema,
+  k: z.number().int().min(0).max(4294967295),
+});
+export type RecallRequest = z.infer<typeof RecallRequestSchema>;
+export function createRecallRequest(): RecallRequest {
+  return {
+    query: "",
+    cue_agent: "",
+    cue_action: "",
+    cue_object: "",
+    cue_location: "",
+    cue_result: "",
+    ask_role: "",
+    robot_id: "",
+    since: createBuiltinInterfacesTime(),
+    until: createBuiltinInterfacesTime(),
+    k: 0,
+  };
+}
+
+/** embodied_assistant/srv/Recall_Response */
+export const RecallResponseSchema = z.strictObject({
+  success: z.boolean(),
+  message: z.string(),
+  episodes: z.array(EpisodeSchema),
+  scores: z.array(z.number()),
+  answer: z.string(),
+  confidence: z.number(),
+  abstained: z.boolean(),
+});
+export type RecallResponse = z.infer<typeof RecallResponseSchema>;
+export function createRecallResponse(): RecallResponse {
+  return {
+    success: false,
+    message: "",
+    episodes: [],
+    scores: [],
+    answer: "",
+    confidence: 0,
+    abstained: false,
+  };
+}
+
+/** embodied_assistant/srv/Remember_Request */
+export const RememberRequestSchema = z.strictObject({
+  text: z.string(),
+  agent: z.string(),
+  action: z.string(),
+  object: z.string(),
+  location: z.string(),
+  result: z.string(),
+  robot_id: z.string(),
+  stamp: BuiltinInterfacesTimeSchema,
+});
+export type RememberRequest = z.infer<typeof RememberRequestSchema>;
+export function createRememberRequest(): RememberRequest {
+  return {
+    text: "",
+    agent: "",
+    action: "",
+    object: "",
+    location: "",
+    result: "",
+    robot_id: "",
+    stamp: createBuiltinInterfacesTime(),
+  };
+}
+
+/** embodied_assistant/srv/Remember_Response */
+export const RememberResponseSchema = z.strictObject({
+  success: z.boolean(),
+  message: z.string(),
+  episode_id: z.string(),
+});
+export type RememberResponse = z.infer<typeof RememberResponseSchema>;
+export function createRememberResponse(): RememberResponse {
+  return {
+    success: false,
+    message: "",
+    episode_id: "",
+  };
+}
+
+/** Every message type by its ROS name. */
+export const messageSchemas = {
+  "builtin_interfaces/msg/Duration": BuiltinInterfacesDurationSchema,
+  "builtin_interfaces/msg/Time": BuiltinInterfacesTimeSchema,
+  "diagnostic_msgs/msg/DiagnosticArray": DiagnosticMsgsDiagnosticArraySchema,
+  "diagnostic_msgs/msg/DiagnosticStatus": DiagnosticMsgsDiagnosticStatusSchema,
+  "diagnostic_msgs/msg/KeyValue": DiagnosticMsgsKeyValueSchema,
+  "std_msgs/msg/Header": StdMsgsHeaderSchema,
+  "std_msgs/msg/String": StdMsgsStringSchema,
+  "embodied_assistant/msg/ActionEvent": ActionEventSchema,
+  "embodied_assistant/msg/ActionOutcome": ActionOutcomeSchema,
+  "embodied_assistant/msg/ActionStats": ActionStatsSchema,
+  "embodied_assistant/msg/Episode": EpisodeSchema,
+  "embodied_assistant/msg/PersonaState": PersonaStateSchema,
+} as const;
+export type MessageTypeName = keyof typeof messageSchemas;
+export type MessageOf<T extends MessageTypeName> = z.infer<(typeof messageSchemas)[T]>;
+
+export const messageFactories: { readonly [T in MessageTypeName]: () => MessageOf<T> } = {
+  "builtin_interfaces/msg/Duration": createBuiltinInterfacesDuration,
+  "builtin_interfaces/msg/Time": createBuiltinInterfacesTime,
+  "diagnostic_msgs/msg/DiagnosticArray": createDiagnosticMsgsDiagnosticArray,
+  "diagnostic_msgs/msg/DiagnosticStatus": createDiagnosticMsgsDiagnosticStatus,
+  "diagnostic_msgs/msg/KeyValue": createDiagnosticMsgsKeyValue,
+  "std_msgs/msg/Header": createStdMsgsHeader,
+  "std_msgs/msg/String": createStdMsgsString,
+  "embodied_assistant/msg/ActionEvent": createActionEvent,
+  "embodied_assistant/msg/ActionOutcome": createActionOutcome,
+  "embodied_assistant/msg/ActionStats": createActionStats,
+  "embodied_assistant/msg/Episode": createEpisode,
+  "embodied_assistant/msg/PersonaState": createPersonaState,
+};
+
+/** Every service type by its ROS name. */
+export const serviceSchemas = {
+  "embodied_assistant/srv/Chat": { request: ChatRequestSchema, response: ChatResponseSchema },
+  "embodied_assistant/srv/ExportLog": { request: ExportLogRequestSchema, response: ExportLogResponseSchema },
+  "embodied_assistant/srv/GetActionStats": { request: GetActionStatsRequestSchema, response: GetActionStatsResponseSchema },
+  "embodied_assistant/srv/QueryOutcomes": { request: QueryOutcomesRequestSchema, response: QueryOutcomesResponseSchema },
+  "embodied_assistant/srv/Recall": { request: RecallRequestSchema, response: RecallResponseSchema },
+  "embodied_assistant/srv/Remember": { request: RememberRequestSchema, response: RememberResponseSchema },
+} as const;
+export type ServiceTypeName = keyof typeof serviceSchemas;
+export type RequestOf<T extends ServiceTypeName> = z.infer<(typeof serviceSchemas)[T]["request"]>;
+export type ResponseOf<T extends ServiceTypeName> = z.infer<(typeof serviceSchemas)[T]["response"]>;
+
+export const serviceFactories: { readonly [T in ServiceTypeName]: { request: () => RequestOf<T>; response: () => ResponseOf<T> } } = {
+  "embodied_assistant/srv/Chat": { request: createChatRequest, response: createChatResponse },
+  "embodied_assistant/srv/ExportLog": { request: createExportLogRequest, response: createExportLogResponse },
+  "embodied_assistant/srv/GetActionStats": { request: createGetActionStatsRequest, response: createGetActionStatsResponse },
+  "embodied_assistant/srv/QueryOutcomes": { request: createQueryOutcomesRequest, response: createQueryOutcomesResponse },
+  "embodied_assistant/srv/Recall": { request: createRecallRequest, response: createRecallResponse },
+  "embodied_assistant/srv/Remember": { request: createRememberRequest, response: createRememberResponse },
+};
+
+/** Raw .msg text by type name, for ros2msg schemas (MCAP) and introspection. */
+export const messageDefinitionText: { readonly [T in MessageTypeName]: string } = {
+  "builtin_interfaces/msg/Duration": "# Duration defines a period between two time points.\nint32 sec\nuint32 nanosec\n",
+  "builtin_interfaces/msg/Time": "# Time indicates a specific point in time, relative to a clock's 0 point.\nint32 sec\nuint32 nanosec\n",
+  "diagnostic_msgs/msg/DiagnosticArray": "# This message is used to send diagnostic information about the state of the robot.\nstd_msgs/Header header\nDiagnosticStatus[] status\n",
+  "diagnostic_msgs/msg/DiagnosticStatus": "# This message holds the status of an individual component of the robot.\nbyte OK=0\nbyte WARN=1\nbyte ERROR=2\nbyte STALE=3\n\nbyte level\nstring name\nstring message\nstring hardware_id\nKeyValue[] values\n",
+  "diagnostic_msgs/msg/KeyValue": "string key\nstring value\n",
+  "std_msgs/msg/Header": "# Standard metadata for higher-level stamped data types.\nbuiltin_interfaces/Time stamp\nstring frame_id\n",
+  "std_msgs/msg/String": "string data\n",
+  "embodied_assistant/msg/ActionEvent": "# One event in the life of a robot action, published by the robot's executive\n# on /robot/action_events. A STARTED event opens an action; SUCCEEDED, FAILED,\n# ABORTED or CANCELED closes it; PROGRESS events may come in between.\n\nstring STATUS_STARTED=\"STARTED\"\nstring STATUS_PROGRESS=\"PROGRESS\"\nstring STATUS_SUCCEEDED=\"SUCCEEDED\"\nstring STATUS_FAILED=\"FAILED\"\nstring STATUS_ABORTED=\"ABORTED\"\nstring STATUS_CANCELED=\"CANCELED\"\n\n# header.stamp is when the event happened on the robot.\nstd_msgs/Header header\nstring robot_id\n# Unique per action instance; pairs the STARTED event with its end.\nstring action_id\n# Verb such as navigate, pick, place, handover, open_door.\nstring action\n# What the action acts on ('' when nothing).\nstring object\nstring location\n# One of the STATUS_* constants.\nstring status\n# 0..1, meaningful for PROGRESS events.\nfloat32 progress\n# Free-form reason or note, e.g. \"gripper slipped\".\nstring detail\n",
+  "embodied_assistant/msg/ActionOutcome": "# A finished action: a STARTED event paired with its end (or a timeout).\n# Published on /assistant/action_outcomes only after it is durably committed.\n\nstring RESULT_SUCCEEDED=\"SUCCEEDED\"\nstring RESULT_FAILED=\"FAILED\"\nstring RESULT_ABORTED=\"ABORTED\"\nstring RESULT_CANCELED=\"CANCELED\"\nstring RESULT_TIMEOUT=\"TIMEOUT\"\n\n# header.stamp is when the outcome was committed.\nstd_msgs/Header header\nstring robot_id\nstring action_id\nstring action\nstring object\nstring location\n# One of the RESULT_* constants.\nstring result\n# Why it ended this way (the end event's detail, or the timeout rule).\nstring reason\nbuiltin_interfaces/Time started_at\nbuiltin_interfaces/Time ended_at\nfloat64 duration_s\nuint32 progress_events\n# True when the outcome was accepted with a semantic problem (e.g. an end without a start).\nbool flagged\nstring flag_reason\n",
+  "embodied_assistant/msg/ActionStats": "# Outcome statistics for one key (robot, action, object); '' in a key field means \"all\".\nstring robot_id\nstring action\nstring object\nuint32 count\nuint32 succeeded\nuint32 failed\nuint32 aborted\nuint32 canceled\nuint32 timeout\nfloat64 success_rate\nfloat64 duration_mean_s\nfloat64 duration_p50_s\nfloat64 duration_p90_s\nfloat64 duration_p99_s\n",
+  "embodied_assistant/msg/Episode": "# One episode of the robot's episodic memory: an action outcome or a fact it was told.\n\nstring SOURCE_ACTION_OUTCOME=\"action_outcome\"\nstring SOURCE_REMEMBER=\"remember\"\n\nstring id\nbuiltin_interfaces/Time stamp\nstring robot_id\n# Role fillers; '' when a role does not apply.\nstring agent\nstring action\nstring object\nstring location\nstring result\n# Natural-language description that the text embedding is computed from.\nstring description\n# One of the SOURCE_* constants.\nstring source\n",
+  "embodied_assistant/msg/PersonaState": "# The dialogue node's current personality, published on ~/persona_state on every change.\nstd_msgs/Header header\nstring persona_name\n# Personality dimensions (warmth, playful, formal, encouragement) and their weights in [0, 1].\nstring[] dimension_names\nfloat32[] dimension_weights\n# Domain experts (medical, coding, teaching, quantum) and their weights in [0, 1].\nstring[] expert_names\nfloat32[] expert_weights\n# LoRA adapters that the next turn applies, with their llama.cpp scales.\nstring[] active_adapters\nfloat32[] adapter_scales\nstring model_path\nbool model_loaded\n",
+};

@@ -1,0 +1,132 @@
+/**
+ * SimHash: bit j of the hypervector is the sign of <r_j, x> for seeded random directions r_j, so the
+ * normalized Hamming distance of two codes estimates angle(x, y) / pi. Any prefix of the code is itself
+ * a shorter SimHash of the same vector: the memory uses the first bits as its prefilter code.
+ *
+ * Two projections, both seeded and identical across machines:
+ * - "gaussian": a dense matrix of N(0, 1) entries (the textbook form; dims x inputDims multiply-adds,
+ *   ~0.7 ms for 10,240 x 100 in V8, too slow for 5,000 episodes/s on one core);
+ * - "structured" (default): per block of n = 2^k outputs, H D3 H D2 H D1 x with random sign diagonals
+ *   D and the Walsh-Hadamard transform H ("structured orthogonal random features", Yu et al. 2016).
+ *   Its rows behave like Gaussian directions (orthogonal within a block, which only lowers the
+ *   variance of the angle estimate), at ~n log n per block: ~0.15 ms for 10,240 bits.
+ */
+import { createGaussian, createPrng } from "./prng.js";
+import { wordsFor, type Hypervector } from "./hypervector.js";
+
+export type SimHashKind = "gaussian" | "structured";
+
+export interface SimHashOptions {
+  readonly inputDims: number;
+  /** Output bits (a multiple of 32). */
+  readonly dims: number;
+  readonly seed: number;
+  readonly kind?: SimHashKind;
+}
+
+export class SimHashProjection {
+  readonly inputDims: number;
+  readonly dims: number;
+  readonly seed: number;
+  readonly kind: SimHashKind;
+  /** Gaussian: dims x inputDims row-major. */
+  private readonly matrix: Float32Array | undefined;
+  /** Structured: block size (power of two >= inputDims, >= 32) and 3 sign diagonals per block. */
+  private readonly blockSize: number;
+  private readonly signs: Float32Array | undefined;
+  private readonly scratch: Float64Array;
+
+  constructor(options: SimHashOptions) {
+    wordsFor(options.dims);
+    if (!Number.isInteger(options.inputDims) || options.inputDims <= 0) {
+      throw new RangeError(`SimHash input dimension must be a positive integer, got ${options.inputDims}`);
+    }
+    this.inputDims = options.inputDims;
+    this.dims = options.dims;
+    this.seed = options.seed >>> 0;
+    this.kind = options.kind ?? "structured";
+    let n = 32;
+    while (n < this.inputDims) n <<= 1;
+    this.blockSize = n;
+    this.scratch = new Float64Array(n);
+    if (this.kind === "gaussian") {
+      const gauss = createGaussian(createPrng(this.seed, 0x51a4));
+      const m = new Float32Array(this.dims * this.inputDims);
+      for (let i = 0; i < m.length; i++) m[i] = gauss();
+      this.matrix = m;
+      this.signs = undefined;
+    } else {
+      const blocks = Math.ceil(this.dims / n);
+      const next = createPrng(this.seed, 0x50f1);
+      const s = new Float32Array(blocks * 3 * n);
+      let bits = 0;
+      for (let i = 0; i < s.length; i++) {
+        if ((i & 31) === 0) bits = next();
+        s[i] = (bits >>> (i & 31)) & 1 ? 1 : -1;
+      }
+      this.signs = s;
+      this.matrix = undefined;
+    }
+  }
+
+  /** Identity string: two projections with equal identity give identical codes. */
+  get identity(): string {
+    return `simhash:${this.kind}:${this.inputDims}->${this.dims}:seed=${this.seed}`;
+  }
+
+  project(x: ArrayLike<number>, out: Hypervector = new Uint32Array(this.dims / 32)): Hypervector {
+    if (x.length !== this.inputDims) {
+      throw new RangeError(`SimHash expects ${this.inputDims}-dimensional input, got ${x.length}; is the encoder the one this memory was built with?`);
+    }
+    if (this.matrix !== undefined) this.projectDense(x, out, this.matrix);
+    else this.projectStructured(x, out, this.signs!);
+    return out;
+  }
+
+  private projectDense(x: ArrayLike<number>, out: Hypervector, m: Float32Array): void {
+    const d = this.inputDims;
+    for (let w = 0; w < out.length; w++) {
+      let word = 0;
+      for (let b = 0; b < 32; b++) {
+        const row = (w * 32 + b) * d;
+        let s = 0;
+        for (let i = 0; i < d; i++) s += m[row + i]! * x[i]!;
+        if (s > 0) word |= 1 << b;
+      }
+      out[w] = word >>> 0;
+    }
+  }
+
+  private projectStructured(x: ArrayLike<number>, out: Hypervector, signs: Float32Array): void {
+    const n = this.blockSize;
+    const z = this.scratch;
+    const d = this.inputDims;
+    out.fill(0);
+    for (let block = 0, bit = 0; bit < this.dims; block++) {
+      const s = block * 3 * n;
+      for (let i = 0; i < n; i++) z[i] = i < d ? x[i]! * signs[s + i]! : 0;
+      fwht(z, n);
+      for (let i = 0; i < n; i++) z[i]! *= signs[s + n + i]!;
+      fwht(z, n);
+      for (let i = 0; i < n; i++) z[i]! *= signs[s + 2 * n + i]!;
+      fwht(z, n);
+      for (let i = 0; i < n && bit < this.dims; i++, bit++) {
+        if (z[i]! > 0) out[bit >>> 5] = (out[bit >>> 5]! | (1 << (bit & 31))) >>> 0;
+      }
+    }
+  }
+}
+
+/** In-place unnormalized fast Walsh-Hadamard transform (scale does not change signs). */
+function fwht(a: Float64Array, n: number): void {
+  for (let h = 1; h < n; h <<= 1) {
+    for (let i = 0; i < n; i += h << 1) {
+      for (let j = i; j < i + h; j++) {
+        const u = a[j]!;
+        const v = a[j + h]!;
+        a[j] = u + v;
+        a[j + h] = u - v;
+      }
+    }
+  }
+}

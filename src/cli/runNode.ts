@@ -1,0 +1,131 @@
+import type { Graph, ParameterValue } from "../ros/GraphPort.js";
+import { createGraph, type GraphChoice } from "../ros/createGraph.js";
+import { toPinoLevel } from "../ros/logger.js";
+import { loadParamsFile, parseRosArguments, RosArgumentError } from "../ros/rosArgs.js";
+import { normalizeNamespace } from "../ros/names.js";
+import type { AssistantNode, NodeFactory } from "../nodes/types.js";
+
+export interface NodeProgram {
+  /** Executable name as installed in lib/embodied_assistant. */
+  readonly executable: string;
+  readonly summary: string;
+  /** The nodes this executable runs, each with its default name. */
+  readonly nodes: readonly { readonly defaultName: string; readonly factory: () => Promise<NodeFactory> }[];
+}
+
+const ROS_ARGS_HELP = `ROS arguments (after --ros-args, as with ros2 run):
+  -r __node:=NAME          rename the node (single-node executables)
+  -r __ns:=NAMESPACE       push the node into a namespace
+  -r FROM:=TO              remap a topic or service name
+  -p NAME:=VALUE           set a parameter (YAML literal; wins over params files)
+  --params-file FILE       load parameters from a ROS 2 params YAML
+  --log-level LEVEL        debug | info | warn | error | fatal
+
+Program options (before --ros-args):
+  --graph auto|ros|in-process   which graph to join (default auto: ROS 2 when sourced)
+  -h, --help                    show this help`;
+
+export function helpText(program: NodeProgram): string {
+  const names = program.nodes.map((n) => n.defaultName).join(", ");
+  return `Usage: ${program.executable} [--graph auto|ros|in-process] [--ros-args ...]
+
+${program.summary}
+Nodes: ${names}
+
+${ROS_ARGS_HELP}
+
+Example:
+  ros2 run embodied_assistant ${program.executable} --ros-args -r __ns:=/robot1 --params-file configs/assistant.yaml`;
+}
+
+export interface StartedProgram {
+  readonly graph: Graph;
+  readonly nodes: AssistantNode[];
+  stop(): Promise<void>;
+}
+
+/** Parses argv, joins the graph and starts the program's nodes. Throws on bad arguments. */
+export async function startNodeProgram(program: NodeProgram, argv: readonly string[]): Promise<StartedProgram> {
+  const ros = parseRosArguments(argv);
+  let graphChoice: GraphChoice = "auto";
+  for (let i = 0; i < ros.programArgs.length; i++) {
+    const arg = ros.programArgs[i]!;
+    if (arg === "--graph") {
+      const value = ros.programArgs[++i];
+      if (value !== "auto" && value !== "ros" && value !== "in-process") throw new RosArgumentError(`--graph must be auto, ros or in-process, not ${value}`);
+      graphChoice = value;
+    } else if (arg.startsWith("--graph=")) {
+      const value = arg.slice("--graph=".length);
+      if (value !== "auto" && value !== "ros" && value !== "in-process") throw new RosArgumentError(`--graph must be auto, ros or in-process, not ${value}`);
+      graphChoice = value;
+    } else {
+      throw new RosArgumentError(`unknown option ${arg}; see ${program.executable} --help`);
+    }
+  }
+  if (ros.nodeName !== undefined && program.nodes.length > 1) {
+    throw new RosArgumentError(`${program.executable} runs several nodes; -r __node:= cannot rename them all (use a namespace instead)`);
+  }
+  const namespace = normalizeNamespace(ros.namespace);
+  const rosArgvStart = argv.indexOf("--ros-args");
+  const graph = await createGraph({
+    choice: graphChoice,
+    logLevel: toPinoLevel(ros.logLevel),
+    ...(rosArgvStart >= 0 ? { rosArgv: argv.slice(rosArgvStart) } : {}),
+  });
+  const nodes: AssistantNode[] = [];
+  try {
+    for (const spec of program.nodes) {
+      const name = ros.nodeName ?? spec.defaultName;
+      const overrides: Record<string, ParameterValue> = {};
+      for (const file of ros.paramsFiles) Object.assign(overrides, loadParamsFile(file, name, namespace));
+      Object.assign(overrides, ros.parameters);
+      const factory = await spec.factory();
+      nodes.push(await factory(graph, { name, namespace, parameterOverrides: overrides, remappings: ros.remappings }));
+    }
+  } catch (error) {
+    for (const node of nodes.reverse()) await node.close().catch(() => undefined);
+    await graph.shutdown();
+    throw error;
+  }
+  graph.spin();
+  let stopping: Promise<void> | undefined;
+  return {
+    graph,
+    nodes,
+    stop: () =>
+      (stopping ??= (async () => {
+        for (const node of [...nodes].reverse()) await node.close();
+        await graph.shutdown();
+      })()),
+  };
+}
+
+/** Entry point of a node executable: --help, start, and a clean stop on SIGINT/SIGTERM. */
+export async function runNodeMain(program: NodeProgram, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const before = argv.indexOf("--ros-args") >= 0 ? argv.slice(0, argv.indexOf("--ros-args")) : argv;
+  if (before.includes("--help") || before.includes("-h")) {
+    console.log(helpText(program));
+    return;
+  }
+  let started: StartedProgram;
+  try {
+    started = await startNodeProgram(program, argv);
+  } catch (error) {
+    console.error(`${program.executable}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+    return;
+  }
+  for (const node of started.nodes) node.node.logger.info("node started");
+  const shutdown = (signal: string) => {
+    for (const node of started.nodes) node.node.logger.info({ signal }, "shutting down");
+    started.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`${program.executable}: error while shutting down: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}

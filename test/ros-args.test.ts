@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadParamsFile, parseRosArguments, paramsKeyMatches, RosArgumentError } from "../src/ros/rosArgs.js";
+
+describe("parseRosArguments", () => {
+  it("reads node name, namespace, remaps, parameters, params files and log level", () => {
+    const parsed = parseRosArguments([
+      "--graph", "in-process",
+      "--ros-args", "-r", "__node:=talker", "-r", "__ns:=/robot1", "-r", "chatter:=/talk",
+      "-p", "persona.warmth:=0.9", "-p", "enabled:=true", "-p", "names:=[a, b]", "-p", "label:=hello",
+      "--params-file", "/tmp/p.yaml", "--log-level", "debug", "--", "rest",
+    ]);
+    expect(parsed.programArgs).toEqual(["--graph", "in-process", "rest"]);
+    expect(parsed.nodeName).toBe("talker");
+    expect(parsed.namespace).toBe("/robot1");
+    expect(parsed.remappings).toEqual({ chatter: "/talk" });
+    expect(parsed.parameters).toEqual({ "persona.warmth": 0.9, enabled: true, names: ["a", "b"], label: "hello" });
+    expect(parsed.paramsFiles).toEqual(["/tmp/p.yaml"]);
+    expect(parsed.logLevel).toBe("debug");
+  });
+
+  it("rejects malformed ROS arguments with a specific message", () => {
+    expect(() => parseRosArguments(["--ros-args", "-p", "warmth=0.9"])).toThrow(RosArgumentError);
+    expect(() => parseRosArguments(["--ros-args", "-p", "warmth=0.9"])).toThrow(/expected name:=value/);
+    expect(() => parseRosArguments(["--ros-args", "--bogus"])).toThrow(/unknown ROS argument --bogus/);
+    expect(() => parseRosArguments(["--ros-args", "--params-file"])).toThrow(/needs a file path/);
+  });
+});
+
+describe("params files", () => {
+  it("matches node keys like rcl, including wildcards", () => {
+    expect(paramsKeyMatches("/**", "memory", "/")).toBe(true);
+    expect(paramsKeyMatches("/**/memory", "memory", "/robot1")).toBe(true);
+    expect(paramsKeyMatches("/**/memory", "dialogue", "/robot1")).toBe(false);
+    expect(paramsKeyMatches("memory", "memory", "/")).toBe(true);
+    expect(paramsKeyMatches("/robot1/memory", "memory", "/robot1")).toBe(true);
+    expect(paramsKeyMatches("/robot2/memory", "memory", "/robot1")).toBe(false);
+    expect(paramsKeyMatches("/*/memory", "memory", "/robot1")).toBe(true);
+  });
+
+  it("flattens nested parameters for the matching node only", () => {
+    const dir = mkdtempSync(join(tmpdir(), "params-"));
+    const file = join(dir, "p.yaml");
+    writeFileSync(file, `/**/dialogue:\n  ros__parameters:\n    persona:\n      warmth: 0.8\n    max_tokens: 40\n/**/memory:\n  ros__parameters:\n    k: 5\n`);
+    expect(loadParamsFile(file, "dialogue", "/robot1")).toEqual({ "persona.warmth": 0.8, max_tokens: 40 });
+    expect(loadParamsFile(file, "memory", "/")).toEqual({ k: 5 });
+  });
+
+  it("names the file when it is corrupt", () => {
+    const dir = mkdtempSync(join(tmpdir(), "params-"));
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "dialogue: [unclosed\n");
+    expect(() => loadParamsFile(file, "dialogue", "/")).toThrow(new RegExp(`cannot read params file ${file.replace(/[/.]/g, "\\$&")}`));
+    writeFileSync(file, "dialogue:\n  warmth: 1\n");
+    expect(() => loadParamsFile(file, "dialogue", "/")).toThrow(/has no ros__parameters/);
+  });
+});

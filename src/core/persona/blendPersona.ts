@@ -1,0 +1,84 @@
+/**
+ * Weights plus this turn's routing become LoRA adapter scales: a linear task-arithmetic merge that
+ * llama.cpp does at run time (W' = W + sum_i scale_i * B_i A_i * alpha_i / r_i).
+ */
+import { DIMENSION_NAMES, EXPERT_NAMES, type ExpertName, type PersonaSpec } from "./PersonaSpec.js";
+import type { AdapterScale, PersonaBlend, PersonaWeights, RoutingDecision } from "./types.js";
+
+export function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/** linear: 0 means "not at all"; centred: 0.5 is neutral and 0 pushes towards the opposite pole. */
+export function weightToScale(weight: number, mapping: "linear" | "centred", gain: number): number {
+  return (mapping === "centred" ? 2 * weight - 1 : weight) * gain;
+}
+
+/** The spec's weights, as the operator's starting point. */
+export function specWeights(spec: PersonaSpec): PersonaWeights {
+  return {
+    dimensions: Object.fromEntries(DIMENSION_NAMES.map((n) => [n, spec.dimensions[n].weight])) as PersonaWeights["dimensions"],
+    experts: Object.fromEntries(EXPERT_NAMES.map((n) => [n, spec.experts[n].weight])) as PersonaWeights["experts"],
+  };
+}
+
+/** Expert weights after routing: (1 - strength) * weight + strength * gate, so a gate raises or lowers. */
+export function applyRouting(spec: PersonaSpec, weights: PersonaWeights, routing: RoutingDecision | undefined): PersonaWeights {
+  if (!routing || !spec.routing.enabled) return weights;
+  const s = spec.routing.strength;
+  const experts = Object.fromEntries(
+    EXPERT_NAMES.map((n: ExpertName) => [n, clamp01((1 - s) * weights.experts[n] + s * routing.gates[n])]),
+  ) as PersonaWeights["experts"];
+  return { dimensions: weights.dimensions, experts };
+}
+
+export interface BlendOptions {
+  /** Resolved adapter file per "persona.<dim>" / "expertise.<expert>"; missing entries have no adapter. */
+  readonly adapterFiles: Readonly<Record<string, string | undefined>>;
+}
+
+function round(value: number, step: number): number {
+  return Math.round(value / step) * step;
+}
+
+/**
+ * Chooses the adapters for one turn: scale from the mapping and gain, rounded to the spec's scale
+ * step (so nearby weights share a cached context), dropped below the activation threshold, and at
+ * most maxActiveAdapters of them, largest |scale| first, since each one costs inference time.
+ */
+export function blendPersona(
+  spec: PersonaSpec,
+  weights: PersonaWeights,
+  routing: RoutingDecision | undefined,
+  options: BlendOptions,
+): PersonaBlend {
+  const effective = applyRouting(spec, weights, routing);
+  const step = spec.runtime.scaleStep;
+  const candidates: AdapterScale[] = [];
+  for (const n of DIMENSION_NAMES) {
+    const name = `persona.${n}`;
+    const filePath = options.adapterFiles[name];
+    if (!filePath) continue;
+    const scale = round(weightToScale(effective.dimensions[n], spec.mapping, spec.dimensions[n].gain ?? spec.gain), step);
+    candidates.push({ name, filePath, scale });
+  }
+  for (const n of EXPERT_NAMES) {
+    const name = `expertise.${n}`;
+    const filePath = options.adapterFiles[name];
+    if (!filePath) continue;
+    const scale = round(weightToScale(effective.experts[n], spec.expertMapping, spec.experts[n].gain ?? spec.gain), step);
+    candidates.push({ name, filePath, scale });
+  }
+  const active = candidates
+    .filter((a) => Math.abs(a.scale) >= spec.activationThreshold && a.scale !== 0)
+    .sort((a, b) => Math.abs(b.scale) - Math.abs(a.scale) || a.name.localeCompare(b.name))
+    .slice(0, spec.maxActiveAdapters)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((a) => ({ ...a, scale: Number(a.scale.toFixed(6)) }));
+  return { effective, adapters: active, key: scaleKey(active) };
+}
+
+/** A stable key of a scale vector: the same adapters at the same scales give the same key. */
+export function scaleKey(adapters: readonly AdapterScale[]): string {
+  return adapters.map((a) => `${a.filePath}@${a.scale.toFixed(4)}`).join("|");
+}

@@ -45,7 +45,14 @@ export interface StartedProgram {
 }
 
 /** Parses argv, joins the graph and starts the program's nodes. Throws on bad arguments. */
-export async function startNodeProgram(program: NodeProgram, argv: readonly string[]): Promise<StartedProgram> {
+export interface StartProgramOptions {
+  /** Join this graph instead of creating one (standalone mode passes its in-process graph). */
+  readonly graph?: Graph;
+  /** Parameter values applied under the command line's, per node name (standalone data paths). */
+  readonly baseOverrides?: Readonly<Record<string, Readonly<Record<string, ParameterValue>>>>;
+}
+
+export async function startNodeProgram(program: NodeProgram, argv: readonly string[], options: StartProgramOptions = {}): Promise<StartedProgram> {
   const ros = parseRosArguments(argv);
   let graphChoice: GraphChoice = "auto";
   for (let i = 0; i < ros.programArgs.length; i++) {
@@ -67,7 +74,7 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
   }
   const namespace = normalizeNamespace(ros.namespace);
   const rosArgvStart = argv.indexOf("--ros-args");
-  const graph = await createGraph({
+  const graph = options.graph ?? await createGraph({
     choice: graphChoice,
     logLevel: toPinoLevel(ros.logLevel),
     ...(rosArgvStart >= 0 ? { rosArgv: argv.slice(rosArgvStart) } : {}),
@@ -76,7 +83,7 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
   try {
     for (const spec of program.nodes) {
       const name = ros.nodeName ?? spec.defaultName;
-      const overrides: Record<string, ParameterValue> = {};
+      const overrides: Record<string, ParameterValue> = { ...(options.baseOverrides?.[spec.defaultName] ?? {}) };
       for (const file of ros.paramsFiles) Object.assign(overrides, loadParamsFile(file, name, namespace));
       Object.assign(overrides, ros.parameters);
       const factory = await spec.factory();

@@ -1,0 +1,185 @@
+import {
+  createChatRequest,
+  createExportLogRequest,
+  createGetActionStatsRequest,
+  createRecallRequest,
+  createRememberRequest,
+  type DiagnosticMsgsDiagnosticArray,
+} from "../../core/interfaces/messages.generated.js";
+import type { GraphNode, ParameterValue, ServiceClient } from "../../ros/GraphPort.js";
+import type { InProcessGraph } from "../../ros/inprocess/InProcessGraph.js";
+import { parseParameterLiteral } from "../../ros/rosArgs.js";
+import { CONSOLE_HELP, type ConsoleCommand } from "./parseCommand.js";
+
+const LEVELS = ["OK", "WARN", "ERROR", "STALE"];
+
+export interface AssistantConsoleOptions {
+  /** Namespace the assistant's nodes run in (default "/"). */
+  readonly namespace?: string;
+  /** Service call timeout (default 30 s: a chat on a CPU model can take a while). */
+  readonly timeoutMs?: number;
+  readonly print: (line: string) => void;
+}
+
+/**
+ * Runs console commands against the assistant's nodes through the graph, the way a
+ * ROS user would with `ros2 service call` and `ros2 param set`.
+ */
+export class AssistantConsole {
+  private readonly chat: ServiceClient<"embodied_assistant/srv/Chat">;
+  private readonly recall: ServiceClient<"embodied_assistant/srv/Recall">;
+  private readonly remember: ServiceClient<"embodied_assistant/srv/Remember">;
+  private readonly stats: ServiceClient<"embodied_assistant/srv/GetActionStats">;
+  private readonly exporter: ServiceClient<"embodied_assistant/srv/ExportLog">;
+  private readonly diagnostics = new Map<string, DiagnosticMsgsDiagnosticArray["status"][number]>();
+  private readonly namespace: string;
+  private readonly timeoutMs: number;
+  /** Where output lines go; a scripted session may redirect it to capture them. */
+  print: (line: string) => void;
+
+  constructor(
+    private readonly graph: InProcessGraph,
+    private readonly node: GraphNode,
+    options: AssistantConsoleOptions,
+  ) {
+    this.namespace = options.namespace && options.namespace !== "/" ? options.namespace : "";
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.print = options.print;
+    const name = (node: string, service: string) => `${this.namespace}/${node}/${service}`;
+    this.chat = node.createClient("embodied_assistant/srv/Chat", name("dialogue", "chat"));
+    this.recall = node.createClient("embodied_assistant/srv/Recall", name("memory", "recall"));
+    this.remember = node.createClient("embodied_assistant/srv/Remember", name("memory", "remember"));
+    this.stats = node.createClient("embodied_assistant/srv/GetActionStats", name("action_log", "get_stats"));
+    this.exporter = node.createClient("embodied_assistant/srv/ExportLog", name("action_log", "export"));
+    node.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", (array) => {
+      for (const status of array.status) this.diagnostics.set(status.name, status);
+    }, 50);
+  }
+
+  /** Runs one command; returns false when the console should quit. Never throws. */
+  async run(command: ConsoleCommand): Promise<boolean> {
+    try {
+      return await this.dispatch(command);
+    } catch (error) {
+      this.print(`error: ${error instanceof Error ? error.message : String(error)}`);
+      return true;
+    }
+  }
+
+  private async dispatch(command: ConsoleCommand): Promise<boolean> {
+    const options = { timeoutMs: this.timeoutMs };
+    switch (command.kind) {
+      case "quit":
+        return false;
+      case "help":
+        this.print(CONSOLE_HELP);
+        return true;
+      case "error":
+        this.print(command.message);
+        return true;
+      case "chat": {
+        const r = await this.chat.call({ ...createChatRequest(), session_id: "console", text: command.text, json_mode: command.json }, options);
+        if (!r.success) {
+          this.print(`assistant could not answer: ${r.message}`);
+          return true;
+        }
+        const tags = [r.model_free ? "model-free" : "", r.grounded ? `cites ${r.cited_episodes.join(", ") || "nothing"}` : "ungrounded", r.routed_experts.length ? `experts ${r.routed_experts.join(", ")}` : ""].filter(Boolean);
+        this.print(`assistant: ${r.reply}${r.gesture ? ` [gesture: ${r.gesture}]` : ""}`);
+        this.print(`  (${tags.join("; ")}; ${r.tokens} tokens in ${r.total_ms.toFixed(0)} ms)`);
+        return true;
+      }
+      case "recall": {
+        const r = await this.recall.call(
+          {
+            ...createRecallRequest(),
+            query: command.text,
+            cue_agent: command.cue["agent"] ?? "",
+            cue_action: command.cue["action"] ?? "",
+            cue_object: command.cue["object"] ?? "",
+            cue_location: command.cue["location"] ?? "",
+            cue_result: command.cue["result"] ?? "",
+            ask_role: command.askRole,
+            k: 5,
+          },
+          options,
+        );
+        if (!r.success) {
+          this.print(`memory could not answer: ${r.message}`);
+          return true;
+        }
+        if (command.askRole) {
+          this.print(r.abstained ? `memory: not sure which ${command.askRole} (confidence ${r.confidence.toFixed(2)})` : `memory: ${command.askRole} = ${r.answer} (confidence ${r.confidence.toFixed(2)})`);
+        }
+        if (r.episodes.length === 0) this.print("memory: nothing relevant remembered");
+        r.episodes.forEach((e, i) => this.print(`  ${(r.scores[i] ?? 0).toFixed(3)}  [${e.id}] ${e.description}`));
+        return true;
+      }
+      case "remember": {
+        const r = await this.remember.call({ ...createRememberRequest(), text: command.text, agent: "operator" }, options);
+        this.print(r.success ? `remembered as ${r.episode_id}` : `memory refused: ${r.message}`);
+        return true;
+      }
+      case "set":
+        this.setParameter(command.node, command.name, command.value);
+        return true;
+      case "params": {
+        const target = this.findNode(command.node);
+        for (const name of target.listParameters()) {
+          const descriptor = target.getParameterDescriptor(name);
+          const range = descriptor?.floatingPointRange ?? descriptor?.integerRange;
+          this.print(`  ${name} = ${JSON.stringify(target.getParameter(name))}${range ? `  [${range.from}, ${range.to}]` : ""}${descriptor?.readOnly ? "  (read-only)" : ""}`);
+        }
+        return true;
+      }
+      case "stats": {
+        const r = await this.stats.call({ ...createGetActionStatsRequest(), action: command.action, object: command.object, group_by: command.groupBy }, options);
+        if (!r.success) {
+          this.print(`action log could not answer: ${r.message}`);
+          return true;
+        }
+        if (r.stats.length === 0) this.print("no outcomes logged yet");
+        for (const s of r.stats) {
+          const key = [s.robot_id, s.action, s.object].filter(Boolean).join(" / ") || "all";
+          this.print(`  ${key.padEnd(34)} n=${String(s.count).padEnd(4)} success ${(s.success_rate * 100).toFixed(0).padStart(3)}%  failed ${s.failed}  aborted ${s.aborted}  timeout ${s.timeout}  p50 ${s.duration_p50_s.toFixed(1)} s`);
+        }
+        return true;
+      }
+      case "export": {
+        const r = await this.exporter.call({ ...createExportLogRequest(), format: command.format, path: command.path }, options);
+        this.print(r.success ? `exported ${r.events} events and ${r.outcomes} outcomes to ${r.path} (${r.bytes} bytes)` : `export failed: ${r.message}`);
+        return true;
+      }
+      case "diag":
+        if (this.diagnostics.size === 0) this.print("no diagnostics received yet");
+        for (const status of [...this.diagnostics.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+          this.print(`  [${LEVELS[status.level] ?? status.level}] ${status.name}: ${status.message}`);
+          this.print(`      ${status.values.map((v) => `${v.key}=${v.value}`).join("  ")}`);
+        }
+        return true;
+      case "topics":
+        for (const t of this.graph.topicNames()) this.print(`  topic   ${t.name}  [${t.type}]  ${t.subscribers} subscriber(s)`);
+        for (const s of this.graph.serviceNames()) this.print(`  service ${s.name}  [${s.type}]`);
+        return true;
+    }
+  }
+
+  private findNode(name: string): GraphNode {
+    const fqn = name.startsWith("/") ? name : `${this.namespace}/${name}`;
+    const node = this.graph.getNode(fqn);
+    if (!node) throw new Error(`no node ${fqn}; nodes: ${this.graph.nodeNames().join(", ")}`);
+    return node;
+  }
+
+  private setParameter(nodeName: string, name: string, raw: string): void {
+    const target = this.findNode(nodeName);
+    const descriptor = target.getParameterDescriptor(name);
+    if (!descriptor) {
+      this.print(`Setting parameter failed: ${target.fullyQualifiedName} has no parameter ${name} (try: params ${nodeName})`);
+      return;
+    }
+    const parsed = parseParameterLiteral(raw);
+    const value: ParameterValue = descriptor.type === "string" ? raw : parsed;
+    const result = target.setParameters({ [name]: value });
+    this.print(result.successful ? "Set parameter successful" : `Setting parameter failed: ${result.reason}`);
+  }
+}

@@ -1,0 +1,79 @@
+import type { ActionEvent } from "../../core/interfaces/messages.generated.js";
+import type { AssistantConsole } from "./AssistantConsole.js";
+import { parseCommand } from "./parseCommand.js";
+
+export interface DemoOptions {
+  readonly console: AssistantConsole;
+  /** The simulated day being published. */
+  readonly day: readonly ActionEvent[];
+  readonly published: () => number;
+  readonly print: (line: string) => void;
+  /** How long to wait for the day to flow through action_log into memory (default 60 s). */
+  readonly timeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The scripted session that `npm start -- --demo` runs; false when a step failed. */
+export async function runDemo(options: DemoOptions): Promise<boolean> {
+  const { print } = options;
+  const failures: string[] = [];
+  let captured: string[] = [];
+  const capture = (line: string) => {
+    captured.push(line);
+    print(line);
+  };
+  const consoleRun = async (line: string): Promise<string[]> => {
+    print(`\nyou> ${line}`);
+    captured = [];
+    const command = parseCommand(line);
+    if (command) await options.console.run(command);
+    return captured;
+  };
+  options.console.print = capture;
+
+  const ends = options.day.filter((e) => e.status !== "STARTED" && e.status !== "PROGRESS");
+  print(`demo: the simulated robot publishes ${options.day.length} events (${ends.length} actions) on /robot/action_events`);
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (options.published() < options.day.length && Date.now() < deadline) await sleep(50);
+  // Outcomes are committed in batches; give the last batch time to reach memory.
+  await sleep(1500);
+  print(`demo: published ${options.published()} of ${options.day.length} events`);
+
+  const stats = await consoleRun("stats by=all");
+  const total = /n=(\d+)/.exec(stats.join("\n"));
+  if (!total || Number(total[1]) !== ends.length) failures.push(`action log holds ${total?.[1] ?? 0} outcomes, expected ${ends.length}`);
+  await consoleRun("stats");
+
+  const failedPick = ends.find((e) => e.action === "pick" && e.status === "FAILED");
+  const recalled = await consoleRun(`recall what happened with the ${failedPick?.object ?? "cup"}?`);
+  if (!recalled.some((l) => /\[.+\]/.test(l))) failures.push("free-text recall returned no episodes");
+  if (failedPick) {
+    const cue = await consoleRun(`recall action=pick result=FAILED ?object`);
+    if (cue.some((l) => /error|could not/.test(l))) failures.push("cue recall failed");
+  }
+  await consoleRun("remember the spare charger is in the lab, second drawer");
+  await consoleRun("recall where is the spare charger?");
+
+  const first = await consoleRun("chat What did you do today?");
+  if (!first.some((l) => l.startsWith("assistant:"))) failures.push("chat gave no reply");
+  await consoleRun("set dialogue persona.warmth 0.95");
+  await consoleRun("set dialogue persona.formal 0.05");
+  const second = await consoleRun("chat What did you do today?");
+  if (!second.some((l) => l.startsWith("assistant:"))) failures.push("chat after a parameter change gave no reply");
+  const rejected = await consoleRun("set dialogue persona.warmth 1.5");
+  if (!rejected.some((l) => l.startsWith("Setting parameter failed"))) failures.push("an out-of-range parameter was not rejected");
+  await consoleRun("chat can you explain how a qubit works?");
+
+  const exported = await consoleRun("export mcap");
+  if (!exported.some((l) => l.startsWith("exported"))) failures.push("MCAP export failed");
+  await consoleRun("diag");
+
+  print("");
+  if (failures.length > 0) {
+    print(`demo: FAILED: ${failures.join("; ")}`);
+    return false;
+  }
+  print(`demo: OK: ${ends.length} actions flowed robot -> action_log -> memory -> dialogue`);
+  return true;
+}

@@ -1,0 +1,322 @@
+import type { ActionOutcome } from "../interfaces/messages.generated.js";
+import { ActionLogStore, type Durability, type OutcomeFilter, type RetentionPolicy, type StatsRow } from "./ActionLogStore.js";
+import { computeStats, percentile, type StatsGrouping } from "./computeStats.js";
+import { OutcomePairer } from "./OutcomePairer.js";
+import { millisToTime } from "./time.js";
+import { FLAG_REASONS, REJECT_REASONS, type AcceptedEvent, type FlagReason, type IngestResult, type OutcomeDraft, type RejectReason } from "./types.js";
+import { DEFAULT_EVENT_LIMITS, validateActionEvent, type EventLimits } from "./validateActionEvent.js";
+
+export interface ActionLogOptions {
+  /** SQLite file (":memory:" for tests). */
+  readonly path: string;
+  /** full (default) or normal; see ActionLogStore. */
+  readonly durability?: Durability;
+  /** Commit when this many events are pending (default 500)... */
+  readonly batchMaxEvents?: number;
+  /** ...or when the oldest pending event has waited this long (default 20 ms), whichever comes first. */
+  readonly batchMaxMs?: number;
+  /** See OutcomePairer (defaults 300 s, 5 s, 100,000). */
+  readonly actionTimeoutS?: number;
+  readonly reorderWindowS?: number;
+  readonly closedCacheSize?: number;
+  readonly limits?: Partial<EventLimits>;
+  /** Applied by applyRetention(); the default keeps everything. */
+  readonly retention?: Partial<RetentionPolicy>;
+  /** Outcomes kept in memory for the rolling-window figures in diagnostics (default 10,000). */
+  readonly recentOutcomes?: number;
+  /** This node's clock, ms since the epoch (default Date.now); a simulation passes its own. */
+  readonly clock?: () => number;
+  /** Called with each committed batch's new outcomes, after the commit: publish them here. */
+  readonly onCommitted?: (outcomes: ActionOutcome[]) => void;
+  /** Called for each refused event (rate-limit the log line; the counters are kept here). */
+  readonly onRejected?: (reason: RejectReason, detail: string) => void;
+  /** Called when a commit fails; the batch stays pending and is retried. */
+  readonly onCommitError?: (error: unknown) => void;
+  /** How a delayed flush is scheduled (default setTimeout). */
+  readonly schedule?: (callback: () => void, ms: number) => { cancel(): void };
+}
+
+interface Resolved {
+  batchMaxEvents: number;
+  batchMaxMs: number;
+  limits: EventLimits;
+  retention: RetentionPolicy;
+  recentOutcomes: number;
+  clock: () => number;
+  onCommitted: (outcomes: ActionOutcome[]) => void;
+  onRejected: (reason: RejectReason, detail: string) => void;
+  onCommitError: (error: unknown) => void;
+  schedule: (callback: () => void, ms: number) => { cancel(): void };
+}
+
+function resolve(options: ActionLogOptions): Resolved {
+  return {
+    batchMaxEvents: options.batchMaxEvents ?? 500,
+    batchMaxMs: options.batchMaxMs ?? 20,
+    limits: { ...DEFAULT_EVENT_LIMITS, ...options.limits },
+    retention: { maxAgeS: 0, maxOutcomes: 0, maxEvents: 0, ...options.retention },
+    recentOutcomes: options.recentOutcomes ?? 10_000,
+    clock: options.clock ?? Date.now,
+    onCommitted: options.onCommitted ?? (() => undefined),
+    onRejected: options.onRejected ?? (() => undefined),
+    onCommitError: options.onCommitError ?? (() => undefined),
+    schedule:
+      options.schedule ??
+      ((callback, ms) => {
+        const handle = setTimeout(callback, ms);
+        return { cancel: () => clearTimeout(handle) };
+      }),
+  };
+}
+
+export interface ActionLogCounters {
+  received: number;
+  accepted: number;
+  duplicates: number;
+  rejected: Record<RejectReason, number>;
+  flagged: Record<FlagReason, number>;
+  outcomes: number;
+  commits: number;
+  commitErrors: number;
+  /** Events replayed from the database at start-up to rebuild open actions. */
+  replayed: number;
+}
+
+export interface ActionLogSnapshot {
+  readonly counters: Readonly<ActionLogCounters>;
+  readonly rejectedTotal: number;
+  readonly openActions: number;
+  readonly pendingEvents: number;
+  readonly pendingOutcomes: number;
+  /** From the arrival of a batch's oldest event to the end of its commit, over the last 2048 commits. */
+  readonly commitLatencyP50Ms: number;
+  readonly commitLatencyP99Ms: number;
+  readonly commitLatencyMaxMs: number;
+}
+
+const LATENCY_SAMPLES = 2048;
+
+function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+}
+
+/**
+ * The action log: validates events, pairs them into outcomes, stores both in
+ * batched transactions, and hands outcomes on only after their batch committed.
+ * Data an event's sender may consider delivered is durable first; an outcome is
+ * never announced before it can survive a crash.
+ *
+ * Crash recovery: each commit also stores the low-water event id (the first event
+ * of the oldest still-open action). Opening replays the events from there to
+ * rebuild open actions; outcomes already stored make their events count as repeats.
+ */
+export class ActionLog {
+  readonly store: ActionLogStore;
+  private readonly options: Resolved;
+  private readonly pairer: OutcomePairer;
+  private nextId: number;
+  private pendingEvents: AcceptedEvent[] = [];
+  private pendingOutcomes: OutcomeDraft[] = [];
+  /** performance.now() at the arrival of the oldest pending item. */
+  private pendingSince = 0;
+  private flushTimer: { cancel(): void } | undefined;
+  private readonly latencies = new Float64Array(LATENCY_SAMPLES);
+  private latencyCount = 0;
+  private readonly recent: { committedMs: number; row: StatsRow }[] = [];
+  private recentHead = 0;
+  private closed = false;
+  readonly counters: ActionLogCounters = {
+    received: 0, accepted: 0, duplicates: 0, rejected: zeroCounts(REJECT_REASONS), flagged: zeroCounts(FLAG_REASONS),
+    outcomes: 0, commits: 0, commitErrors: 0, replayed: 0,
+  };
+
+  constructor(options: ActionLogOptions) {
+    this.options = resolve(options);
+    this.store = new ActionLogStore({ path: options.path, ...(options.durability ? { durability: options.durability } : {}) });
+    const store = this.store;
+    this.pairer = new OutcomePairer({
+      ...(options.actionTimeoutS !== undefined ? { actionTimeoutS: options.actionTimeoutS } : {}),
+      ...(options.reorderWindowS !== undefined ? { reorderWindowS: options.reorderWindowS } : {}),
+      ...(options.closedCacheSize !== undefined ? { closedCacheSize: options.closedCacheSize } : {}),
+      lookupClosed: (robotId, actionId) => store.lookupClosed(robotId, actionId),
+    });
+    const lowWater = store.lowWater();
+    this.nextId = Math.max(store.nextEventId(), lowWater);
+    this.recover(lowWater);
+  }
+
+  private recover(lowWater: number): void {
+    for (const accepted of this.store.eventsFrom(lowWater)) {
+      this.counters.replayed++;
+      const decision = this.pairer.accept(accepted);
+      // An outcome here means its commit never happened; commit it now.
+      if (decision.kind === "accepted" && decision.outcome) this.addOutcome(decision.outcome);
+    }
+    // Record the new low-water mark at once, so the next start replays as little as possible.
+    this.flush(true);
+  }
+
+  /** Takes one event (any value: it is validated here). Never throws on bad input. */
+  ingest(raw: unknown): IngestResult {
+    if (this.closed) throw new Error("the action log is closed");
+    this.counters.received++;
+    const recvMs = this.options.clock();
+    const checked = validateActionEvent(raw, recvMs, this.options.limits);
+    if (!checked.ok) return this.refuse(checked.reason, checked.detail);
+    const accepted: AcceptedEvent = { id: this.nextId, event: checked.event, recvMs };
+    const decision = this.pairer.accept(accepted);
+    if (decision.kind === "rejected") return this.refuse(decision.reason, decision.detail);
+    if (decision.kind === "duplicate") {
+      this.counters.duplicates++;
+      return decision;
+    }
+    this.nextId++;
+    this.counters.accepted++;
+    if (this.pendingEvents.length === 0 && this.pendingOutcomes.length === 0) this.pendingSince = performance.now();
+    this.pendingEvents.push(accepted);
+    if (decision.outcome) this.addOutcome(decision.outcome);
+    if (this.pendingEvents.length >= this.options.batchMaxEvents) this.flush();
+    else this.scheduleFlush();
+    return { kind: "accepted", eventId: accepted.id };
+  }
+
+  /** Closes timed-out actions and expired reorder waits; call it periodically. */
+  tick(): void {
+    if (this.closed) return;
+    for (const outcome of this.pairer.expire(this.options.clock())) this.addOutcome(outcome);
+    if (this.pendingEvents.length || this.pendingOutcomes.length) this.scheduleFlush();
+  }
+
+  /**
+   * Commits everything pending in one transaction, then reports the new outcomes.
+   * Returns false when the commit failed (the batch stays pending).
+   */
+  flush(force = false): boolean {
+    this.flushTimer?.cancel();
+    this.flushTimer = undefined;
+    if (!force && this.pendingEvents.length === 0 && this.pendingOutcomes.length === 0) return true;
+    const committedMs = this.options.clock();
+    let inserted: number[];
+    try {
+      inserted = this.store.commit(this.pendingEvents, this.pendingOutcomes, committedMs, this.pairer.lowWater(this.nextId));
+    } catch (error) {
+      this.counters.commitErrors++;
+      this.options.onCommitError(error);
+      this.scheduleFlush();
+      return false;
+    }
+    const hadItems = this.pendingEvents.length > 0 || this.pendingOutcomes.length > 0;
+    if (hadItems) this.recordLatency(performance.now() - this.pendingSince);
+    this.counters.commits++;
+    const stamp = millisToTime(committedMs);
+    const outcomes: ActionOutcome[] = [];
+    this.pendingOutcomes.forEach((draft, i) => {
+      if (inserted[i] !== 1) return;
+      outcomes.push({ header: { stamp, frame_id: "" }, ...draft });
+      this.remember(committedMs, draft);
+    });
+    this.pendingEvents = [];
+    this.pendingOutcomes = [];
+    this.counters.outcomes += outcomes.length;
+    if (outcomes.length) this.options.onCommitted(outcomes);
+    return true;
+  }
+
+  snapshot(): ActionLogSnapshot {
+    const n = Math.min(this.latencyCount, LATENCY_SAMPLES);
+    const sorted = Array.from(this.latencies.subarray(0, n)).sort((a, b) => a - b);
+    return {
+      counters: this.counters,
+      rejectedTotal: Object.values(this.counters.rejected).reduce((a, b) => a + b, 0),
+      openActions: this.pairer.openCount,
+      pendingEvents: this.pendingEvents.length,
+      pendingOutcomes: this.pendingOutcomes.length,
+      commitLatencyP50Ms: percentile(sorted, 50),
+      commitLatencyP99Ms: percentile(sorted, 99),
+      commitLatencyMaxMs: sorted.length ? sorted[sorted.length - 1]! : 0,
+    };
+  }
+
+  /** Statistics from the database; windowS > 0 keeps outcomes that ended within the last windowS seconds. */
+  stats(filter: OutcomeFilter, groupBy: StatsGrouping, windowS = 0) {
+    const since = windowS > 0 ? millisToTime(this.options.clock() - windowS * 1000) : undefined;
+    return computeStats(this.store.statsRows({ ...filter, ...(since ? { since } : {}) }), groupBy);
+  }
+
+  /** Statistics over the outcomes committed in the last windowS seconds, from memory (cheap enough for diagnostics). */
+  recentStats(windowS: number, groupBy: StatsGrouping = "all") {
+    const cutoff = this.options.clock() - windowS * 1000;
+    return computeStats(this.recent.filter((r) => r.committedMs >= cutoff).map((r) => r.row), groupBy);
+  }
+
+  applyRetention(): { events: number; outcomes: number } {
+    this.flush();
+    return this.store.applyRetention(this.options.retention, this.options.clock(), this.pairer.lowWater(this.nextId));
+  }
+
+  setRetention(policy: Partial<RetentionPolicy>): void {
+    this.options.retention = { ...this.options.retention, ...policy };
+  }
+
+  setBatching(batchMaxEvents: number, batchMaxMs: number): void {
+    this.options.batchMaxEvents = batchMaxEvents;
+    this.options.batchMaxMs = batchMaxMs;
+  }
+
+  setActionTimeoutS(seconds: number): void {
+    this.pairer.setActionTimeoutS(seconds);
+  }
+
+  setReorderWindowS(seconds: number): void {
+    this.pairer.setReorderWindowS(seconds);
+  }
+
+  setLimits(limits: Partial<EventLimits>): void {
+    this.options.limits = { ...this.options.limits, ...limits };
+  }
+
+  /** Commits what is pending and closes the database. Open actions stay open: the next start replays them. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.flushTimer?.cancel();
+    this.store.close();
+  }
+
+  private refuse(reason: RejectReason, detail: string): IngestResult {
+    this.counters.rejected[reason]++;
+    this.options.onRejected(reason, detail);
+    return { kind: "rejected", reason, detail };
+  }
+
+  private addOutcome(outcome: OutcomeDraft): void {
+    if (this.pendingEvents.length === 0 && this.pendingOutcomes.length === 0) this.pendingSince = performance.now();
+    this.pendingOutcomes.push(outcome);
+    if (outcome.flagged) for (const reason of outcome.flag_reason.split(",")) this.counters.flagged[reason as FlagReason]++;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.closed) return;
+    const waited = performance.now() - this.pendingSince;
+    this.flushTimer = this.options.schedule(() => {
+      this.flushTimer = undefined;
+      if (!this.closed) this.flush();
+    }, Math.max(0, this.options.batchMaxMs - waited));
+  }
+
+  private recordLatency(ms: number): void {
+    this.latencies[this.latencyCount % LATENCY_SAMPLES] = ms;
+    this.latencyCount++;
+  }
+
+  private remember(committedMs: number, o: OutcomeDraft): void {
+    const timed = o.result !== "TIMEOUT" && !o.flagged ? 1 : 0;
+    const entry = { committedMs, row: { robot_id: o.robot_id, action: o.action, object: o.object, result: o.result, duration_s: o.duration_s, timed } };
+    if (this.recent.length < this.options.recentOutcomes) this.recent.push(entry);
+    else {
+      this.recent[this.recentHead] = entry;
+      this.recentHead = (this.recentHead + 1) % this.options.recentOutcomes;
+    }
+  }
+}

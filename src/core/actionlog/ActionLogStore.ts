@@ -1,0 +1,319 @@
+import Database from "better-sqlite3";
+import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
+import { migrate } from "./migrations.js";
+import type { ClosedAction } from "./OutcomePairer.js";
+import { millisToTime, stampKey } from "./time.js";
+import type { AcceptedEvent, OutcomeDraft } from "./types.js";
+
+export type Durability = "full" | "normal";
+
+export interface ActionLogStoreOptions {
+  /** SQLite file, or ":memory:" (tests). */
+  readonly path: string;
+  /**
+   * full: synchronous=FULL, a committed batch survives power loss (default).
+   * normal: synchronous=NORMAL, survives a process crash; the last batches may be lost on power loss.
+   */
+  readonly durability?: Durability;
+}
+
+/** Filters shared by query, stats and export; '' and undefined mean "all". */
+export interface OutcomeFilter {
+  readonly robotId?: string;
+  readonly action?: string;
+  readonly object?: string;
+  readonly result?: string;
+  /** On ended_at; undefined means unbounded. */
+  readonly since?: BuiltinInterfacesTime;
+  readonly until?: BuiltinInterfacesTime;
+}
+
+export interface EventFilter {
+  readonly robotId?: string;
+  readonly since?: BuiltinInterfacesTime;
+  readonly until?: BuiltinInterfacesTime;
+}
+
+export interface StatsRow {
+  readonly robot_id: string;
+  readonly action: string;
+  readonly object: string;
+  readonly result: string;
+  readonly duration_s: number;
+  /** 1 when the duration is a real measurement (a start and an end, not a timeout). */
+  readonly timed: number;
+}
+
+export interface RetentionPolicy {
+  /** Delete rows that arrived more than this long ago; 0 keeps everything. */
+  readonly maxAgeS: number;
+  /** Keep at most this many outcomes (the newest); 0 means no limit. */
+  readonly maxOutcomes: number;
+  /** Keep at most this many events (the newest); 0 means no limit. */
+  readonly maxEvents: number;
+}
+
+export interface OutcomeToCommit {
+  readonly draft: OutcomeDraft;
+}
+
+const EVENT_COLUMNS = "id, robot_id, action_id, action, object, location, status, progress, detail, stamp_sec, stamp_nsec, frame_id, recv_ms";
+const OUTCOME_COLUMNS =
+  "robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec, ended_sec, ended_nsec, duration_s, progress_events, flagged, flag_reason, committed_ms";
+
+interface EventRow {
+  id: number; robot_id: string; action_id: string; action: string; object: string; location: string; status: string;
+  progress: number; detail: string; stamp_sec: number; stamp_nsec: number; frame_id: string; recv_ms: number;
+}
+interface OutcomeRow {
+  id: number; robot_id: string; action_id: string; action: string; object: string; location: string; result: string; reason: string;
+  started_sec: number; started_nsec: number; ended_sec: number; ended_nsec: number; duration_s: number; progress_events: number;
+  flagged: number; flag_reason: string; committed_ms: number;
+}
+
+export function rowToEvent(row: EventRow): ActionEvent {
+  return {
+    header: { stamp: { sec: row.stamp_sec, nanosec: row.stamp_nsec }, frame_id: row.frame_id },
+    robot_id: row.robot_id, action_id: row.action_id, action: row.action, object: row.object, location: row.location,
+    status: row.status, progress: row.progress, detail: row.detail,
+  };
+}
+
+export function rowToOutcome(row: OutcomeRow): ActionOutcome {
+  return {
+    header: { stamp: millisToTime(row.committed_ms), frame_id: "" },
+    robot_id: row.robot_id, action_id: row.action_id, action: row.action, object: row.object, location: row.location,
+    result: row.result, reason: row.reason,
+    started_at: { sec: row.started_sec, nanosec: row.started_nsec },
+    ended_at: { sec: row.ended_sec, nanosec: row.ended_nsec },
+    duration_s: row.duration_s, progress_events: row.progress_events, flagged: row.flagged === 1, flag_reason: row.flag_reason,
+  };
+}
+
+/** Builds "col op ?" clauses for the filters that are set. */
+function whereOutcomes(filter: OutcomeFilter, params: unknown[]): string[] {
+  const clauses: string[] = [];
+  for (const [column, value] of [["robot_id", filter.robotId], ["action", filter.action], ["object", filter.object], ["result", filter.result]] as const) {
+    if (value) {
+      clauses.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  if (filter.since) {
+    clauses.push("(ended_sec, ended_nsec) >= (?, ?)");
+    params.push(filter.since.sec, filter.since.nanosec);
+  }
+  if (filter.until) {
+    clauses.push("(ended_sec, ended_nsec) <= (?, ?)");
+    params.push(filter.until.sec, filter.until.nanosec);
+  }
+  return clauses;
+}
+
+function whereEvents(filter: EventFilter, params: unknown[]): string[] {
+  const clauses: string[] = [];
+  if (filter.robotId) {
+    clauses.push("robot_id = ?");
+    params.push(filter.robotId);
+  }
+  if (filter.since) {
+    clauses.push("(stamp_sec, stamp_nsec) >= (?, ?)");
+    params.push(filter.since.sec, filter.since.nanosec);
+  }
+  if (filter.until) {
+    clauses.push("(stamp_sec, stamp_nsec) <= (?, ?)");
+    params.push(filter.until.sec, filter.until.nanosec);
+  }
+  return clauses;
+}
+
+const where = (clauses: string[]) => (clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "");
+
+/** Rows per multi-row INSERT: fewer calls into SQLite per batch, well under its 32,766-parameter limit. */
+const EVENTS_PER_INSERT = 64;
+
+/**
+ * The durable half of the action log: events and outcomes in SQLite (WAL), written
+ * in batches, one transaction per batch. Outcomes are unique per (robot_id, action_id),
+ * which makes a replayed commit harmless.
+ */
+export class ActionLogStore {
+  readonly db: Database.Database;
+  readonly path: string;
+  readonly migratedFrom: number;
+  private readonly insertEvent: Database.Statement;
+  private readonly insertEventsMany: Database.Statement;
+  private readonly insertOutcome: Database.Statement;
+  private readonly setLowWater: Database.Statement;
+  private readonly findClosed: Database.Statement;
+  private readonly commitTx: (events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number) => number[];
+
+  constructor(options: ActionLogStoreOptions) {
+    this.path = options.path;
+    this.db = new Database(options.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${(options.durability ?? "full") === "full" ? "FULL" : "NORMAL"}`);
+    this.db.pragma("busy_timeout = 5000");
+    this.migratedFrom = migrate(this.db, options.path);
+    const placeholders = `(${EVENT_COLUMNS.split(",").map(() => "?").join(", ")})`;
+    this.insertEvent = this.db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ${placeholders}`);
+    this.insertEventsMany = this.db.prepare(
+      `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${Array.from({ length: EVENTS_PER_INSERT }, () => placeholders).join(", ")}`,
+    );
+    this.insertOutcome = this.db.prepare(
+      `INSERT OR IGNORE INTO outcomes (${OUTCOME_COLUMNS}) VALUES (${OUTCOME_COLUMNS.split(",").map(() => "?").join(", ")})`,
+    );
+    this.setLowWater = this.db.prepare("INSERT INTO meta (key, value) VALUES ('low_water', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    this.findClosed = this.db.prepare("SELECT result, started_sec, started_nsec, ended_sec, ended_nsec, flag_reason FROM outcomes WHERE robot_id = ? AND action_id = ?");
+    const eventParams = (e: AcceptedEvent, out: unknown[]) => {
+      const m = e.event;
+      out.push(e.id, m.robot_id, m.action_id, m.action, m.object, m.location, m.status, m.progress, m.detail, m.header.stamp.sec, m.header.stamp.nanosec, m.header.frame_id, e.recvMs);
+    };
+    this.commitTx = this.db.transaction((events, outcomes, committedMs, lowWater) => {
+      let i = 0;
+      const many: unknown[] = [];
+      for (; i + EVENTS_PER_INSERT <= events.length; i += EVENTS_PER_INSERT) {
+        many.length = 0;
+        for (let j = i; j < i + EVENTS_PER_INSERT; j++) eventParams(events[j]!, many);
+        this.insertEventsMany.run(many);
+      }
+      const one: unknown[] = [];
+      for (; i < events.length; i++) {
+        one.length = 0;
+        eventParams(events[i]!, one);
+        this.insertEvent.run(one);
+      }
+      const inserted: number[] = [];
+      for (const o of outcomes) {
+        const info = this.insertOutcome.run(
+          o.robot_id, o.action_id, o.action, o.object, o.location, o.result, o.reason,
+          o.started_at.sec, o.started_at.nanosec, o.ended_at.sec, o.ended_at.nanosec,
+          o.duration_s, o.progress_events, o.flagged ? 1 : 0, o.flag_reason, committedMs,
+        );
+        inserted.push(info.changes);
+      }
+      this.setLowWater.run(lowWater);
+      return inserted;
+    });
+  }
+
+  /** The id the next stored event gets (ids are assigned by the log, before the insert). */
+  nextEventId(): number {
+    const row = this.db.prepare("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM events").get() as { next: number };
+    return row.next;
+  }
+
+  lowWater(): number {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'low_water'").get() as { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+
+  /**
+   * Writes one batch in one transaction. Returns, per outcome, 1 if it was new and
+   * 0 if an outcome for that action was already stored (a replay after a crash).
+   */
+  commit(events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number): number[] {
+    return this.commitTx(events, outcomes, committedMs, lowWater);
+  }
+
+  lookupClosed(robotId: string, actionId: string): ClosedAction | undefined {
+    const row = this.findClosed.get(robotId, actionId) as
+      | { result: string; started_sec: number; started_nsec: number; ended_sec: number; ended_nsec: number; flag_reason: string }
+      | undefined;
+    if (!row) return undefined;
+    const hadStart = !row.flag_reason.includes("end_without_start") && !row.flag_reason.includes("progress_without_start");
+    return {
+      startKey: hadStart ? stampKey({ sec: row.started_sec, nanosec: row.started_nsec }) : undefined,
+      endKey: row.result === "TIMEOUT" ? "TIMEOUT" : `${row.result}@${stampKey({ sec: row.ended_sec, nanosec: row.ended_nsec })}`,
+      endS: row.ended_sec + row.ended_nsec / 1e9,
+    };
+  }
+
+  /** Events from `fromId` on, in arrival order, for replay after a restart. */
+  *eventsFrom(fromId: number): Generator<AcceptedEvent> {
+    const rows = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id >= ? ORDER BY id`).iterate(fromId) as Iterable<EventRow>;
+    for (const row of rows) yield { id: row.id, event: rowToEvent(row), recvMs: row.recv_ms };
+  }
+
+  countEvents(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n;
+  }
+
+  countOutcomes(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM outcomes").get() as { n: number }).n;
+  }
+
+  /** Newest first, `pageSize` at a time; the cursor is the last row id returned. */
+  queryOutcomes(filter: OutcomeFilter, pageSize: number, cursor: number | undefined): { outcomes: ActionOutcome[]; nextCursor: number | undefined; total: number } {
+    const params: unknown[] = [];
+    const clauses = whereOutcomes(filter, params);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM outcomes${where(clauses)}`).get(params) as { n: number }).n;
+    if (cursor !== undefined) {
+      clauses.push("id < ?");
+      params.push(cursor);
+    }
+    const rows = this.db.prepare(`SELECT id, ${OUTCOME_COLUMNS} FROM outcomes${where(clauses)} ORDER BY id DESC LIMIT ?`).all(...params, pageSize + 1) as OutcomeRow[];
+    const more = rows.length > pageSize;
+    if (more) rows.length = pageSize;
+    return { outcomes: rows.map(rowToOutcome), nextCursor: more ? rows[rows.length - 1]!.id : undefined, total };
+  }
+
+  statsRows(filter: OutcomeFilter): StatsRow[] {
+    const params: unknown[] = [];
+    const clauses = whereOutcomes(filter, params);
+    return this.db
+      .prepare(
+        `SELECT robot_id, action, object, result, duration_s,
+           (result != 'TIMEOUT' AND instr(flag_reason, 'without_start') = 0 AND instr(flag_reason, 'end_before_start') = 0) AS timed
+         FROM outcomes${where(clauses)}`,
+      )
+      .all(params) as StatsRow[];
+  }
+
+  *iterateEvents(filter: EventFilter): Generator<ActionEvent & { recv_ms: number }> {
+    const params: unknown[] = [];
+    const rows = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events${where(whereEvents(filter, params))} ORDER BY id`).iterate(params) as Iterable<EventRow>;
+    for (const row of rows) yield { ...rowToEvent(row), recv_ms: row.recv_ms };
+  }
+
+  *iterateOutcomes(filter: OutcomeFilter): Generator<ActionOutcome> {
+    const params: unknown[] = [];
+    const rows = this.db.prepare(`SELECT id, ${OUTCOME_COLUMNS} FROM outcomes${where(whereOutcomes(filter, params))} ORDER BY id`).iterate(params) as Iterable<OutcomeRow>;
+    for (const row of rows) yield rowToOutcome(row);
+  }
+
+  /**
+   * Deletes what the policy no longer keeps. Events at or above `lowWater` belong to
+   * open actions and are never deleted: replay after a restart needs them.
+   */
+  applyRetention(policy: RetentionPolicy, nowMs: number, lowWater: number): { events: number; outcomes: number } {
+    let events = 0;
+    let outcomes = 0;
+    this.db.transaction(() => {
+      if (policy.maxAgeS > 0) {
+        const cutoff = nowMs - policy.maxAgeS * 1000;
+        events += this.db.prepare("DELETE FROM events WHERE recv_ms < ? AND id < ?").run(cutoff, lowWater).changes;
+        outcomes += this.db.prepare("DELETE FROM outcomes WHERE committed_ms < ?").run(cutoff).changes;
+      }
+      if (policy.maxEvents > 0) {
+        events += this.db
+          .prepare("DELETE FROM events WHERE id < ? AND id <= (SELECT MAX(id) FROM events) - ?")
+          .run(lowWater, policy.maxEvents).changes;
+      }
+      if (policy.maxOutcomes > 0) {
+        outcomes += this.db.prepare("DELETE FROM outcomes WHERE id <= (SELECT MAX(id) FROM outcomes) - ?").run(policy.maxOutcomes).changes;
+      }
+    })();
+    return { events, outcomes };
+  }
+
+  /** PRAGMA integrity_check; "ok" when the file is sound. */
+  integrityCheck(): string {
+    const rows = this.db.pragma("integrity_check") as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join("; ");
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

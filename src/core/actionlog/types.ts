@@ -1,0 +1,54 @@
+/**
+ * Shared types of the action log: what validation, pairing, the store and the
+ * orchestrator pass between them. Message shapes themselves come from the .msg
+ * files (messages.generated.ts); these types only add what the log derives.
+ */
+import type { ActionEvent, ActionOutcome } from "../interfaces/messages.generated.js";
+
+export type { ActionEvent, ActionOutcome };
+
+/** Why an event was refused. Each reason has its own counter and its own log rate limit. */
+export const REJECT_REASONS = [
+  "malformed", // does not match the ActionEvent schema at all
+  "oversized", // detail or an id/name field longer than the configured limit
+  "missing_id", // robot_id or action_id empty
+  "missing_action", // a STARTED event without an action verb
+  "missing_stamp", // header.stamp is zero: we cannot order or time it
+  "unknown_status", // status is none of the STATUS_* constants
+  "bad_progress", // a PROGRESS event whose progress is outside 0..1
+  "future_stamp", // stamped further ahead of the node's clock than max_future_s
+  "conflicting_start", // a second, different STARTED for an action that is open
+  "conflicting_end", // a second, different end for an action that is waiting for its start
+  "after_close", // an event for an action whose outcome is already recorded (and not a repeat)
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Semantic problems that still produce an outcome, marked flagged with this reason. */
+export const FLAG_REASONS = [
+  "end_without_start", // no STARTED arrived within the reorder window
+  "end_before_start", // the end is stamped before the start; duration clamped to 0
+  "progress_without_start", // only PROGRESS events, then a timeout
+] as const;
+export type FlagReason = (typeof FLAG_REASONS)[number];
+
+export const END_STATUSES: ReadonlySet<string> = new Set(["SUCCEEDED", "FAILED", "ABORTED", "CANCELED"]);
+export const ALL_STATUSES: ReadonlySet<string> = new Set(["STARTED", "PROGRESS", ...END_STATUSES]);
+export const OUTCOME_RESULTS = ["SUCCEEDED", "FAILED", "ABORTED", "CANCELED", "TIMEOUT"] as const;
+export type OutcomeResult = (typeof OUTCOME_RESULTS)[number];
+
+/** A validated event as the log keeps it: the message plus where and when it arrived. */
+export interface AcceptedEvent {
+  /** Row id in the events table, assigned before the insert so pairing can refer to it. */
+  readonly id: number;
+  readonly event: ActionEvent;
+  /** Node clock (ms since the epoch) when the event arrived. */
+  readonly recvMs: number;
+}
+
+/** An outcome before it is committed: the message minus its header (set at commit). */
+export type OutcomeDraft = Omit<ActionOutcome, "header">;
+
+export type IngestResult =
+  | { readonly kind: "accepted"; readonly eventId: number }
+  | { readonly kind: "duplicate" }
+  | { readonly kind: "rejected"; readonly reason: RejectReason; readonly detail: string };

@@ -1,0 +1,68 @@
+import { ActionEventSchema, type ActionEvent } from "../interfaces/messages.generated.js";
+import { isZeroTime, timeToSeconds } from "./time.js";
+import { ALL_STATUSES, type RejectReason } from "./types.js";
+
+export interface EventLimits {
+  /** Longest detail accepted, in UTF-8 bytes (default 4096). */
+  readonly maxDetailBytes: number;
+  /** Longest robot_id, action_id, action, object, location, frame_id, in characters (default 256). */
+  readonly maxFieldChars: number;
+  /** How far ahead of the node's clock a stamp may be, in seconds (default 60): robot clocks drift, but not by hours. */
+  readonly maxFutureS: number;
+}
+
+export const DEFAULT_EVENT_LIMITS: EventLimits = { maxDetailBytes: 4096, maxFieldChars: 256, maxFutureS: 60 };
+
+export type ValidationResult =
+  | { readonly ok: true; readonly event: ActionEvent }
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+
+function reject(reason: RejectReason, detail: string): ValidationResult {
+  return { ok: false, reason, detail };
+}
+
+const SHORT_FIELDS = ["robot_id", "action_id", "action", "object", "location"] as const;
+
+/**
+ * Checks one incoming event: first its shape (zod schema generated from
+ * ActionEvent.msg), then what the schema cannot say: sizes, ids, known status,
+ * a sane stamp. Never throws; a refusal carries a reason and a readable detail.
+ * Pairing problems (an end without a start, a repeat) are the pairer's job.
+ */
+export function validateActionEvent(raw: unknown, nowMs: number, limits: EventLimits = DEFAULT_EVENT_LIMITS): ValidationResult {
+  const parsed = ActionEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue ? issue.path.map(String).join(".") || "(root)" : "(root)";
+    return reject("malformed", `field ${path}: ${issue?.message ?? "invalid"}`);
+  }
+  const event = parsed.data;
+  for (const field of SHORT_FIELDS) {
+    if (event[field].length > limits.maxFieldChars) {
+      return reject("oversized", `${field} has ${event[field].length} characters; the limit is ${limits.maxFieldChars}`);
+    }
+  }
+  if (event.header.frame_id.length > limits.maxFieldChars) {
+    return reject("oversized", `header.frame_id has ${event.header.frame_id.length} characters; the limit is ${limits.maxFieldChars}`);
+  }
+  // Characters are at most 4 bytes: only measure bytes when the length makes it possible to be over.
+  if (event.detail.length * 4 > limits.maxDetailBytes) {
+    const bytes = Buffer.byteLength(event.detail, "utf8");
+    if (bytes > limits.maxDetailBytes) return reject("oversized", `detail has ${bytes} bytes; the limit is ${limits.maxDetailBytes}`);
+  }
+  if (event.robot_id === "") return reject("missing_id", "robot_id is empty; every robot must name itself");
+  if (event.action_id === "") return reject("missing_id", "action_id is empty; it pairs a STARTED event with its end");
+  if (!ALL_STATUSES.has(event.status)) {
+    return reject("unknown_status", `status "${event.status.slice(0, 40)}" is not one of ${[...ALL_STATUSES].join(", ")}`);
+  }
+  if (event.status === "STARTED" && event.action === "") return reject("missing_action", "a STARTED event must name its action (e.g. pick)");
+  if (event.status === "PROGRESS" && !(event.progress >= 0 && event.progress <= 1)) {
+    return reject("bad_progress", `progress ${event.progress} is outside 0..1`);
+  }
+  if (isZeroTime(event.header.stamp)) return reject("missing_stamp", "header.stamp is zero; stamp events with the robot's clock");
+  const aheadS = timeToSeconds(event.header.stamp) - nowMs / 1000;
+  if (aheadS > limits.maxFutureS) {
+    return reject("future_stamp", `header.stamp is ${aheadS.toFixed(1)} s ahead of this node's clock (limit ${limits.maxFutureS} s); check the robot's time sync`);
+  }
+  return { ok: true, event };
+}

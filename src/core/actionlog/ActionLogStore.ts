@@ -230,9 +230,16 @@ export class ActionLogStore {
   }
 
   /** Events from `fromId` on, in arrival order, for replay after a restart. */
-  *eventsFrom(fromId: number): Generator<AcceptedEvent> {
-    const rows = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id >= ? ORDER BY id`).iterate(fromId) as Iterable<EventRow>;
-    for (const row of rows) yield { id: row.id, event: rowToEvent(row), recvMs: row.recv_ms };
+  *eventsFrom(fromId: number, pageSize = 5000): Generator<AcceptedEvent> {
+    // Paged, because replay looks up outcomes on the same connection while it reads.
+    const page = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id >= ? ORDER BY id LIMIT ?`);
+    let from = fromId;
+    for (;;) {
+      const rows = page.all(from, pageSize) as EventRow[];
+      for (const row of rows) yield { id: row.id, event: rowToEvent(row), recvMs: row.recv_ms };
+      if (rows.length < pageSize) return;
+      from = rows[rows.length - 1]!.id + 1;
+    }
   }
 
   countEvents(): number {
@@ -270,16 +277,37 @@ export class ActionLogStore {
       .all(params) as StatsRow[];
   }
 
-  *iterateEvents(filter: EventFilter): Generator<ActionEvent & { recv_ms: number }> {
+  /**
+   * Events in arrival order, read a page at a time: no SQLite cursor stays open
+   * between pages, so commits on the same connection can go on during an export.
+   */
+  *iterateEvents(filter: EventFilter, pageSize = 5000): Generator<ActionEvent & { recv_ms: number }> {
     const params: unknown[] = [];
-    const rows = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events${where(whereEvents(filter, params))} ORDER BY id`).iterate(params) as Iterable<EventRow>;
-    for (const row of rows) yield { ...rowToEvent(row), recv_ms: row.recv_ms };
+    const clauses = whereEvents(filter, params);
+    clauses.push("id > ?");
+    const page = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events${where(clauses)} ORDER BY id LIMIT ?`);
+    let after = 0;
+    for (;;) {
+      const rows = page.all(...params, after, pageSize) as EventRow[];
+      for (const row of rows) yield { ...rowToEvent(row), recv_ms: row.recv_ms };
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
-  *iterateOutcomes(filter: OutcomeFilter): Generator<ActionOutcome> {
+  /** Outcomes in commit order, a page at a time (see iterateEvents). */
+  *iterateOutcomes(filter: OutcomeFilter, pageSize = 5000): Generator<ActionOutcome> {
     const params: unknown[] = [];
-    const rows = this.db.prepare(`SELECT id, ${OUTCOME_COLUMNS} FROM outcomes${where(whereOutcomes(filter, params))} ORDER BY id`).iterate(params) as Iterable<OutcomeRow>;
-    for (const row of rows) yield rowToOutcome(row);
+    const clauses = whereOutcomes(filter, params);
+    clauses.push("id > ?");
+    const page = this.db.prepare(`SELECT id, ${OUTCOME_COLUMNS} FROM outcomes${where(clauses)} ORDER BY id LIMIT ?`);
+    let after = 0;
+    for (;;) {
+      const rows = page.all(...params, after, pageSize) as OutcomeRow[];
+      for (const row of rows) yield rowToOutcome(row);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   /**

@@ -176,3 +176,14 @@ describe("SimHash projection", () => {
     expect(() => p.project(new Float32Array(384))).toThrow(/encoder/);
   });
 });
+
+describe("bit-sliced majority", () => {
+  it("equals the per-bit vote for 1..12 inputs, odd and even", () => {
+    for (let n = 1; n <= 12; n++) {
+      const vs = Array.from({ length: n }, (_, i) => randomHypervector(1024, 100 + n, i));
+      const acc = new BundleAccumulator(1024);
+      for (const v of vs) acc.add(v);
+      expect(equals(bundle(vs), acc.result())).toBe(true);
+    }
+  });
+});

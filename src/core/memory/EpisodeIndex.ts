@@ -1,0 +1,249 @@
+/**
+ * The in-memory index of every episode: vectors in contiguous typed arrays (row i = episode i), so a
+ * query is a linear scan with no per-row allocation.
+ *
+ * Free-text search is two-stage because scanning 1M full 10k-bit vectors costs ~800 ms on one core:
+ * 1. prefilter: Hamming distance on a short code (the first `codeBits` bits of each text SimHash,
+ *    itself a SimHash with fewer projections) for every episode, candidates picked by a counting
+ *    select over the distance histogram (O(n), no sort);
+ * 2. re-rank the candidates by the full text hypervector.
+ */
+import { hammingAt } from "../hdc/hamming.js";
+import type { Hypervector } from "../hdc/hypervector.js";
+import type { Episode } from "./types.js";
+
+export interface EpisodeIndexOptions {
+  readonly dims: number;
+  /** Prefilter code length in bits (multiple of 32, <= dims). */
+  readonly codeBits: number;
+  readonly initialCapacity?: number;
+}
+
+export interface Filter {
+  readonly robotId?: string;
+  readonly since?: number;
+  readonly until?: number;
+}
+
+export interface ScoredIndex {
+  readonly index: number;
+  /** Hamming distance (text search) or summed distance (cue scoring); lower is better. */
+  readonly distance: number;
+}
+
+export class EpisodeIndex {
+  readonly dims: number;
+  readonly words: number;
+  readonly codeBits: number;
+  readonly codeWords: number;
+  private capacity: number;
+  private count = 0;
+  private codes: Uint32Array;
+  private texts: Uint32Array;
+  private episodeVectors: Uint32Array;
+  private stamps: Float64Array;
+  private robots: Int32Array;
+  private readonly robotIds = new Map<string, number>();
+  private readonly episodes: Episode[] = [];
+  private readonly byId = new Map<string, number>();
+
+  constructor(options: EpisodeIndexOptions) {
+    this.dims = options.dims;
+    this.words = options.dims / 32;
+    if (options.codeBits % 32 !== 0 || options.codeBits <= 0 || options.codeBits > options.dims) {
+      throw new RangeError(`prefilter code length must be a positive multiple of 32 up to ${options.dims} bits, got ${options.codeBits}`);
+    }
+    this.codeBits = options.codeBits;
+    this.codeWords = options.codeBits / 32;
+    this.capacity = Math.max(16, options.initialCapacity ?? 1024);
+    this.codes = new Uint32Array(this.capacity * this.codeWords);
+    this.texts = new Uint32Array(this.capacity * this.words);
+    this.episodeVectors = new Uint32Array(this.capacity * this.words);
+    this.stamps = new Float64Array(this.capacity);
+    this.robots = new Int32Array(this.capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes held by the vector arrays per stored episode (codes + text + episode vectors + filters). */
+  get bytesPerEpisode(): number {
+    return this.codeWords * 4 + this.words * 8 + 8 + 4;
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const grow32 = (a: Uint32Array, per: number) => {
+      const b = new Uint32Array(capacity * per);
+      b.set(a);
+      return b;
+    };
+    this.codes = grow32(this.codes, this.codeWords);
+    this.texts = grow32(this.texts, this.words);
+    this.episodeVectors = grow32(this.episodeVectors, this.words);
+    const stamps = new Float64Array(capacity);
+    stamps.set(this.stamps);
+    this.stamps = stamps;
+    const robots = new Int32Array(capacity);
+    robots.set(this.robots);
+    this.robots = robots;
+    this.capacity = capacity;
+  }
+
+  add(episode: Episode, text: Hypervector, episodeVector: Hypervector): number {
+    if (text.length !== this.words || episodeVector.length !== this.words) {
+      throw new RangeError(`index holds ${this.dims}-bit vectors, got ${text.length * 32}/${episodeVector.length * 32}`);
+    }
+    if (this.count === this.capacity) this.grow();
+    const i = this.count++;
+    this.codes.set(text.subarray(0, this.codeWords), i * this.codeWords);
+    this.texts.set(text, i * this.words);
+    this.episodeVectors.set(episodeVector, i * this.words);
+    this.stamps[i] = episode.stamp.sec + episode.stamp.nanosec / 1e9;
+    let robot = this.robotIds.get(episode.robot_id);
+    if (robot === undefined) {
+      robot = this.robotIds.size;
+      this.robotIds.set(episode.robot_id, robot);
+    }
+    this.robots[i] = robot;
+    this.episodes.push(episode);
+    this.byId.set(episode.id, i);
+    return i;
+  }
+
+  episode(index: number): Episode {
+    const e = this.episodes[index];
+    if (e === undefined) throw new RangeError(`no episode at index ${index}`);
+    return e;
+  }
+
+  indexOf(id: string): number | undefined {
+    return this.byId.get(id);
+  }
+
+  textVector(index: number): Hypervector {
+    return this.texts.subarray(index * this.words, (index + 1) * this.words);
+  }
+
+  episodeVector(index: number): Hypervector {
+    return this.episodeVectors.subarray(index * this.words, (index + 1) * this.words);
+  }
+
+  /** The raw episode-vector matrix and its row stride (words), for scoring without copies. */
+  get episodeMatrix(): Uint32Array {
+    return this.episodeVectors;
+  }
+
+  /** A predicate over indices, or undefined when the filter lets everything through. */
+  private matcher(filter: Filter | undefined): ((i: number) => boolean) | undefined {
+    if (filter === undefined) return undefined;
+    const robot = filter.robotId ? this.robotIds.get(filter.robotId) ?? -1 : undefined;
+    const since = filter.since ?? -Infinity;
+    const until = filter.until ?? Infinity;
+    if (robot === undefined && since === -Infinity && until === Infinity) return undefined;
+    const robots = this.robots;
+    const stamps = this.stamps;
+    return (i) => (robot === undefined || robots[i] === robot) && stamps[i]! >= since && stamps[i]! <= until;
+  }
+
+  /**
+   * Top-k episodes by Hamming distance of the text hypervector, via the short-code prefilter
+   * keeping `candidates` rows (all rows when candidates >= size).
+   */
+  searchText(query: Hypervector, k: number, candidates: number, filter?: Filter): ScoredIndex[] {
+    const n = this.count;
+    const matches = this.matcher(filter);
+    const pool = this.prefilter(query, Math.max(k, candidates), matches);
+    const scored: ScoredIndex[] = [];
+    for (let c = 0; c < pool.length; c++) {
+      const i = pool[c]!;
+      scored.push({ index: i, distance: hammingAt(this.texts, i * this.words, query, 0, this.words) });
+    }
+    scored.sort((a, b) => a.distance - b.distance || a.index - b.index);
+    return n === 0 ? [] : scored.slice(0, k);
+  }
+
+  /** Indices of the `want` rows nearest by short code (ties at the cut-off: lowest index first). */
+  prefilter(query: Hypervector, want: number, matches?: (i: number) => boolean): Int32Array {
+    const n = this.count;
+    const cw = this.codeWords;
+    const codes = this.codes;
+    const excluded = this.codeBits + 1;
+    const dist = new Uint16Array(n);
+    const histogram = new Int32Array(this.codeBits + 2);
+    for (let i = 0, at = 0; i < n; i++, at += cw) {
+      if (matches !== undefined && !matches(i)) {
+        dist[i] = excluded;
+        continue;
+      }
+      // Unrolled by two: this loop is the whole cost of a 1M-episode query.
+      let d = 0;
+      let j = 0;
+      for (; j + 1 < cw; j += 2) {
+        let x = (codes[at + j]! ^ query[j]!) >>> 0;
+        x = x - ((x >>> 1) & 0x55555555);
+        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+        let y = (codes[at + j + 1]! ^ query[j + 1]!) >>> 0;
+        y = y - ((y >>> 1) & 0x55555555);
+        y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+        d += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) + (Math.imul((y + (y >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+      }
+      if (j < cw) {
+        let x = (codes[at + j]! ^ query[j]!) >>> 0;
+        x = x - ((x >>> 1) & 0x55555555);
+        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+        d += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+      }
+      dist[i] = d;
+      histogram[d]!++;
+    }
+    // Smallest cut-off distance t whose cumulative count reaches `want`.
+    let cut = 0;
+    let below = 0;
+    for (; cut <= this.codeBits; cut++) {
+      if (below + histogram[cut]! >= want) break;
+      below += histogram[cut]!;
+    }
+    let atCut = Math.min(want - below, histogram[Math.min(cut, this.codeBits)]!);
+    const out = new Int32Array(Math.min(want, n));
+    let o = 0;
+    for (let i = 0; i < n && o < out.length; i++) {
+      const d = dist[i]!;
+      if (d < cut) out[o++] = i;
+      else if (d === cut && atCut > 0) {
+        out[o++] = i;
+        atCut--;
+      }
+    }
+    return out.subarray(0, o);
+  }
+
+  /**
+   * Scores every (filtered) episode by its summed Hamming distance to a set of probes (role-filler
+   * pairs against the episode vector; optionally the text vector against the text matrix) and
+   * returns the `top` best.
+   */
+  scoreProbes(episodeProbes: readonly Hypervector[], textProbe: Hypervector | undefined, top: number, filter?: Filter): ScoredIndex[] {
+    const matches = this.matcher(filter);
+    const w = this.words;
+    const best: ScoredIndex[] = [];
+    let worst = Infinity;
+    for (let i = 0; i < this.count; i++) {
+      if (matches !== undefined && !matches(i)) continue;
+      let d = 0;
+      for (const p of episodeProbes) d += hammingAt(this.episodeVectors, i * w, p, 0, w);
+      if (textProbe !== undefined) d += hammingAt(this.texts, i * w, textProbe, 0, w);
+      if (best.length < top || d < worst) {
+        best.push({ index: i, distance: d });
+        if (best.length > top * 2) {
+          best.sort((a, b) => a.distance - b.distance || a.index - b.index);
+          best.length = top;
+          worst = best[top - 1]!.distance;
+        }
+      }
+    }
+    best.sort((a, b) => a.distance - b.distance || a.index - b.index);
+    return best.slice(0, top);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Durable episodes in SQLite (WAL, synchronous=FULL): a row is on disk before remember() returns,
+ * so an acknowledged episode survives a crash. The memory's identity (seed, dimension, encoder,
+ * projection, code length) lives in a meta table: opening a file with another identity throws
+ * MemoryMismatchError instead of silently mixing incompatible vectors.
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { MemoryMismatchError } from "./errors.js";
+import type { Episode } from "./types.js";
+
+/** Fields that must match between the file and the configuration. */
+export interface MemoryIdentity {
+  readonly dims: number;
+  readonly seed: number;
+  readonly encoder: string;
+  readonly simhash: string;
+  readonly codeBits: number;
+  readonly format: number;
+}
+
+export interface StoredEpisode {
+  readonly episode: Episode;
+  readonly embedding: Float32Array;
+  readonly text: Uint32Array;
+  readonly vector: Uint32Array;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS episodes (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  sec INTEGER NOT NULL, nanosec INTEGER NOT NULL,
+  robot_id TEXT NOT NULL, agent TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,
+  location TEXT NOT NULL, result TEXT NOT NULL, description TEXT NOT NULL, source TEXT NOT NULL,
+  embedding BLOB NOT NULL, text_hv BLOB NOT NULL, episode_hv BLOB NOT NULL
+);`;
+
+interface Row {
+  id: string;
+  sec: number;
+  nanosec: number;
+  robot_id: string;
+  agent: string;
+  action: string;
+  object: string;
+  location: string;
+  result: string;
+  description: string;
+  source: string;
+  embedding: Buffer;
+  text_hv: Buffer;
+  episode_hv: Buffer;
+}
+
+function toBuffer(a: Float32Array | Uint32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function copyAligned(b: Buffer): ArrayBuffer {
+  const out = new ArrayBuffer(b.byteLength);
+  new Uint8Array(out).set(b);
+  return out;
+}
+
+export class EpisodeStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+
+  constructor(path: string, identity: MemoryIdentity) {
+    this.path = path;
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.exec(SCHEMA);
+    this.checkIdentity(identity);
+    this.insert = this.db.prepare(
+      `INSERT INTO episodes (id, sec, nanosec, robot_id, agent, action, object, location, result, description, source, embedding, text_hv, episode_hv)
+       VALUES (@id, @sec, @nanosec, @robot_id, @agent, @action, @object, @location, @result, @description, @source, @embedding, @text_hv, @episode_hv)`,
+    );
+  }
+
+  private checkIdentity(identity: MemoryIdentity): void {
+    const rows = this.db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[];
+    const stored = new Map(rows.map((r) => [r.key, r.value]));
+    const wanted = Object.entries(identity).map(([k, v]) => [k, String(v)] as const);
+    if (stored.size === 0) {
+      const put = this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+      this.db.transaction(() => wanted.forEach(([k, v]) => put.run(k, v)))();
+      return;
+    }
+    for (const [key, value] of wanted) {
+      const have = stored.get(key);
+      if (have !== value) throw new MemoryMismatchError(this.path, key, have ?? "(missing)", value);
+    }
+  }
+
+  /** Writes the episodes in one transaction; durable when this returns. */
+  append(items: readonly StoredEpisode[]): void {
+    const run = this.db.transaction((batch: readonly StoredEpisode[]) => {
+      for (const { episode: e, embedding, text, vector } of batch) {
+        this.insert.run({
+          id: e.id,
+          sec: e.stamp.sec,
+          nanosec: e.stamp.nanosec,
+          robot_id: e.robot_id,
+          agent: e.agent,
+          action: e.action,
+          object: e.object,
+          location: e.location,
+          result: e.result,
+          description: e.description,
+          source: e.source,
+          embedding: toBuffer(embedding),
+          text_hv: toBuffer(text),
+          episode_hv: toBuffer(vector),
+        });
+      }
+    });
+    run(items);
+  }
+
+  count(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM episodes").get() as { n: number }).n;
+  }
+
+  /** Every episode in insertion order. */
+  *loadAll(): Generator<StoredEpisode> {
+    const rows = this.db.prepare("SELECT * FROM episodes ORDER BY seq").iterate() as IterableIterator<Row>;
+    for (const r of rows) {
+      yield {
+        episode: {
+          id: r.id,
+          stamp: { sec: r.sec, nanosec: r.nanosec },
+          robot_id: r.robot_id,
+          agent: r.agent,
+          action: r.action,
+          object: r.object,
+          location: r.location,
+          result: r.result,
+          description: r.description,
+          source: r.source,
+        },
+        embedding: new Float32Array(copyAligned(r.embedding)),
+        text: new Uint32Array(copyAligned(r.text_hv)),
+        vector: new Uint32Array(copyAligned(r.episode_hv)),
+      };
+    }
+  }
+
+  /** Bytes of the database file and its WAL. */
+  fileBytes(): number {
+    const pages = this.db.pragma("page_count", { simple: true }) as number;
+    const size = this.db.pragma("page_size", { simple: true }) as number;
+    return pages * size;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

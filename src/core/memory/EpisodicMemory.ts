@@ -1,0 +1,300 @@
+/**
+ * The episodic memory: episodes encoded as hypervectors (EpisodeEncoder), kept in a contiguous
+ * in-memory index (EpisodeIndex), persisted in SQLite (EpisodeStore), queried by free text, by a
+ * partial cue of roles, or both, with filters by robot and time.
+ */
+import type { SimHashKind } from "../hdc/SimHashProjection.js";
+import type { TextEmbedder } from "../embedding/types.js";
+import { answerCue, cueMatchStrength } from "./answerCue.js";
+import { describeRoles } from "./describeOutcome.js";
+import { EpisodeEncoder } from "./EpisodeEncoder.js";
+import { EpisodeIndex, type Filter, type ScoredIndex } from "./EpisodeIndex.js";
+import { EpisodeStore } from "./EpisodeStore.js";
+import { InvalidEpisodeError, InvalidQueryError } from "./errors.js";
+import { PrototypeSummaries, type PrototypeSummary } from "./PrototypeSummaries.js";
+import { ROLES, isRole, type Episode, type EpisodeInput, type RecallHit, type RecallQuery, type RecallResult, type Role } from "./types.js";
+import type { Hypervector } from "../hdc/hypervector.js";
+
+export interface EpisodicMemoryOptions {
+  readonly embedder: TextEmbedder;
+  /** SQLite file; undefined keeps everything in memory (tests, the 1M benchmark). */
+  readonly dbPath?: string;
+  /** Hypervector bits (multiple of 32; default 10,240). */
+  readonly dims?: number;
+  /** Item-memory seed, stored with the memory (default 0x5eed). */
+  readonly seed?: number;
+  /** Prefilter code bits (default 512). */
+  readonly codeBits?: number;
+  /** Candidates re-ranked after the prefilter (default 2,000). */
+  readonly candidates?: number;
+  readonly simhash?: SimHashKind;
+  /** Episodes returned when a query gives k = 0 (default 5). */
+  readonly defaultK?: number;
+  /** Confidence below which the memory abstains (default 0.5). */
+  readonly threshold?: number;
+  readonly initialCapacity?: number;
+  /** Clock for episodes stamped zero (default: the system clock). */
+  readonly now?: () => { sec: number; nanosec: number };
+}
+
+type Resolved = Required<Omit<EpisodicMemoryOptions, "dbPath">> & { dbPath: string | undefined };
+
+function resolveOptions(o: EpisodicMemoryOptions): Resolved {
+  return {
+    embedder: o.embedder,
+    dbPath: o.dbPath,
+    dims: o.dims ?? 10_240,
+    seed: (o.seed ?? 0x5eed) >>> 0,
+    codeBits: o.codeBits ?? 512,
+    candidates: o.candidates ?? 2_000,
+    simhash: o.simhash ?? "structured",
+    defaultK: o.defaultK ?? 5,
+    threshold: o.threshold ?? 0.5,
+    initialCapacity: o.initialCapacity ?? 1024,
+    now: o.now ?? (() => {
+      const ms = Date.now();
+      return { sec: Math.floor(ms / 1000), nanosec: (ms % 1000) * 1e6 };
+    }),
+  };
+}
+
+/** Longest accepted text field: descriptions longer than this are a caller bug, not a memory. */
+const MAX_FIELD = 4096;
+/** Most episodes one recall returns. */
+export const MAX_K = 1000;
+
+export class EpisodicMemory {
+  readonly options: Resolved;
+  readonly encoder: EpisodeEncoder;
+  readonly index: EpisodeIndex;
+  readonly summaries: PrototypeSummaries;
+  private readonly store: EpisodeStore | undefined;
+  private nextSeq: number;
+
+  private constructor(options: Resolved, store: EpisodeStore | undefined) {
+    this.options = options;
+    this.store = store;
+    this.encoder = new EpisodeEncoder({
+      dims: options.dims,
+      seed: options.seed,
+      embeddingDims: options.embedder.dimensions,
+      simhash: options.simhash,
+    });
+    this.index = new EpisodeIndex({ dims: options.dims, codeBits: options.codeBits, initialCapacity: options.initialCapacity });
+    this.summaries = new PrototypeSummaries(this.encoder, this.index);
+    this.nextSeq = 1;
+  }
+
+  /** Opens (or creates) a memory; restores every stored episode with its stored vectors. */
+  static async open(options: EpisodicMemoryOptions): Promise<EpisodicMemory> {
+    const o = resolveOptions(options);
+    const store =
+      o.dbPath === undefined
+        ? undefined
+        : new EpisodeStore(o.dbPath, {
+            dims: o.dims,
+            seed: o.seed,
+            encoder: o.embedder.identity,
+            simhash: o.simhash,
+            codeBits: o.codeBits,
+            format: 1,
+          });
+    const memory = new EpisodicMemory(o, store);
+    if (store !== undefined) {
+      for (const s of store.loadAll()) memory.addToIndex(s.episode, s.text, s.vector);
+    }
+    return memory;
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  get identity(): string {
+    return this.options.embedder.identity;
+  }
+
+  private addToIndex(episode: Episode, text: Hypervector, vector: Hypervector): void {
+    this.encoder.registerFillers(episode);
+    const i = this.index.add(episode, text, vector);
+    this.summaries.add(i);
+    const seq = /^ep-(\d+)$/.exec(episode.id);
+    if (seq) this.nextSeq = Math.max(this.nextSeq, Number(seq[1]) + 1);
+  }
+
+  private normalize(input: EpisodeInput, seen: Set<string>): Episode {
+    for (const field of ["robot_id", "agent", "action", "object", "location", "result", "description", "source"] as const) {
+      const v = input[field];
+      if (typeof v !== "string") throw new InvalidEpisodeError(`${field} must be a string`);
+      if (v.length > MAX_FIELD) throw new InvalidEpisodeError(`${field} is longer than ${MAX_FIELD} characters`);
+    }
+    const { sec, nanosec } = input.stamp;
+    if (!Number.isInteger(sec) || !Number.isInteger(nanosec) || sec < 0 || nanosec < 0 || nanosec >= 1e9) {
+      throw new InvalidEpisodeError(`stamp must be whole sec >= 0 and nanosec in [0, 1e9), got ${sec}.${nanosec}`);
+    }
+    const description = input.description.trim() || describeRoles(input);
+    if (description === "") throw new InvalidEpisodeError("an episode needs a description or at least one role");
+    let id = input.id ?? "";
+    if (id === "") id = `ep-${this.nextSeq++}`;
+    if (this.index.indexOf(id) !== undefined || seen.has(id)) throw new InvalidEpisodeError(`id ${id} already exists`);
+    seen.add(id);
+    const stamp = sec === 0 && nanosec === 0 ? this.options.now() : { sec, nanosec };
+    return { ...input, id, stamp, description };
+  }
+
+  /**
+   * Stores episodes (ids assigned when empty). Durable when the promise resolves: all of them are
+   * committed in one SQLite transaction before any is indexed, so a failure stores none.
+   */
+  async remember(inputs: readonly EpisodeInput[]): Promise<Episode[]> {
+    const seqBefore = this.nextSeq;
+    try {
+      const seen = new Set<string>();
+      const episodes = inputs.map((e) => this.normalize(e, seen));
+      const embedder = this.options.embedder;
+      const embeddings =
+        embedder.embedSync !== undefined
+          ? episodes.map((e) => embedder.embedSync!(e.description))
+          : await embedder.embed(episodes.map((e) => e.description));
+      const encoded = episodes.map((episode, j) => {
+        const text = this.encoder.encodeText(embeddings[j]!);
+        return { episode, embedding: embeddings[j]!, text, vector: this.encoder.encodeEpisode(episode, text) };
+      });
+      this.store?.append(encoded);
+      for (const e of encoded) this.addToIndex(e.episode, e.text, e.vector);
+      return episodes;
+    } catch (error) {
+      this.nextSeq = Math.max(seqBefore, this.nextSeq);
+      throw error;
+    }
+  }
+
+  async recall(query: RecallQuery): Promise<RecallResult> {
+    const k = query.k === undefined || query.k === 0 ? this.options.defaultK : query.k;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new InvalidQueryError(`k must be 0 (default) or 1..${MAX_K}, got ${query.k}`);
+    if (query.askRole !== undefined && !isRole(query.askRole)) {
+      throw new InvalidQueryError(`ask_role must be one of ${ROLES.join(", ")} or '', got "${String(query.askRole)}"`);
+    }
+    if (query.since !== undefined && query.until !== undefined && query.since > query.until) {
+      throw new InvalidQueryError("since is after until");
+    }
+    const text = (query.text ?? "").trim();
+    if (text.length > MAX_FIELD) throw new InvalidQueryError(`query text is longer than ${MAX_FIELD} characters`);
+    const cue = Object.entries(query.cue ?? {}).filter(([, v]) => typeof v === "string" && v !== "") as [Role, string][];
+    const filter: Filter = {
+      ...(query.robotId ? { robotId: query.robotId } : {}),
+      ...(query.since !== undefined ? { since: query.since } : {}),
+      ...(query.until !== undefined ? { until: query.until } : {}),
+    };
+    const threshold = this.options.threshold;
+    const dims = this.options.dims;
+
+    let textHv: Hypervector | undefined;
+    if (text !== "") {
+      const [embedding] = await this.options.embedder.embed([text]);
+      if (embedding === undefined || embedding.every((x) => x === 0)) {
+        if (cue.length === 0) return abstain("the query has no word the text encoder knows");
+      } else {
+        textHv = this.encoder.encodeText(embedding);
+      }
+    }
+
+    if (cue.length > 0) {
+      const probes = cue.map(([role, filler]) => this.encoder.probe(role, filler));
+      const parts = probes.length + (textHv ? 1 : 0);
+      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), filter);
+      const cueAnswer = answerCue(this.encoder, this.index, ranked, probes, query.askRole);
+      // Episodes that match every cue role first, then the rest by score.
+      const matchedSet = new Set(cueAnswer.matched);
+      const ordered = [...ranked.filter((r) => matchedSet.has(r.index)), ...ranked.filter((r) => !matchedSet.has(r.index))];
+      const hits = this.toHits(ordered.slice(0, k), dims * parts);
+      const abstained = cueAnswer.confidence < threshold;
+      return {
+        hits,
+        answer: abstained ? "" : cueAnswer.answer,
+        confidence: cueAnswer.confidence,
+        abstained,
+        explanation: abstained ? `abstained (confidence ${cueAnswer.confidence.toFixed(2)} < ${threshold}): ${cueAnswer.explanation}` : cueAnswer.explanation,
+      };
+    }
+
+    if (textHv !== undefined) {
+      const ranked = this.index.searchText(textHv, k, this.options.candidates, filter);
+      const hits = this.toHits(ranked, dims);
+      const best = hits[0]?.score ?? 0;
+      // Text-HV similarity is 1 - angle/pi: cosine 0.2 (unrelated GloVe sentences) -> 0.56,
+      // cosine 0.5 -> 0.67, cosine 0.7 -> 0.75. Confidence rises over that band.
+      let confidence = clamp01((best - 0.56) / 0.15);
+      let answer = "";
+      let explanation = hits.length === 0 ? "no episode passes the filters" : `nearest episode similarity ${best.toFixed(3)}`;
+      if (query.askRole !== undefined && ranked.length > 0) {
+        const a = answerCue(this.encoder, this.index, ranked, [], query.askRole);
+        confidence *= a.confidence;
+        answer = a.answer;
+        explanation = `${explanation}; ${a.explanation}`;
+      }
+      const abstained = confidence < threshold;
+      return { hits, answer: abstained ? "" : answer, confidence, abstained, explanation };
+    }
+
+    // Filters only: the most recent matching episodes.
+    const recent: ScoredIndex[] = [];
+    for (let i = this.index.size - 1; i >= 0 && recent.length < k; i--) {
+      const e = this.index.episode(i);
+      const t = e.stamp.sec + e.stamp.nanosec / 1e9;
+      if (filter.robotId && e.robot_id !== filter.robotId) continue;
+      if ((filter.since !== undefined && t < filter.since) || (filter.until !== undefined && t > filter.until)) continue;
+      recent.push({ index: i, distance: 0 });
+    }
+    if (recent.length === 0 && text === "" && query.robotId === undefined && query.since === undefined && query.until === undefined) {
+      throw new InvalidQueryError("give a query text, a cue role, or a filter");
+    }
+    return {
+      hits: this.toHits(recent, 1),
+      answer: "",
+      confidence: recent.length > 0 ? 1 : 0,
+      abstained: recent.length === 0,
+      explanation: `${recent.length} most recent episode(s) passing the filters`,
+    };
+  }
+
+  /** Cue match strength of a stored episode (for tests and diagnostics). */
+  cueStrength(id: string, cue: Partial<Record<Role, string>>): number {
+    const i = this.index.indexOf(id);
+    if (i === undefined) throw new InvalidQueryError(`no episode ${id}`);
+    const probes = Object.entries(cue).map(([r, f]) => this.encoder.probe(r as Role, f!));
+    return cueMatchStrength(this.encoder, this.index, i, probes);
+  }
+
+  summarize(action: string, object: string): PrototypeSummary {
+    return this.summaries.summarize(action, object);
+  }
+
+  /** Figures for diagnostics. */
+  stats(): { episodes: number; dims: number; codeBits: number; bytesPerEpisodeInMemory: number; fileBytes: number; encoder: string } {
+    return {
+      episodes: this.index.size,
+      dims: this.options.dims,
+      codeBits: this.options.codeBits,
+      bytesPerEpisodeInMemory: this.index.bytesPerEpisode,
+      fileBytes: this.store?.fileBytes() ?? 0,
+      encoder: this.options.embedder.identity,
+    };
+  }
+
+  private toHits(ranked: readonly ScoredIndex[], scale: number): RecallHit[] {
+    return ranked.map((r) => ({ episode: this.index.episode(r.index), score: 1 - r.distance / scale }));
+  }
+
+  close(): void {
+    this.store?.close();
+  }
+}
+
+function abstain(explanation: string): RecallResult {
+  return { hits: [], answer: "", confidence: 0, abstained: true, explanation };
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}

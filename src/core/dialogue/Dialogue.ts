@@ -1,0 +1,221 @@
+/**
+ * One conversational turn, end to end: route the utterance, blend the persona (weights snapshotted
+ * at the start of the turn, so a parameter set mid-reply applies from the next turn), recall
+ * grounding episodes, prompt, generate (or answer from memory when no model is loaded),
+ * post-process, stream whole sentences, and remember the exchange in the session's history.
+ */
+import { describePersona } from "../persona/describePersona.js";
+import { blendPersona } from "../persona/blendPersona.js";
+import { ExpertRouter, type EmbedSync } from "../persona/ExpertRouter.js";
+import { DIMENSION_NAMES, EXPERT_NAMES, type PersonaSpec } from "../persona/PersonaSpec.js";
+import type { PersonaBlend, PersonaWeights, RoutingDecision } from "../persona/types.js";
+import type { DialogueEngine, GenerateResult } from "./DialogueEngine.js";
+import { formatEpisodesForPrompt, modelFreeReply, recallForTurn, type RecallFn } from "./grounding.js";
+import { ForbiddenPhraseFilter, postProcessReply, SentenceStreamer } from "./postProcess.js";
+
+export interface DialogueOptions {
+  readonly spec: PersonaSpec;
+  /** Resolved adapter file per "persona.<dim>" / "expertise.<expert>"; only existing files. */
+  readonly adapterFiles: Readonly<Record<string, string | undefined>>;
+  /** Undefined: model-free (replies from memory, marked so). */
+  readonly engine?: DialogueEngine;
+  readonly recall?: RecallFn;
+  /** Encoder for routing by similarity; default a hashed bag of words. */
+  readonly embed?: EmbedSync;
+  /** Sessions whose history is kept (least recently used dropped first). Default 256. */
+  readonly maxSessions?: number;
+}
+
+export interface TurnRequest {
+  readonly sessionId: string;
+  readonly text: string;
+  /** The persona weights of this turn (the operator's parameters, snapshotted). */
+  readonly weights: PersonaWeights;
+  readonly jsonMode?: boolean;
+  readonly maxTokens: number;
+  readonly routing?: boolean;
+  readonly seed?: number;
+  readonly forbiddenPhrases?: readonly string[];
+  readonly signal?: AbortSignal;
+  /** Whole, cleaned sentences as they are ready (for ~/reply_stream). */
+  readonly onPiece?: (piece: string) => void;
+}
+
+export interface TurnResult {
+  readonly reply: string;
+  readonly gesture: string;
+  /** JSON mode: the valid {say, gesture} JSON. */
+  readonly json?: string;
+  readonly routing: RoutingDecision;
+  readonly blend: PersonaBlend;
+  readonly citedEpisodes: readonly string[];
+  readonly grounded: boolean;
+  readonly modelFree: boolean;
+  readonly tokens: number;
+  readonly firstTokenMs: number;
+  readonly totalMs: number;
+  readonly contextMs: number;
+  readonly contextCached: boolean;
+  readonly stopReason: GenerateResult["stopReason"] | "model-free";
+  readonly removedPhrases: number;
+  /** Human-readable notes: memory unreachable, JSON repaired, cancelled. */
+  readonly notes: readonly string[];
+}
+
+interface Exchange {
+  readonly user: string;
+  readonly assistant: string;
+}
+
+export class Dialogue {
+  readonly router: ExpertRouter;
+  private readonly sessions = new Map<string, Exchange[]>();
+  private readonly filters = new Map<string, ForbiddenPhraseFilter>();
+
+  constructor(private readonly options: DialogueOptions) {
+    this.router = new ExpertRouter(options.spec, options.embed);
+  }
+
+  get spec(): PersonaSpec {
+    return this.options.spec;
+  }
+  get modelFree(): boolean {
+    return this.options.engine === undefined;
+  }
+
+  /** Routing alone, without generation. */
+  route(text: string): RoutingDecision {
+    return this.router.route(text);
+  }
+
+  blend(weights: PersonaWeights, routing: RoutingDecision | undefined): PersonaBlend {
+    return blendPersona(this.options.spec, weights, routing, { adapterFiles: this.options.adapterFiles });
+  }
+
+  /**
+   * After a parameter change: build the context of the new weights (for an utterance that routes
+   * to no expert, the common case) off the request path, so the next turn finds it ready.
+   */
+  prewarm(weights: PersonaWeights, routing = true): PersonaBlend {
+    const blend = this.blend(weights, routing ? this.route("") : undefined);
+    this.options.engine?.prewarm(blend.adapters);
+    return blend;
+  }
+
+  async turn(request: TurnRequest): Promise<TurnResult> {
+    const started = performance.now();
+    const spec = this.options.spec;
+    const routing = this.route(request.text);
+    const blend = this.blend(request.weights, request.routing === false ? undefined : routing);
+    const filter = this.filterFor(request.forbiddenPhrases ?? spec.generation.forbiddenPhrases);
+    const notes: string[] = [];
+
+    const grounding = await recallForTurn(this.options.recall, request.text, spec.grounding);
+    if (!grounding.reachable) notes.push(`ungrounded: ${grounding.error ?? "memory unreachable"}`);
+    const citedEpisodes = grounding.episodes.map((e) => e.id);
+    const base = { routing, blend, citedEpisodes, grounded: grounding.reachable, removedPhrases: 0 };
+
+    const engine = this.options.engine;
+    if (!engine) {
+      const reply = filter.apply(modelFreeReply(grounding)).text;
+      request.onPiece?.(reply);
+      this.remember(request.sessionId, request.text, reply);
+      const totalMs = performance.now() - started;
+      return { ...base, reply, gesture: "none", modelFree: true, tokens: 0, firstTokenMs: totalMs, totalMs, contextMs: 0, contextCached: false, stopReason: "model-free", notes };
+    }
+
+    const memory = formatEpisodesForPrompt(grounding.episodes);
+    const system = [describePersona(spec, blend.effective), memory].filter(Boolean).join("\n\n");
+    const history = (this.sessions.get(request.sessionId) ?? []).slice(-spec.generation.historyTurns);
+    const streamer = new SentenceStreamer(filter);
+    const seed = request.seed ?? spec.generation.seed;
+    const generateCalledAt = performance.now();
+    const result = await engine.generate({
+      adapters: blend.adapters,
+      prompt: { system, history, user: request.text },
+      maxTokens: request.maxTokens,
+      temperature: spec.generation.temperature,
+      topP: spec.generation.topP,
+      ...(seed !== undefined ? { seed } : {}),
+      stop: spec.generation.stop,
+      ...(request.jsonMode ? { json: { gestures: spec.generation.gestures, sayMaxLength: 240 } } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(!request.jsonMode
+        ? {
+            onText: (chunk: string) => {
+              for (const piece of streamer.push(chunk)) request.onPiece?.(piece);
+            },
+          }
+        : {}),
+    });
+    if (result.stopReason === "abort") notes.push("cancelled");
+
+    let reply: string;
+    let gesture = "none";
+    let json: string | undefined;
+    let removedPhrases: number;
+    const truncated = result.stopReason === "maxTokens" || result.stopReason === "abort";
+    if (result.json) {
+      const cleaned = postProcessReply(result.json.say, filter, truncated);
+      reply = cleaned.text;
+      removedPhrases = cleaned.removedPhrases;
+      gesture = result.json.gesture;
+      json = JSON.stringify({ say: reply, gesture });
+      if (!result.json.parsed) notes.push("json repaired after the token limit");
+      if (reply) request.onPiece?.(reply);
+    } else {
+      const done = streamer.finish(truncated);
+      if (done.piece) request.onPiece?.(done.piece);
+      reply = done.reply;
+      removedPhrases = streamer.removedPhrases;
+    }
+    this.remember(request.sessionId, request.text, reply);
+    return {
+      ...base,
+      reply,
+      gesture,
+      ...(json !== undefined ? { json } : {}),
+      modelFree: false,
+      tokens: result.tokens,
+      firstTokenMs: generateCalledAt - started + result.firstTokenMs,
+      totalMs: performance.now() - started,
+      contextMs: result.contextMs,
+      contextCached: result.contextCached,
+      stopReason: result.stopReason,
+      removedPhrases,
+      notes,
+    };
+  }
+
+  /** Persona weights as the flat (names, weights) lists of the Chat response and PersonaState. */
+  static flatten(weights: PersonaWeights): { names: string[]; values: number[] } {
+    return {
+      names: [...DIMENSION_NAMES.map((n) => `persona.${n}`), ...EXPERT_NAMES.map((n) => `expertise.${n}`)],
+      values: [...DIMENSION_NAMES.map((n) => weights.dimensions[n]), ...EXPERT_NAMES.map((n) => weights.experts[n])],
+    };
+  }
+
+  forget(sessionId: string): void {
+    this.sessions.delete(sessionId);
+  }
+
+  private remember(sessionId: string, user: string, assistant: string): void {
+    const history = this.sessions.get(sessionId) ?? [];
+    this.sessions.delete(sessionId);
+    history.push({ user, assistant });
+    if (history.length > 20) history.splice(0, history.length - 20);
+    this.sessions.set(sessionId, history);
+    const max = this.options.maxSessions ?? 256;
+    while (this.sessions.size > max) this.sessions.delete(this.sessions.keys().next().value!);
+  }
+
+  private filterFor(phrases: readonly string[]): ForbiddenPhraseFilter {
+    const key = phrases.join("\u0000");
+    let filter = this.filters.get(key);
+    if (!filter) {
+      filter = new ForbiddenPhraseFilter(phrases);
+      this.filters.set(key, filter);
+    }
+    return filter;
+  }
+}

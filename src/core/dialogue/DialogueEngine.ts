@@ -1,0 +1,275 @@
+/**
+ * The generation engine over node-llama-cpp: one base model, LoRA adapters applied per context at
+ * the scales of a persona blend (contexts cached per scale vector), the model's own chat template,
+ * a hard token limit, stop sequences, streaming, cancellation and optional JSON-schema output.
+ */
+import {
+  getLlama,
+  LlamaCompletion,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaJsonSchemaGrammar,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import { ContextCache } from "../persona/ContextCache.js";
+import { scaleKey } from "../persona/blendPersona.js";
+import type { RuntimeSpec } from "../persona/PersonaSpec.js";
+import type { AdapterScale } from "../persona/types.js";
+
+export interface DialogueEngineOptions {
+  readonly modelPath: string;
+  readonly runtime: RuntimeSpec;
+  /** Share one Llama between engines (tests, benchmarks); otherwise one is made from runtime.gpu. */
+  readonly llama?: Llama;
+  /** Failures of background context builds. */
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+export interface PromptParts {
+  readonly system: string;
+  readonly history: ReadonlyArray<{ readonly user: string; readonly assistant: string }>;
+  readonly user: string;
+}
+
+export interface JsonOutputOptions {
+  readonly gestures: readonly string[];
+  /** Characters allowed in "say", so that a reply fits the token limit more often. */
+  readonly sayMaxLength: number;
+}
+
+export interface GenerateRequest {
+  readonly adapters: readonly AdapterScale[];
+  readonly prompt: PromptParts;
+  readonly maxTokens: number;
+  readonly temperature: number;
+  readonly topP: number;
+  readonly seed?: number;
+  readonly stop: readonly string[];
+  readonly json?: JsonOutputOptions;
+  readonly signal?: AbortSignal;
+  /** Raw generated text as it arrives. */
+  readonly onText?: (chunk: string) => void;
+}
+
+export interface JsonReply {
+  readonly say: string;
+  readonly gesture: string;
+  /** True when the model's own output parsed; false when it was cut by the token limit and repaired. */
+  readonly parsed: boolean;
+  /** Always valid JSON of {say, gesture}. */
+  readonly json: string;
+}
+
+export interface GenerateResult {
+  readonly text: string;
+  readonly tokens: number;
+  readonly stopReason: "eogToken" | "stopGenerationTrigger" | "maxTokens" | "abort" | "customStopTrigger";
+  /** From the call, context switch included. */
+  readonly firstTokenMs: number;
+  readonly totalMs: number;
+  /** Time spent getting the context for this scale vector (≈0 when cached). */
+  readonly contextMs: number;
+  readonly contextCached: boolean;
+  readonly json?: JsonReply;
+}
+
+export class ModelFileError extends Error {
+  constructor(path: string, cause: unknown) {
+    super(
+      `cannot load model ${path}: ${cause instanceof Error ? cause.message : String(cause)}; check the model path (configs/models.yaml or the model_path parameter)`,
+    );
+    this.name = "ModelFileError";
+  }
+}
+
+export class DialogueEngine {
+  private readonly contexts: ContextCache<LlamaContext>;
+  private readonly adaptersByKey = new Map<string, readonly AdapterScale[]>();
+  private readonly grammars = new Map<string, Promise<LlamaJsonSchemaGrammar<any>>>();
+  private readonly chatWrapper: ChatWrapper;
+  private readonly sequences = new WeakMap<LlamaContext, LlamaContextSequence>();
+
+  private constructor(
+    readonly llama: Llama,
+    readonly model: LlamaModel,
+    private readonly runtime: RuntimeSpec,
+    private readonly ownsLlama: boolean,
+    onBackgroundError: ((error: unknown) => void) | undefined,
+  ) {
+    this.chatWrapper = resolveChatWrapper(model);
+    this.contexts = new ContextCache<LlamaContext>({
+      capacity: runtime.contextCacheSize,
+      create: (key) => this.createContext(key),
+      dispose: (context) => context.dispose(),
+      onBackgroundError: (_key, error) => onBackgroundError?.(error),
+    });
+  }
+
+  static async open(options: DialogueEngineOptions): Promise<DialogueEngine> {
+    const ownsLlama = options.llama === undefined;
+    const llama = options.llama ?? (await getLlama({ gpu: options.runtime.gpu, build: "never" }));
+    try {
+      const model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: options.runtime.gpuLayers });
+      return new DialogueEngine(llama, model, options.runtime, ownsLlama, options.onBackgroundError);
+    } catch (error) {
+      if (ownsLlama) await llama.dispose();
+      throw new ModelFileError(options.modelPath, error);
+    }
+  }
+
+  get chatTemplate(): string {
+    return this.chatWrapper.wrapperName;
+  }
+
+  cacheStats() {
+    return this.contexts.stats();
+  }
+
+  /** Builds the context for a scale vector off the request path (after a parameter change). */
+  prewarm(adapters: readonly AdapterScale[]): void {
+    const key = scaleKey(adapters);
+    this.adaptersByKey.set(key, adapters);
+    this.contexts.prewarm(key);
+  }
+
+  isReady(adapters: readonly AdapterScale[]): boolean {
+    return this.contexts.isReady(scaleKey(adapters));
+  }
+
+  /** Prompt tokens in the model's chat template (BOS left out: the completion adds it). */
+  promptTokens(prompt: PromptParts): Token[] {
+    const history: ChatHistoryItem[] = [{ type: "system", text: prompt.system }];
+    for (const turn of prompt.history) {
+      history.push({ type: "user", text: turn.user }, { type: "model", response: [turn.assistant] });
+    }
+    history.push({ type: "user", text: prompt.user }, { type: "model", response: [] });
+    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
+    const tokens = contextText.tokenize(this.model.tokenizer);
+    const bos = this.model.tokens.bos;
+    return bos !== null && tokens[0] === bos ? tokens.slice(1) : tokens;
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const started = performance.now();
+    const key = scaleKey(request.adapters);
+    this.adaptersByKey.set(key, request.adapters);
+    const lease = await this.contexts.acquire(key);
+    const contextMs = performance.now() - started;
+    try {
+      const context = lease.value;
+      const sequence = this.sequenceFor(context);
+      const completion = new LlamaCompletion({ contextSequence: sequence });
+      const grammar = request.json ? await this.grammarFor(request.json) : undefined;
+      let tokens = 0;
+      let firstTokenMs = 0;
+      if (request.signal?.aborted) {
+        // Cancelled while queued or switching context: nothing generated, nothing to throw.
+        return { text: "", tokens: 0, stopReason: "abort", firstTokenMs: 0, totalMs: performance.now() - started, contextMs, contextCached: lease.cached, ...(request.json ? { json: parseJsonReply("", request.json.gestures) } : {}) };
+      }
+      const result = await completion.generateCompletionWithMeta(this.promptTokens(request.prompt), {
+        maxTokens: request.maxTokens,
+        temperature: request.temperature,
+        topP: request.topP,
+        ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        customStopTriggers: request.json ? [] : [...request.stop],
+        ...(grammar ? { grammar } : {}),
+        ...(request.signal ? { signal: request.signal, stopOnAbortSignal: true } : {}),
+        onToken: (t) => {
+          if (tokens === 0) firstTokenMs = performance.now() - started;
+          tokens += t.length;
+        },
+        ...(request.onText ? { onTextChunk: request.onText } : {}),
+      });
+      const text = result.response;
+      return {
+        text,
+        tokens,
+        stopReason: result.metadata.stopReason,
+        firstTokenMs,
+        totalMs: performance.now() - started,
+        contextMs,
+        contextCached: lease.cached,
+        ...(request.json ? { json: parseJsonReply(text, request.json.gestures) } : {}),
+      };
+    } finally {
+      lease.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.contexts.clear();
+    await this.model.dispose();
+    if (this.ownsLlama) await this.llama.dispose();
+  }
+
+  /** One sequence per context, kept across turns so a shared prompt prefix is not evaluated again. */
+  private sequenceFor(context: LlamaContext): LlamaContextSequence {
+    let sequence = this.sequences.get(context);
+    if (!sequence || sequence.disposed) {
+      sequence = context.getSequence();
+      this.sequences.set(context, sequence);
+    }
+    return sequence;
+  }
+
+  private async createContext(key: string): Promise<LlamaContext> {
+    const adapters = this.adaptersByKey.get(key) ?? [];
+    return this.model.createContext({
+      contextSize: Math.min(this.runtime.contextSize, this.model.trainContextSize),
+      sequences: 1,
+      ...(this.runtime.threads > 0 ? { threads: this.runtime.threads } : {}),
+      ...(adapters.length ? { lora: { adapters: adapters.map((a) => ({ filePath: a.filePath, scale: a.scale })) } } : {}),
+    });
+  }
+
+  private grammarFor(options: JsonOutputOptions): Promise<LlamaJsonSchemaGrammar<any>> {
+    const key = `${options.sayMaxLength}:${options.gestures.join(",")}`;
+    let grammar = this.grammars.get(key);
+    if (!grammar) {
+      grammar = this.llama.createGrammarForJsonSchema({
+        type: "object",
+        properties: {
+          say: { type: "string", maxLength: options.sayMaxLength },
+          gesture: { enum: [...options.gestures] },
+        },
+        required: ["say", "gesture"],
+      } as const);
+      this.grammars.set(key, grammar);
+    }
+    return grammar;
+  }
+}
+
+/**
+ * Parses the grammar-constrained output; when the token limit cut it, rebuilds a valid object from
+ * what was generated (the hard limit wins over the grammar, and the reply must still be JSON).
+ */
+export function parseJsonReply(text: string, gestures: readonly string[]): JsonReply {
+  const fallbackGesture = gestures.includes("none") ? "none" : (gestures[0] ?? "none");
+  try {
+    const value = JSON.parse(text) as { say?: unknown; gesture?: unknown };
+    if (typeof value.say === "string" && typeof value.gesture === "string" && gestures.includes(value.gesture)) {
+      return { say: value.say, gesture: value.gesture, parsed: true, json: JSON.stringify({ say: value.say, gesture: value.gesture }) };
+    }
+  } catch {
+    // cut by the token limit: repaired below
+  }
+  const sayMatch = /"say"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text);
+  let say = "";
+  if (sayMatch?.[1] !== undefined) {
+    const body = sayMatch[1].replace(/\\$/, "");
+    try {
+      say = JSON.parse(`"${body}"`) as string;
+    } catch {
+      say = body.replace(/\\./g, " ");
+    }
+  }
+  const gestureMatch = /"gesture"\s*:\s*"([^"]*)"/.exec(text);
+  const gesture = gestureMatch?.[1] && gestures.includes(gestureMatch[1]) ? gestureMatch[1] : fallbackGesture;
+  return { say, gesture, parsed: false, json: JSON.stringify({ say, gesture }) };
+}

@@ -1,0 +1,134 @@
+/**
+ * Runs one turn at a time (one model, one GPU) and is fair between sessions: each session has its
+ * own FIFO and the session served least recently goes next, so a chatty client cannot starve the
+ * others (a session that just had a turn waits behind one that has not). A turn
+ * that waits longer than the timeout is rejected with QueueTimeoutError instead of running late.
+ */
+
+export class QueueTimeoutError extends Error {
+  constructor(waitedMs: number, ahead: number) {
+    super(`the chat waited ${Math.round(waitedMs)} ms behind ${ahead} other turn(s) and timed out; retry, or raise queue_timeout_ms`);
+    this.name = "QueueTimeoutError";
+  }
+}
+
+export class QueueFullError extends Error {
+  constructor(limit: number) {
+    super(`the chat queue is full (${limit} waiting turns); retry later, or raise queue_capacity`);
+    this.name = "QueueFullError";
+  }
+}
+
+interface Waiting {
+  readonly run: () => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly enqueuedAt: number;
+  timer?: NodeJS.Timeout;
+  done: boolean;
+}
+
+export interface FairTurnQueueOptions {
+  /** Longest wait before a turn starts; default 30000 ms. */
+  readonly timeoutMs?: number;
+  /** Most turns waiting in all; default 64. */
+  readonly capacity?: number;
+}
+
+export class FairTurnQueue {
+  private readonly bySession = new Map<string, Waiting[]>();
+  /** When each session last started a turn (a counter, not a clock). */
+  private readonly lastServed = new Map<string, number>();
+  private served = 0;
+  private running = false;
+  private waiting = 0;
+  readonly timeoutMs: number;
+  readonly capacity: number;
+  timeouts = 0;
+
+  constructor(options: FairTurnQueueOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.capacity = options.capacity ?? 64;
+  }
+
+  get pending(): number {
+    return this.waiting;
+  }
+  get busy(): boolean {
+    return this.running;
+  }
+
+  run<T>(sessionId: string, turn: () => Promise<T>): Promise<T> {
+    if (this.waiting >= this.capacity) return Promise.reject(new QueueFullError(this.capacity));
+    return new Promise<T>((resolve, reject) => {
+      const item: Waiting = {
+        run: turn,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        enqueuedAt: performance.now(),
+        done: false,
+      };
+      item.timer = setTimeout(() => {
+        if (item.done) return;
+        item.done = true;
+        this.remove(sessionId, item);
+        this.timeouts++;
+        reject(new QueueTimeoutError(performance.now() - item.enqueuedAt, this.waiting + (this.running ? 1 : 0)));
+      }, this.timeoutMs);
+      let queue = this.bySession.get(sessionId);
+      if (!queue) {
+        queue = [];
+        this.bySession.set(sessionId, queue);
+      }
+      queue.push(item);
+      this.waiting++;
+      this.pump();
+    });
+  }
+
+  private remove(sessionId: string, item: Waiting): void {
+    const queue = this.bySession.get(sessionId);
+    if (!queue) return;
+    const i = queue.indexOf(item);
+    if (i >= 0) {
+      queue.splice(i, 1);
+      this.waiting--;
+    }
+    if (queue.length === 0) this.bySession.delete(sessionId);
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    let sessionId: string | undefined;
+    let best = Infinity;
+    let bestAt = Infinity;
+    for (const [id, queue] of this.bySession) {
+      const last = this.lastServed.get(id) ?? -1;
+      const at = queue[0]!.enqueuedAt;
+      if (last < best || (last === best && at < bestAt)) {
+        sessionId = id;
+        best = last;
+        bestAt = at;
+      }
+    }
+    if (sessionId === undefined) return;
+    const queue = this.bySession.get(sessionId)!;
+    const item = queue.shift()!;
+    this.waiting--;
+    if (queue.length === 0) this.bySession.delete(sessionId);
+    this.lastServed.delete(sessionId);
+    this.lastServed.set(sessionId, this.served++);
+    // Forget the oldest sessions; they count as never served, which is fair to them.
+    if (this.lastServed.size > 4096) this.lastServed.delete(this.lastServed.keys().next().value!);
+    item.done = true;
+    clearTimeout(item.timer);
+    this.running = true;
+    item
+      .run()
+      .then(item.resolve, item.reject)
+      .finally(() => {
+        this.running = false;
+        this.pump();
+      });
+  }
+}

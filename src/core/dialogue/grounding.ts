@@ -1,0 +1,80 @@
+/**
+ * Grounding: what the robot remembers goes into the prompt, and the ids of the episodes used come
+ * back as citations. Memory is reached through a callback (the node wires it to the Recall
+ * service), so an unreachable memory only makes the reply ungrounded, never absent.
+ */
+import type { Episode } from "../interfaces/messages.generated.js";
+
+export interface RecalledEpisodes {
+  readonly episodes: readonly Episode[];
+  /** Similarity in [0, 1] per episode, best first. */
+  readonly scores: readonly number[];
+}
+
+/** Asks memory for the episodes relevant to a query; rejects when memory is unreachable. */
+export type RecallFn = (query: string, k: number) => Promise<RecalledEpisodes>;
+
+export interface Grounding {
+  /** False when memory could not be asked (unreachable, timed out, failed). */
+  readonly reachable: boolean;
+  readonly episodes: readonly Episode[];
+  readonly scores: readonly number[];
+  /** Why memory was unreachable, for the response message and logs. */
+  readonly error?: string;
+}
+
+export interface GroundingOptions {
+  readonly topK: number;
+  readonly minScore: number;
+  readonly timeoutMs: number;
+}
+
+export async function recallForTurn(recall: RecallFn | undefined, query: string, options: GroundingOptions): Promise<Grounding> {
+  if (!recall || options.topK === 0) return { reachable: false, episodes: [], scores: [], error: "no memory service configured" };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const result = await Promise.race([
+      recall(query, options.topK),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`memory did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      }),
+    ]);
+    const episodes: Episode[] = [];
+    const scores: number[] = [];
+    result.episodes.forEach((episode, i) => {
+      const score = result.scores[i] ?? 0;
+      if (score >= options.minScore && episodes.length < options.topK) {
+        episodes.push(episode);
+        scores.push(score);
+      }
+    });
+    return { reachable: true, episodes, scores };
+  } catch (error) {
+    return { reachable: false, episodes: [], scores: [], error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+function describeEpisode(e: Episode): string {
+  if (e.description.trim()) return e.description.trim();
+  return [e.agent, e.action, e.object, e.location && `at ${e.location}`, e.result && `: ${e.result}`].filter(Boolean).join(" ");
+}
+
+/** The memory block of the system prompt; ids in brackets so the model can refer to them. */
+export function formatEpisodesForPrompt(episodes: readonly Episode[]): string {
+  if (episodes.length === 0) return "";
+  return ["What you remember (most relevant first):", ...episodes.map((e) => `[${e.id}] ${describeEpisode(e)}`)].join("\n");
+}
+
+/**
+ * The reply without a model: what memory says, plainly marked. Honest rather than clever: it
+ * reads back the best episode or says that nothing is remembered.
+ */
+export function modelFreeReply(grounding: Grounding): string {
+  if (!grounding.reachable) return "(model-free) I have no language model loaded and cannot reach my memory right now.";
+  const best = grounding.episodes[0];
+  if (!best) return "(model-free) I have no language model loaded, and I do not remember anything about that.";
+  const more = grounding.episodes.length > 1 ? ` I also remember ${grounding.episodes.length - 1} related event${grounding.episodes.length > 2 ? "s" : ""}.` : "";
+  return `(model-free) From memory: ${describeEpisode(best).replace(/[.\s]+$/, "")}.${more}`;
+}

@@ -26,7 +26,9 @@ describe("validateActionEvent", () => {
     ["missing_action", ev({ action: "" })],
     ["unknown_status", ev({ status: "EXPLODED" })],
     ["bad_progress", ev({ status: "PROGRESS", progress: 1.5 })],
-    ["missing_stamp", ev({ t: 0 })],
+    ["bad_stamp", ev({ t: 0 })],
+    ["bad_stamp", { ...ev(), header: { stamp: { sec: T0, nanosec: 1e9 }, frame_id: "" } }],
+    ["bad_stamp", ev({ t: -5 })],
     ["future_stamp", ev({ t: T0 + 100 + 3600 })],
   ])("rejects %s", (reason, raw) => {
     const result = validateActionEvent(raw, NOW_MS);

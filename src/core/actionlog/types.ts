@@ -13,7 +13,7 @@ export const REJECT_REASONS = [
   "oversized", // detail or an id/name field longer than the configured limit
   "missing_id", // robot_id or action_id empty
   "missing_action", // a STARTED event without an action verb
-  "missing_stamp", // header.stamp is zero: we cannot order or time it
+  "bad_stamp", // header.stamp is zero, negative, or has nanosec >= 1e9: we cannot order or time it
   "unknown_status", // status is none of the STATUS_* constants
   "bad_progress", // a PROGRESS event whose progress is outside 0..1
   "future_stamp", // stamped further ahead of the node's clock than max_future_s

@@ -59,7 +59,9 @@ export function validateActionEvent(raw: unknown, nowMs: number, limits: EventLi
   if (event.status === "PROGRESS" && !(event.progress >= 0 && event.progress <= 1)) {
     return reject("bad_progress", `progress ${event.progress} is outside 0..1`);
   }
-  if (isZeroTime(event.header.stamp)) return reject("missing_stamp", "header.stamp is zero; stamp events with the robot's clock");
+  const stamp = event.header.stamp;
+  if (isZeroTime(stamp)) return reject("bad_stamp", "header.stamp is zero; stamp events with the robot's clock");
+  if (stamp.sec < 0 || stamp.nanosec >= 1e9) return reject("bad_stamp", `header.stamp ${stamp.sec}.${stamp.nanosec} is not a valid time (sec >= 0, nanosec < 1e9)`);
   const aheadS = timeToSeconds(event.header.stamp) - nowMs / 1000;
   if (aheadS > limits.maxFutureS) {
     return reject("future_stamp", `header.stamp is ${aheadS.toFixed(1)} s ahead of this node's clock (limit ${limits.maxFutureS} s); check the robot's time sync`);

@@ -1,0 +1,164 @@
+/**
+ * action_log: the durable action-outcome log.
+ *
+ *   subscribes  /robot/action_events        embodied_assistant/msg/ActionEvent (KEEP_LAST queue_depth)
+ *   publishes   /assistant/action_outcomes  embodied_assistant/msg/ActionOutcome (after commit only)
+ *               /diagnostics                diagnostic_msgs/msg/DiagnosticArray
+ *   services    ~/get_stats                 embodied_assistant/srv/GetActionStats
+ *               ~/query                     embodied_assistant/srv/QueryOutcomes
+ *               ~/export                    embodied_assistant/srv/ExportLog
+ *
+ * Wiring only: validation, pairing, storage and export live in src/core/actionlog.
+ */
+import { ActionLog } from "../core/actionlog/ActionLog.js";
+import { exportLog } from "../core/actionlog/exportLog.js";
+import { ingestHealth, outcomesHealth, type HealthBaseline } from "../core/actionlog/healthReport.js";
+import { RateLimitedReporter } from "../core/actionlog/RateLimitedReporter.js";
+import { exportRequest, outcomeQuery, statsQuery } from "../core/actionlog/serviceRequests.js";
+import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
+import { DiagnosticsUpdater } from "../ros/diagnostics.js";
+import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
+
+const PARAMETERS: readonly ParameterDescriptor[] = [
+  { name: "db_path", type: "string", defaultValue: "action_log.db", readOnly: true, description: "SQLite file of the log (WAL mode); created and migrated on start" },
+  { name: "durability", type: "string", defaultValue: "full", readOnly: true, allowedValues: ["full", "normal"], description: "full: a committed batch survives power loss (synchronous=FULL); normal: survives a crash of this process (synchronous=NORMAL)" },
+  { name: "batch_max_events", type: "integer", defaultValue: 500, integerRange: { from: 1, to: 10_000 }, description: "commit when this many events are pending..." },
+  { name: "batch_max_ms", type: "integer", defaultValue: 20, integerRange: { from: 1, to: 1000 }, description: "...or when the oldest pending event has waited this long, whichever first; outcomes are published after the commit" },
+  { name: "queue_depth", type: "integer", defaultValue: 5000, integerRange: { from: 10, to: 1_000_000 }, readOnly: true, description: "KEEP_LAST depth of the event subscription: room for bursts from many robots" },
+  { name: "action_timeout_s", type: "double", defaultValue: 300, floatingPointRange: { from: 1, to: 604_800 }, description: "an action without an end after this long gets a TIMEOUT outcome" },
+  { name: "reorder_window_s", type: "double", defaultValue: 5, floatingPointRange: { from: 0, to: 3600 }, description: "how long an end waits for a STARTED that may arrive out of order before it is recorded as flagged end_without_start" },
+  { name: "max_future_s", type: "double", defaultValue: 60, floatingPointRange: { from: 0, to: 31_536_000 }, description: "events stamped further ahead of this node's clock are rejected (future_stamp)" },
+  { name: "max_detail_bytes", type: "integer", defaultValue: 4096, integerRange: { from: 64, to: 1_048_576 }, description: "events with a longer detail (UTF-8 bytes) are rejected (oversized)" },
+  { name: "max_field_chars", type: "integer", defaultValue: 256, integerRange: { from: 16, to: 65_536 }, description: "events with a longer robot_id, action_id, action, object, location or frame_id are rejected (oversized)" },
+  { name: "retention.max_age_s", type: "double", defaultValue: 0, floatingPointRange: { from: 0, to: 3_153_600_000 }, description: "delete events and outcomes that arrived longer ago than this; 0 keeps everything" },
+  { name: "retention.max_outcomes", type: "integer", defaultValue: 0, integerRange: { from: 0, to: 2_000_000_000 }, description: "keep at most this many outcomes (the newest); 0 means no limit" },
+  { name: "retention.max_events", type: "integer", defaultValue: 0, integerRange: { from: 0, to: 2_000_000_000 }, description: "keep at most this many events (the newest; events of open actions are always kept); 0 means no limit" },
+  { name: "retention.period_s", type: "double", defaultValue: 60, floatingPointRange: { from: 1, to: 86_400 }, readOnly: true, description: "how often retention runs" },
+  { name: "stats_window_s", type: "double", defaultValue: 3600, floatingPointRange: { from: 1, to: 2_592_000 }, description: "rolling window of the outcome figures in /diagnostics" },
+  { name: "reject_log_interval_s", type: "double", defaultValue: 10, floatingPointRange: { from: 0.1, to: 3600 }, readOnly: true, description: "at most one log line per rejection reason per this many seconds (all are counted)" },
+  { name: "export_dir", type: "string", defaultValue: "exports", description: "where ~/export writes when the request's path is '' or relative" },
+];
+
+/** The running node, with its log exposed for consoles and tests. */
+export interface ActionLogNode extends AssistantNode {
+  readonly log: ActionLog;
+}
+
+export async function startActionLogNode(graph: Graph, options: NodeStartOptions = {}): Promise<ActionLogNode> {
+  const node = graph.createNode(options.name ?? "action_log", options);
+  for (const descriptor of PARAMETERS) node.declareParameter(descriptor);
+  const num = (name: string) => node.getParameter(name) as number;
+  const clock = () => {
+    const t = node.now();
+    return t.sec * 1000 + t.nanosec / 1e6;
+  };
+
+  // ---- publishers ----
+  const outcomesPublisher = node.createPublisher("embodied_assistant/msg/ActionOutcome", "/assistant/action_outcomes", 1000);
+
+  // ---- the log (opens, migrates and recovers the database) ----
+  const rejectLog = new RateLimitedReporter(
+    (reason, message, suppressed) => node.logger.warn({ reason, suppressed_since_last: suppressed }, `rejected action event (${reason}): ${message}`),
+    num("reject_log_interval_s") * 1000,
+  );
+  const commitErrorLog = new RateLimitedReporter((_, message, suppressed) => node.logger.error({ suppressed_since_last: suppressed }, message), 10_000);
+  const log = new ActionLog({
+    path: node.getParameter("db_path") as string,
+    durability: node.getParameter("durability") as "full" | "normal",
+    batchMaxEvents: num("batch_max_events"),
+    batchMaxMs: num("batch_max_ms"),
+    actionTimeoutS: num("action_timeout_s"),
+    reorderWindowS: num("reorder_window_s"),
+    limits: { maxFutureS: num("max_future_s"), maxDetailBytes: num("max_detail_bytes"), maxFieldChars: num("max_field_chars") },
+    retention: { maxAgeS: num("retention.max_age_s"), maxOutcomes: num("retention.max_outcomes"), maxEvents: num("retention.max_events") },
+    clock,
+    onCommitted: (outcomes) => {
+      for (const outcome of outcomes) outcomesPublisher.publish(outcome);
+    },
+    onRejected: (reason, detail) => rejectLog.report(reason, detail),
+    onCommitError: (error) => commitErrorLog.report("commit", `commit failed, will retry: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  node.logger.info(
+    { db_path: log.store.path, migrated_from: log.store.migratedFrom, replayed: log.counters.replayed, open_actions: log.snapshot().openActions },
+    "action log open",
+  );
+
+  // ---- subscriptions ----
+  const events = node.createSubscription("embodied_assistant/msg/ActionEvent", "/robot/action_events", (event) => {
+    log.ingest(event);
+  }, { depth: num("queue_depth"), reliability: "reliable" });
+
+  // ---- services ----
+  node.createService("embodied_assistant/srv/GetActionStats", "~/get_stats", (req) => {
+    const q = statsQuery(req);
+    if (!q.ok) return { success: false, message: q.message, stats: [] };
+    log.flush();
+    const stats = log.stats(q.value.filter, q.value.groupBy, q.value.windowS);
+    const snap = log.snapshot();
+    const rejected = Object.entries(snap.counters.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`).join(" ");
+    return { success: true, message: `${stats.length} groups; events accepted=${snap.counters.accepted} duplicates=${snap.counters.duplicates} rejected=${snap.rejectedTotal}${rejected ? ` (${rejected})` : ""}`, stats };
+  });
+
+  node.createService("embodied_assistant/srv/QueryOutcomes", "~/query", (req) => {
+    const q = outcomeQuery(req);
+    if (!q.ok) return { success: false, message: q.message, outcomes: [], next_cursor: "", total: 0 };
+    log.flush();
+    const page = log.store.queryOutcomes(q.value.filter, q.value.pageSize, q.value.cursor);
+    return { success: true, message: "", outcomes: page.outcomes, next_cursor: page.nextCursor === undefined ? "" : String(page.nextCursor), total: page.total };
+  });
+
+  node.createService("embodied_assistant/srv/ExportLog", "~/export", async (req) => {
+    const q = exportRequest(req, node.getParameter("export_dir") as string, clock());
+    const failed = (message: string) => ({ success: false, message, path: "", events: 0, outcomes: 0, bytes: 0 });
+    if (!q.ok) return failed(q.message);
+    log.flush();
+    try {
+      const summary = await exportLog(q.value.format, log.store, q.value.filter, q.value.path);
+      return { success: true, message: `wrote ${q.value.format}`, path: summary.path, events: summary.events, outcomes: summary.outcomes, bytes: summary.bytes };
+    } catch (error) {
+      return failed(`export to ${q.value.path} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+
+  // ---- timers ----
+  // Timeouts and reorder waits are checked often enough that a deadline is late by at most a quarter second.
+  const expiry = node.createTimer(250, () => log.tick());
+  const retention = node.createTimer(num("retention.period_s") * 1000, () => {
+    const deleted = log.applyRetention();
+    if (deleted.events || deleted.outcomes) node.logger.info(deleted, "retention deleted old rows");
+  });
+  const diagnostics = new DiagnosticsUpdater(node, { periodMs: 1000 });
+  let baseline: HealthBaseline = { atMs: clock(), received: 0, rejected: 0, commitErrors: 0, dropped: 0 };
+  diagnostics.add("ingest", () => {
+    const { report, baseline: next } = ingestHealth(log.snapshot(), events.dropped, baseline, clock());
+    baseline = next;
+    return report;
+  });
+  diagnostics.add("outcomes", () => outcomesHealth(log.recentStats(num("stats_window_s")), num("stats_window_s")));
+
+  // ---- callbacks: parameter changes apply from the next event or batch ----
+  node.onParametersChanged(() => {
+    log.setBatching(num("batch_max_events"), num("batch_max_ms"));
+    log.setActionTimeoutS(num("action_timeout_s"));
+    log.setReorderWindowS(num("reorder_window_s"));
+    log.setLimits({ maxFutureS: num("max_future_s"), maxDetailBytes: num("max_detail_bytes"), maxFieldChars: num("max_field_chars") });
+    log.setRetention({ maxAgeS: num("retention.max_age_s"), maxOutcomes: num("retention.max_outcomes"), maxEvents: num("retention.max_events") });
+  });
+
+  let closed = false;
+  return {
+    node,
+    log,
+    async close() {
+      if (closed) return;
+      closed = true;
+      expiry.cancel();
+      retention.cancel();
+      diagnostics.stop();
+      log.close();
+      node.destroy();
+    },
+  };
+}
+
+export const createActionLogNode: NodeFactory = startActionLogNode;

@@ -42,6 +42,8 @@ const PARAMETERS: readonly ParameterDescriptor[] = [
 /** The running node, with its log exposed for consoles and tests. */
 export interface ActionLogNode extends AssistantNode {
   readonly log: ActionLog;
+  /** Events the subscription's KEEP_LAST queue dropped (a burst larger than queue_depth). */
+  queueDropped(): number;
 }
 
 export async function startActionLogNode(graph: Graph, options: NodeStartOptions = {}): Promise<ActionLogNode> {
@@ -149,6 +151,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   return {
     node,
     log,
+    queueDropped: () => events.dropped,
     async close() {
       if (closed) return;
       closed = true;

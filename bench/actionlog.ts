@@ -1,0 +1,204 @@
+/**
+ * npm run bench:actionlog [-- --quick] [-- --help]
+ *
+ * 1. raw:   a plain better-sqlite3 loop inserting the same events into the same
+ *           events table (WAL, synchronous=FULL, one transaction per batch of the
+ *           same size, one prepared-statement run per row): the ceiling for storing them.
+ * 2. node:  the action_log node on the in-process graph, durability full: a publisher
+ *           sends bursts on /robot/action_events, the node validates, pairs, commits and
+ *           publishes outcomes. events_per_s is from the first publish until every event
+ *           is committed.
+ * 3. crash: a child process runs the node on one database and is killed with SIGKILL at
+ *           random moments; after each kill the database must pass integrity_check and
+ *           contain every outcome the child had published.
+ * Progress goes to stderr; the last stdout line is one JSON object.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import Database from "better-sqlite3";
+import { migrate } from "../src/core/actionlog/migrations.js";
+import type { ActionEvent } from "../src/core/interfaces/messages.generated.js";
+import { startActionLogNode } from "../src/nodes/action_log.js";
+import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
+import { collectEvents } from "./actionlogEvents.js";
+
+const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--crash-runs N] [--batch N]
+
+  --quick          fewer events and the minimum 20 crash runs (under 60 s)
+  --events N       events for the throughput runs (default 300000; quick 100000)
+  --crash-runs N   SIGKILL crash runs (default 30; quick 20)
+  --batch N        events per transaction, node and raw alike (default 500)
+  -h, --help       this help
+Last stdout line: JSON with events, events_per_s, raw_sqlite_events_per_s, ratio_vs_raw,
+commit_latency_p99_ms, lost, crash_runs, crash_lost and more.`;
+
+const argv = process.argv.slice(2);
+if (argv.includes("--help") || argv.includes("-h")) {
+  console.log(HELP);
+  process.exit(0);
+}
+const quick = argv.includes("--quick");
+const numberArg = (flag: string, fallback: number) => {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const EVENTS = numberArg("--events", quick ? 100_000 : 300_000);
+const CRASH_RUNS = numberArg("--crash-runs", quick ? 20 : 30);
+const BATCH = numberArg("--batch", 500);
+const progress = (line: string) => process.stderr.write(`[bench:actionlog] ${line}\n`);
+const dir = mkdtempSync(join(tmpdir(), "bench-actionlog-"));
+
+// ---------- 1. raw better-sqlite3 ----------
+function rawInsert(events: readonly ActionEvent[]): number {
+  const db = new Database(join(dir, "raw.db"));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  migrate(db, "raw.db");
+  const insert = db.prepare(
+    "INSERT INTO events (id, robot_id, action_id, action, object, location, status, progress, detail, stamp_sec, stamp_nsec, frame_id, recv_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const batch = db.transaction((rows: readonly ActionEvent[], firstId: number) => {
+    let id = firstId;
+    for (const e of rows) {
+      insert.run(id++, e.robot_id, e.action_id, e.action, e.object, e.location, e.status, e.progress, e.detail, e.header.stamp.sec, e.header.stamp.nanosec, e.header.frame_id, Date.now());
+    }
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < events.length; i += BATCH) batch(events.slice(i, i + BATCH), i + 1);
+  const seconds = (performance.now() - t0) / 1000;
+  const stored = (db.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n;
+  db.close();
+  if (stored !== events.length) throw new Error(`raw baseline stored ${stored} of ${events.length}`);
+  return events.length / seconds;
+}
+
+// ---------- 2. through the node ----------
+async function throughNode(events: readonly ActionEvent[]) {
+  const graph = new InProcessGraph({ logLevel: "silent" });
+  const started = await startActionLogNode(graph, {
+    parameterOverrides: { db_path: join(dir, "node.db"), durability: "full", batch_max_events: BATCH, batch_max_ms: 20, queue_depth: 5000 },
+  });
+  const robot = graph.createNode("bench_robot");
+  const publisher = robot.createPublisher("embodied_assistant/msg/ActionEvent", "/robot/action_events", 1000);
+  let outcomesPublished = 0;
+  robot.createSubscription("embodied_assistant/msg/ActionOutcome", "/assistant/action_outcomes", () => void outcomesPublished++, 100_000);
+  const log = started.log;
+  const t0 = performance.now();
+  // Bursts of 1000, yielding between them like a transport would: the queue (5000) absorbs each burst.
+  for (let i = 0; i < events.length; i += 1000) {
+    const end = Math.min(events.length, i + 1000);
+    for (let j = i; j < end; j++) publisher.publish(events[j]!);
+    await new Promise((r) => setImmediate(r));
+  }
+  while (log.counters.received + started.queueDropped() < events.length) await new Promise((r) => setImmediate(r));
+  log.flush();
+  const seconds = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 50)); // let the last outcomes reach the bench's subscription
+  const snapshot = log.snapshot();
+  const stored = log.store.countEvents();
+  const storedOutcomes = log.store.countOutcomes();
+  const result = {
+    events_per_s: events.length / seconds,
+    seconds,
+    stored,
+    stored_outcomes: storedOutcomes,
+    outcomes_published: outcomesPublished,
+    rejected: snapshot.rejectedTotal,
+    duplicates: snapshot.counters.duplicates,
+    commits: snapshot.counters.commits,
+    commit_latency_p50_ms: snapshot.commitLatencyP50Ms,
+    commit_latency_p99_ms: snapshot.commitLatencyP99Ms,
+    commit_latency_max_ms: snapshot.commitLatencyMaxMs,
+    queue_dropped: started.queueDropped(),
+  };
+  await started.close();
+  await graph.shutdown();
+  return result;
+}
+
+// ---------- 3. crash runs ----------
+async function crashRuns(runs: number) {
+  const dbPath = join(dir, "crash.db");
+  let lost = 0;
+  let checked = 0;
+  let integrityFailures = 0;
+  let replayedMax = 0;
+  for (let run = 0; run < runs; run++) {
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "actionlogCrashWorker.ts"), dbPath, String(run)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const printed: string[] = [];
+    let ready: () => void = () => undefined;
+    const readyPromise = new Promise<void>((r) => (ready = r));
+    const lines = createInterface({ input: child.stdout! });
+    const linesClosed = new Promise<void>((r) => lines.once("close", () => r()));
+    lines.on("line", (line) => {
+      if (line.startsWith("O ")) printed.push(line.slice(2));
+      else if (line.startsWith("READY")) {
+        replayedMax = Math.max(replayedMax, Number(/replayed=(\d+)/.exec(line)?.[1] ?? 0));
+        ready();
+      }
+    });
+    const exited = new Promise<void>((r) => child.on("exit", () => r()));
+    await Promise.race([readyPromise, exited]);
+    // A random moment while it ingests: 50 ms to 1.5 s after start-up.
+    await new Promise((r) => setTimeout(r, 50 + Math.random() * 1450));
+    child.kill("SIGKILL");
+    await exited;
+    await linesClosed; // every line the child wrote before it died has been read
+    const db = new Database(dbPath, { readonly: true });
+    const integrity = (db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check).join("; ");
+    if (integrity !== "ok") integrityFailures++;
+    const find = db.prepare("SELECT 1 FROM outcomes WHERE robot_id = ? AND action_id = ?");
+    let missing = 0;
+    for (const id of printed) {
+      const slash = id.indexOf("/");
+      if (!find.get(id.slice(0, slash), id.slice(slash + 1))) missing++;
+    }
+    db.close();
+    lost += missing;
+    checked += printed.length;
+    progress(`crash run ${run + 1}/${runs}: ${printed.length} outcomes published before SIGKILL, ${missing} missing, integrity ${integrity}`);
+  }
+  return { crash_runs: runs, crash_lost: lost, crash_outcomes_checked: checked, crash_integrity_failures: integrityFailures, crash_max_replayed_events: replayedMax };
+}
+
+// ---------- main ----------
+progress(`generating ${EVENTS} events from simulated robot days`);
+const events = collectEvents({ robots: 8, actionsPerRobot: Math.ceil(EVENTS / 8 / 2.2) + 1000, seed: 7 }, EVENTS);
+progress("warm-up");
+rawInsert(events.slice(0, 20_000));
+rmSync(join(dir, "raw.db"), { force: true });
+rmSync(join(dir, "raw.db-wal"), { force: true });
+progress(`raw better-sqlite3 insert loop: ${events.length} events, batch ${BATCH}, synchronous=FULL`);
+const raw = rawInsert(events);
+progress(`raw: ${Math.round(raw)} events/s`);
+progress(`node path: publisher -> in-process graph -> action_log -> SQLite, ${events.length} events`);
+const node = await throughNode(events);
+progress(`node: ${Math.round(node.events_per_s)} events/s, commit p99 ${node.commit_latency_p99_ms.toFixed(1)} ms`);
+progress(`crash runs: ${CRASH_RUNS}`);
+const crash = await crashRuns(CRASH_RUNS);
+rmSync(dir, { recursive: true, force: true });
+const result = {
+  bench: "actionlog",
+  quick,
+  events: events.length,
+  batch: BATCH,
+  durability: "full",
+  events_per_s: Math.round(node.events_per_s),
+  raw_sqlite_events_per_s: Math.round(raw),
+  ratio_vs_raw: Number((node.events_per_s / raw).toFixed(3)),
+  commit_latency_p50_ms: Number(node.commit_latency_p50_ms.toFixed(2)),
+  commit_latency_p99_ms: Number(node.commit_latency_p99_ms.toFixed(2)),
+  commit_latency_max_ms: Number(node.commit_latency_max_ms.toFixed(2)),
+  lost: events.length - node.stored,
+  queue_dropped: node.queue_dropped,
+  rejected: node.rejected,
+  outcomes_stored: node.stored_outcomes,
+  outcomes_published: node.outcomes_published,
+  ...crash,
+};
+console.log(JSON.stringify(result));

@@ -158,7 +158,10 @@ describe("dialogue on real llama.cpp (tiny random model, real tokenizer, LoRA ad
     const dialogue = new Dialogue({ spec, adapterFiles: {}, recall });
     const r = await dialogue.turn({ sessionId: "m", text: "What happened with the cup?", weights: weights(), maxTokens: 55 });
     expect(r.modelFree).toBe(true);
-    expect(r.reply).toMatch(/^\(model-free\) From memory: Pick cup from table failed/);
+    expect(r.reply).toMatch(/^\(model-free\) .*From memory: Pick cup from table failed/);
+    const cool = await dialogue.turn({ sessionId: "m", text: "What happened with the cup?", weights: weights({ warmth: 0.1, encouragement: 0.1, playful: 0.1, formal: 0.5 }), maxTokens: 55 });
+    expect(cool.reply).toBe("(model-free) From memory: Pick cup from table failed: the gripper slipped.");
+    expect(r.reply).not.toBe(cool.reply);
     expect(r.citedEpisodes).toEqual(["ep-1"]);
   });
 });

@@ -4,7 +4,7 @@
  * grounding episodes, prompt, generate (or answer from memory when no model is loaded),
  * post-process, stream whole sentences, and remember the exchange in the session's history.
  */
-import { describePersona } from "../persona/describePersona.js";
+import { describePersona, personaFlourish } from "../persona/describePersona.js";
 import { blendPersona } from "../persona/blendPersona.js";
 import { ExpertRouter, type EmbedSync } from "../persona/ExpertRouter.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, type PersonaSpec } from "../persona/PersonaSpec.js";
@@ -117,7 +117,7 @@ export class Dialogue {
 
     const engine = this.options.engine;
     if (!engine) {
-      const reply = filter.apply(modelFreeReply(grounding)).text;
+      const reply = filter.apply(modelFreeReply(grounding, personaFlourish(blend.effective))).text;
       request.onPiece?.(reply);
       this.remember(request.sessionId, request.text, reply);
       const totalMs = performance.now() - started;

@@ -58,6 +58,11 @@ export class FairTurnQueue {
     return this.running;
   }
 
+  /** Resolves once nothing runs or waits (for an orderly close). */
+  async idle(): Promise<void> {
+    while (this.running || this.waiting > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+
   run<T>(sessionId: string, turn: () => Promise<T>): Promise<T> {
     if (this.waiting >= this.capacity) return Promise.reject(new QueueFullError(this.capacity));
     return new Promise<T>((resolve, reject) => {

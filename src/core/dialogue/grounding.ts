@@ -71,10 +71,11 @@ export function formatEpisodesForPrompt(episodes: readonly Episode[]): string {
  * The reply without a model: what memory says, plainly marked. Honest rather than clever: it
  * reads back the best episode or says that nothing is remembered.
  */
-export function modelFreeReply(grounding: Grounding): string {
-  if (!grounding.reachable) return "(model-free) I have no language model loaded and cannot reach my memory right now.";
+export function modelFreeReply(grounding: Grounding, style: { opener: string; closer: string } = { opener: "", closer: "" }): string {
+  const wrap = (body: string) => ["(model-free)", style.opener, body, style.closer].filter(Boolean).join(" ");
+  if (!grounding.reachable) return wrap("I have no language model loaded and cannot reach my memory right now.");
   const best = grounding.episodes[0];
-  if (!best) return "(model-free) I have no language model loaded, and I do not remember anything about that.";
+  if (!best) return wrap("I have no language model loaded, and I do not remember anything about that.");
   const more = grounding.episodes.length > 1 ? ` I also remember ${grounding.episodes.length - 1} related event${grounding.episodes.length > 2 ? "s" : ""}.` : "";
-  return `(model-free) From memory: ${describeEpisode(best).replace(/[.\s]+$/, "")}.${more}`;
+  return wrap(`From memory: ${describeEpisode(best).replace(/[.\s]+$/, "")}.${more}`);
 }

@@ -31,3 +31,18 @@ function joinList(items: readonly string[]): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
+
+/**
+ * Without a model the persona still shows, honestly, in a fixed opener and closer chosen from the
+ * strongest dimensions (the memory content itself is never paraphrased).
+ */
+export function personaFlourish(weights: PersonaWeights): { opener: string; closer: string } {
+  const d = weights.dimensions;
+  let opener = "";
+  if (d.formal >= 0.62) opener = "Certainly.";
+  else if (d.playful >= 0.62) opener = "Ooh, good question!";
+  else if (d.warmth >= 0.62) opener = "Happy to help!";
+  else if (d.warmth <= 0.38) opener = "";
+  const closer = d.encouragement >= 0.62 ? (d.formal >= 0.62 ? "Please keep up the good work." : "You're doing great, keep going!") : "";
+  return { opener, closer };
+}

@@ -6,7 +6,12 @@
  * 1. prefilter: Hamming distance on a short code (the first `codeBits` bits of each text SimHash,
  *    itself a SimHash with fewer projections) for every episode, candidates picked by a counting
  *    select over the distance histogram (O(n), no sort);
- * 2. re-rank the candidates by the full text hypervector.
+ * 2. re-rank the candidates, either by the full text hypervector ("hamming") or by the exact cosine
+ *    of the stored float32 embeddings ("embedding", the default). Measured on GloVe embeddings of
+ *    generated episode descriptions, a 10,240-bit SimHash ranks the top 10 only ~88% like exact cosine
+ *    (angles between close neighbours are below its resolution), while the 512-bit prefilter keeps
+ *    essentially all of the exact top 10 among 2,000 candidates; so the exact re-rank is where
+ *    recall@10 comes from, and it is also the cheaper re-rank (100 multiply-adds vs 320 XOR-popcounts).
  */
 import { hammingAt } from "../hdc/hamming.js";
 import type { Hypervector } from "../hdc/hypervector.js";
@@ -16,6 +21,8 @@ export interface EpisodeIndexOptions {
   readonly dims: number;
   /** Prefilter code length in bits (multiple of 32, <= dims). */
   readonly codeBits: number;
+  /** Dimension of the stored text embeddings (0: none kept, only Hamming re-rank possible). */
+  readonly embeddingDims: number;
   readonly initialCapacity?: number;
 }
 
@@ -41,6 +48,8 @@ export class EpisodeIndex {
   private codes: Uint32Array;
   private texts: Uint32Array;
   private episodeVectors: Uint32Array;
+  private embeddings: Float32Array;
+  readonly embeddingDims: number;
   private stamps: Float64Array;
   private robots: Int32Array;
   private readonly robotIds = new Map<string, number>();
@@ -55,7 +64,9 @@ export class EpisodeIndex {
     }
     this.codeBits = options.codeBits;
     this.codeWords = options.codeBits / 32;
+    this.embeddingDims = options.embeddingDims;
     this.capacity = Math.max(16, options.initialCapacity ?? 1024);
+    this.embeddings = new Float32Array(this.capacity * this.embeddingDims);
     this.codes = new Uint32Array(this.capacity * this.codeWords);
     this.texts = new Uint32Array(this.capacity * this.words);
     this.episodeVectors = new Uint32Array(this.capacity * this.words);
@@ -69,7 +80,7 @@ export class EpisodeIndex {
 
   /** Bytes held by the vector arrays per stored episode (codes + text + episode vectors + filters). */
   get bytesPerEpisode(): number {
-    return this.codeWords * 4 + this.words * 8 + 8 + 4;
+    return this.codeWords * 4 + this.words * 8 + this.embeddingDims * 4 + 8 + 4;
   }
 
   private grow(): void {
@@ -82,6 +93,9 @@ export class EpisodeIndex {
     this.codes = grow32(this.codes, this.codeWords);
     this.texts = grow32(this.texts, this.words);
     this.episodeVectors = grow32(this.episodeVectors, this.words);
+    const embeddings = new Float32Array(capacity * this.embeddingDims);
+    embeddings.set(this.embeddings);
+    this.embeddings = embeddings;
     const stamps = new Float64Array(capacity);
     stamps.set(this.stamps);
     this.stamps = stamps;
@@ -91,15 +105,19 @@ export class EpisodeIndex {
     this.capacity = capacity;
   }
 
-  add(episode: Episode, text: Hypervector, episodeVector: Hypervector): number {
+  add(episode: Episode, text: Hypervector, episodeVector: Hypervector, embedding: Float32Array): number {
     if (text.length !== this.words || episodeVector.length !== this.words) {
       throw new RangeError(`index holds ${this.dims}-bit vectors, got ${text.length * 32}/${episodeVector.length * 32}`);
+    }
+    if (embedding.length !== this.embeddingDims) {
+      throw new RangeError(`index holds ${this.embeddingDims}-dimensional embeddings, got ${embedding.length}`);
     }
     if (this.count === this.capacity) this.grow();
     const i = this.count++;
     this.codes.set(text.subarray(0, this.codeWords), i * this.codeWords);
     this.texts.set(text, i * this.words);
     this.episodeVectors.set(episodeVector, i * this.words);
+    this.embeddings.set(embedding, i * this.embeddingDims);
     this.stamps[i] = episode.stamp.sec + episode.stamp.nanosec / 1e9;
     let robot = this.robotIds.get(episode.robot_id);
     if (robot === undefined) {
@@ -148,20 +166,43 @@ export class EpisodeIndex {
   }
 
   /**
-   * Top-k episodes by Hamming distance of the text hypervector, via the short-code prefilter
-   * keeping `candidates` rows (all rows when candidates >= size).
+   * Top-k episodes for a text query via the short-code prefilter keeping `candidates` rows, then a
+   * re-rank. Distances are Hamming distances over the full text vector; for the "embedding" re-rank
+   * they are the expected Hamming distance of that cosine, dims * angle / pi, so scores stay comparable.
    */
-  searchText(query: Hypervector, k: number, candidates: number, filter?: Filter): ScoredIndex[] {
-    const n = this.count;
+  searchText(
+    query: Hypervector,
+    queryEmbedding: Float32Array | undefined,
+    k: number,
+    candidates: number,
+    filter?: Filter,
+  ): ScoredIndex[] {
+    if (this.count === 0) return [];
     const matches = this.matcher(filter);
     const pool = this.prefilter(query, Math.max(k, candidates), matches);
     const scored: ScoredIndex[] = [];
+    const exact = queryEmbedding !== undefined && this.embeddingDims > 0 && queryEmbedding.length === this.embeddingDims;
+    const d = this.embeddingDims;
+    const e = this.embeddings;
     for (let c = 0; c < pool.length; c++) {
       const i = pool[c]!;
-      scored.push({ index: i, distance: hammingAt(this.texts, i * this.words, query, 0, this.words) });
+      let distance: number;
+      if (exact) {
+        let dot = 0;
+        let norm = 0;
+        for (let j = 0, at = i * d; j < d; j++, at++) {
+          dot += e[at]! * queryEmbedding[j]!;
+          norm += e[at]! * e[at]!;
+        }
+        const cosine = norm > 0 ? Math.max(-1, Math.min(1, dot / Math.sqrt(norm))) : 0;
+        distance = (this.dims * Math.acos(cosine)) / Math.PI;
+      } else {
+        distance = hammingAt(this.texts, i * this.words, query, 0, this.words);
+      }
+      scored.push({ index: i, distance });
     }
     scored.sort((a, b) => a.distance - b.distance || a.index - b.index);
-    return n === 0 ? [] : scored.slice(0, k);
+    return scored.slice(0, k);
   }
 
   /** Indices of the `want` rows nearest by short code (ties at the cut-off: lowest index first). */

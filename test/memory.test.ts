@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GloveEmbedder, NgramEmbedder } from "../src/core/embedding/index.js";
+import { equals } from "../src/core/hdc/index.js";
+import {
+  EpisodicMemory,
+  InvalidEpisodeError,
+  InvalidQueryError,
+  MemoryMismatchError,
+  capacityFor,
+  describeOutcome,
+  type EpisodeInput,
+} from "../src/core/memory/index.js";
+import { createActionOutcome } from "../src/core/interfaces/messages.generated.js";
+
+const glove = GloveEmbedder.load();
+const T0 = 1_763_800_000; // 2025-11-22T08:26:40Z
+
+function ep(partial: Partial<EpisodeInput> & { description: string }, secOffset = 0): EpisodeInput {
+  return {
+    stamp: { sec: T0 + secOffset, nanosec: 0 },
+    robot_id: "r1",
+    agent: "r1",
+    action: "",
+    object: "",
+    location: "",
+    result: "",
+    source: "remember",
+    ...partial,
+  };
+}
+
+const STORY: EpisodeInput[] = [
+  ep({ action: "pick", object: "cup", location: "kitchen", result: "FAILED", description: "r1 tried to pick the cup in the kitchen and failed because the gripper slipped" }, 0),
+  ep({ action: "pick", object: "plate", location: "kitchen", result: "SUCCEEDED", description: "r1 picked up the plate in the kitchen" }, 60),
+  ep({ action: "open", object: "door", location: "garage", result: "SUCCEEDED", description: "r1 opened the garage door" }, 120),
+  ep({ robot_id: "r2", agent: "r2", action: "wipe", object: "table", location: "living room", result: "SUCCEEDED", description: "r2 wiped the table in the living room" }, 3600),
+  ep({ robot_id: "r2", agent: "r2", action: "charge", object: "battery", location: "garage", result: "SUCCEEDED", description: "r2 charged its battery at the garage dock" }, 7200),
+];
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "memory-test-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("EpisodicMemory queries", () => {
+  it("free text finds the semantically nearest episode", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove });
+    const stored = await m.remember(STORY);
+    expect(stored.map((e) => e.id)).toEqual(["ep-1", "ep-2", "ep-3", "ep-4", "ep-5"]);
+    const r = await m.recall({ text: "what happened with the cup?", k: 2 });
+    expect(r.hits[0]!.episode.object).toBe("cup");
+    // No word in common with its episode: "automobile" only relates through GloVe.
+    const car = await m.recall({ text: "automobile entrance", k: 1 });
+    expect(car.hits[0]!.episode.id).toBe("ep-3");
+    expect(r.hits[0]!.score).toBeGreaterThan(r.hits[1]!.score);
+    const charge = await m.recall({ text: "where did the robot recharge?", k: 1 });
+    expect(charge.hits[0]!.episode.action).toBe("charge");
+  });
+
+  it("a partial cue answers the unknown role with a confidence", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove });
+    await m.remember(STORY);
+    const r = await m.recall({ cue: { action: "open", object: "door" }, askRole: "location" });
+    expect(r.answer).toBe("garage");
+    expect(r.abstained).toBe(false);
+    expect(r.confidence).toBeGreaterThan(0.8);
+    expect(r.hits[0]!.episode.id).toBe("ep-3");
+    const failed = await m.recall({ cue: { action: "pick", result: "FAILED" }, askRole: "object" });
+    expect(failed.answer).toBe("cup");
+  });
+
+  it("abstains on a cue nothing matches, and when the matches disagree", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove, threshold: 0.6 });
+    await m.remember(STORY);
+    const none = await m.recall({ cue: { object: "unicorn" }, askRole: "location" });
+    expect(none.abstained).toBe(true);
+    expect(none.answer).toBe("");
+    // "pick" happened on a cup and on a plate: a 50/50 vote is below the threshold.
+    const split = await m.recall({ cue: { action: "pick" }, askRole: "object" });
+    expect(split.abstained).toBe(true);
+    expect(split.explanation).toMatch(/cup \(1\)/);
+    // A text query with no known word abstains instead of guessing.
+    expect((await m.recall({ text: "zzqxv qqqzz" })).abstained).toBe(true);
+  });
+
+  it("filters by robot and time range", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove });
+    await m.remember(STORY);
+    const r2 = await m.recall({ text: "garage", robotId: "r2", k: 5 });
+    expect(r2.hits.every((h) => h.episode.robot_id === "r2")).toBe(true);
+    expect(r2.hits.map((h) => h.episode.id)).toContain("ep-5");
+    const morning = await m.recall({ cue: { location: "kitchen" }, since: T0, until: T0 + 90, k: 5 });
+    expect(new Set(morning.hits.map((h) => h.episode.id))).toEqual(new Set(["ep-1", "ep-2"]));
+    const recent = await m.recall({ robotId: "r1", k: 2 });
+    expect(recent.hits.map((h) => h.episode.id)).toEqual(["ep-3", "ep-2"]);
+  });
+
+  it("rejects malformed queries and episodes with clear errors", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove });
+    await m.remember(STORY);
+    await expect(m.recall({ text: "cup", k: 5000 })).rejects.toThrow(InvalidQueryError);
+    await expect(m.recall({ cue: { object: "cup" }, askRole: "colour" as never })).rejects.toThrow(/ask_role/);
+    await expect(m.recall({ text: "cup", since: 10, until: 5 })).rejects.toThrow(/since/);
+    await expect(m.recall({})).rejects.toThrow(/query text, a cue role, or a filter/);
+    await expect(m.remember([ep({ description: "", agent: "" })])).rejects.toThrow(InvalidEpisodeError);
+    await expect(m.remember([{ ...ep({ description: "x" }), stamp: { sec: 1.5, nanosec: 0 } }])).rejects.toThrow(/stamp/);
+    await expect(m.remember([{ ...ep({ description: "dup" }), id: "ep-1" }])).rejects.toThrow(/already exists/);
+    expect(m.size).toBe(STORY.length);
+  });
+
+  it("prototype summaries never bundle more than the capacity, and decode the dominant result", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove, dims: 2048 });
+    const capacity = capacityFor(2048);
+    const n = capacity * 2 + 5;
+    await m.remember(
+      Array.from({ length: n }, (_, i) =>
+        ep({ action: "pick", object: "cup", location: i % 4 === 0 ? "garage" : "kitchen", result: i % 5 === 0 ? "SUCCEEDED" : "FAILED", description: `attempt ${i} to pick the cup` }, i),
+      ),
+    );
+    const s = m.summarize("pick", "cup");
+    expect(s.episodes).toBe(n);
+    expect(s.chunkSizes.every((c) => c <= capacity)).toBe(true);
+    expect(s.chunkSizes.length).toBe(3);
+    const topResult = Object.entries(s.decoded.result).sort((a, b) => b[1] - a[1])[0]![0];
+    expect(topResult).toBe("FAILED");
+    const topLocation = Object.entries(s.decoded.location).sort((a, b) => b[1] - a[1])[0]![0];
+    expect(topLocation).toBe("kitchen");
+  });
+
+  it("turns an ActionOutcome into an episode with a readable description", () => {
+    const o = { ...createActionOutcome(), robot_id: "r7", action: "pick_up", object: "red_cup", location: "kitchen", result: "FAILED", reason: "gripper slipped" };
+    o.ended_at = { sec: 123, nanosec: 0 };
+    const e = describeOutcome(o);
+    expect(e.description).toBe("r7 tried to pick up the red cup in the kitchen and failed because gripper slipped");
+    expect(e.stamp.sec).toBe(123);
+    expect(e.action).toBe("pick_up");
+  });
+});
+
+describe("EpisodicMemory persistence", () => {
+  it("reopening restores every episode with identical vectors, and they match a fresh encoding", async () => {
+    const path = join(dir, "reopen.db");
+    const a = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    await a.remember(STORY);
+    const before = STORY.map((_, i) => ({ text: a.index.textVector(i).slice(), vector: a.index.episodeVector(i).slice(), episode: a.index.episode(i) }));
+    a.close();
+    const b = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    expect(b.size).toBe(STORY.length);
+    const fresh = await EpisodicMemory.open({ embedder: glove });
+    await fresh.remember(STORY);
+    for (let i = 0; i < STORY.length; i++) {
+      expect(b.index.episode(i)).toEqual(before[i]!.episode);
+      expect(equals(b.index.textVector(i), before[i]!.text)).toBe(true);
+      expect(equals(b.index.episodeVector(i), before[i]!.vector)).toBe(true);
+      // Same seed, same encoder: a memory built elsewhere encodes to the same bits.
+      expect(equals(fresh.index.episodeVector(i), before[i]!.vector)).toBe(true);
+    }
+    // New ids continue after the restored ones.
+    const [next] = await b.remember([ep({ description: "r1 waved hello" })]);
+    expect(next!.id).toBe("ep-6");
+    expect((await b.recall({ cue: { action: "open", object: "door" }, askRole: "location" })).answer).toBe("garage");
+    b.close();
+  });
+
+  it("opening with another encoder or dimension fails with a clear error", async () => {
+    const path = join(dir, "mismatch.db");
+    (await EpisodicMemory.open({ embedder: glove, dbPath: path })).close();
+    await expect(EpisodicMemory.open({ embedder: new NgramEmbedder(), dbPath: path })).rejects.toThrow(MemoryMismatchError);
+    await expect(EpisodicMemory.open({ embedder: glove, dbPath: path, dims: 4096 })).rejects.toThrow(/dims=10240.*dims=4096/);
+    await expect(EpisodicMemory.open({ embedder: glove, dbPath: path, seed: 9 })).rejects.toThrow(/seed/);
+  });
+});

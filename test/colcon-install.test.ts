@@ -27,6 +27,19 @@ if (!installed) {
   console.warn("test/colcon-install.test.ts skipped: no ros_ws/install; run scripts/install-system-deps.sh and scripts/colcon-build.sh");
 }
 
+describe("package.xml", () => {
+  const xml = readFileSync(join(ROOT, "package.xml"), "utf8");
+  it("is format 3, built with ament_cmake, and declares what the nodes use at run time", () => {
+    expect(xml).toMatch(/<package format="3">/);
+    expect(xml).toMatch(/<name>embodied_assistant<\/name>/);
+    expect(xml).toMatch(/<build_type>ament_cmake<\/build_type>/);
+    const depends = [...xml.matchAll(/<(?:exec_)?depend>([^<]+)<\/(?:exec_)?depend>/g)].map((m) => m[1]);
+    for (const dep of ["std_msgs", "builtin_interfaces", "diagnostic_msgs", "rcl_interfaces", "nodejs", "rosidl_default_runtime"]) {
+      expect(depends, `package.xml depends on ${dep}`).toContain(dep);
+    }
+  });
+});
+
 const files = (dir: string, ext: string) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith(ext)).sort();
 
 describe.skipIf(!installed)("colcon install tree", () => {

@@ -55,6 +55,8 @@ export class EpisodeIndex {
   private readonly robotIds = new Map<string, number>();
   private readonly episodes: Episode[] = [];
   private readonly byId = new Map<string, number>();
+  /** Prefilter distances, reused across queries (2 MB at 1M episodes). */
+  private distances = new Uint16Array(0);
 
   constructor(options: EpisodeIndexOptions) {
     this.dims = options.dims;
@@ -180,29 +182,48 @@ export class EpisodeIndex {
     if (this.count === 0) return [];
     const matches = this.matcher(filter);
     const pool = this.prefilter(query, Math.max(k, candidates), matches);
-    const scored: ScoredIndex[] = [];
     const exact = queryEmbedding !== undefined && this.embeddingDims > 0 && queryEmbedding.length === this.embeddingDims;
     const d = this.embeddingDims;
     const e = this.embeddings;
+    // Top k by a "badness" (Hamming distance, or -cosine), kept sorted by insertion: k is small and
+    // this avoids allocating and sorting an object per candidate.
+    const top = Math.min(k, pool.length);
+    const bad = new Float64Array(top).fill(Infinity);
+    const rows = new Int32Array(top).fill(-1);
     for (let c = 0; c < pool.length; c++) {
       const i = pool[c]!;
-      let distance: number;
+      let b: number;
       if (exact) {
         let dot = 0;
         let norm = 0;
         for (let j = 0, at = i * d; j < d; j++, at++) {
-          dot += e[at]! * queryEmbedding[j]!;
-          norm += e[at]! * e[at]!;
+          const x = e[at]!;
+          dot += x * queryEmbedding[j]!;
+          norm += x * x;
         }
-        const cosine = norm > 0 ? Math.max(-1, Math.min(1, dot / Math.sqrt(norm))) : 0;
-        distance = (this.dims * Math.acos(cosine)) / Math.PI;
+        b = norm > 0 ? -dot / Math.sqrt(norm) : 0;
       } else {
-        distance = hammingAt(this.texts, i * this.words, query, 0, this.words);
+        b = hammingAt(this.texts, i * this.words, query, 0, this.words);
       }
-      scored.push({ index: i, distance });
+      if (b < bad[top - 1]! || (b === bad[top - 1]! && i < rows[top - 1]!)) {
+        let p = top - 1;
+        while (p > 0 && (bad[p - 1]! > b || (bad[p - 1]! === b && rows[p - 1]! > i))) {
+          bad[p] = bad[p - 1]!;
+          rows[p] = rows[p - 1]!;
+          p--;
+        }
+        bad[p] = b;
+        rows[p] = i;
+      }
     }
-    scored.sort((a, b) => a.distance - b.distance || a.index - b.index);
-    return scored.slice(0, k);
+    const out: ScoredIndex[] = [];
+    for (let p = 0; p < top; p++) {
+      if (rows[p]! < 0) continue;
+      const b = bad[p]!;
+      const distance = exact ? (this.dims * Math.acos(Math.max(-1, Math.min(1, -b)))) / Math.PI : b;
+      out.push({ index: rows[p]!, distance });
+    }
+    return out;
   }
 
   /** Indices of the `want` rows nearest by short code (ties at the cut-off: lowest index first). */
@@ -211,7 +232,8 @@ export class EpisodeIndex {
     const cw = this.codeWords;
     const codes = this.codes;
     const excluded = this.codeBits + 1;
-    const dist = new Uint16Array(n);
+    if (this.distances.length < n) this.distances = new Uint16Array(this.capacity);
+    const dist = this.distances;
     const histogram = new Int32Array(this.codeBits + 2);
     for (let i = 0, at = 0; i < n; i++, at += cw) {
       if (matches !== undefined && !matches(i)) {

@@ -70,7 +70,8 @@ const MAX_FIELD = 4096;
 export const MAX_K = 1000;
 
 export class EpisodicMemory {
-  readonly options: Resolved;
+  /** Resolved options; the query tuning (threshold, defaultK, candidates) changes via setTuning. */
+  options: Resolved;
   readonly encoder: EpisodeEncoder;
   readonly index: EpisodeIndex;
   readonly summaries: PrototypeSummaries;
@@ -119,6 +120,20 @@ export class EpisodicMemory {
 
   get size(): number {
     return this.index.size;
+  }
+
+  /** Query tuning that may change while running (a node's parameters); applies from the next query. */
+  setTuning(tuning: { threshold?: number; defaultK?: number; candidates?: number }): void {
+    this.options = {
+      ...this.options,
+      ...(tuning.threshold !== undefined ? { threshold: tuning.threshold } : {}),
+      ...(tuning.defaultK !== undefined ? { defaultK: tuning.defaultK } : {}),
+      ...(tuning.candidates !== undefined ? { candidates: tuning.candidates } : {}),
+    };
+  }
+
+  has(id: string): boolean {
+    return this.index.indexOf(id) !== undefined;
   }
 
   get identity(): string {

@@ -7,3 +7,4 @@ export * from "./answerCue.js";
 export * from "./PrototypeSummaries.js";
 export * from "./describeOutcome.js";
 export * from "./EpisodicMemory.js";
+export * from "./serviceRequests.js";

@@ -1,0 +1,82 @@
+/**
+ * Recall / Remember service messages <-> memory calls. Pure translation and validation: a malformed
+ * request becomes { ok: false, message } for a success=false reply, never an exception.
+ */
+import type { RecallRequest, RecallResponse, RememberRequest } from "../interfaces/messages.generated.js";
+import { MAX_K } from "./EpisodicMemory.js";
+import { ROLES, isRole, type EpisodeInput, type RecallQuery, type RecallResult } from "./types.js";
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const isZero = (t: { sec: number; nanosec: number }) => t.sec === 0 && t.nanosec === 0;
+const seconds = (t: { sec: number; nanosec: number }) => t.sec + t.nanosec / 1e9;
+
+export function recallQuery(req: RecallRequest): Parsed<RecallQuery> {
+  const askRole = req.ask_role.trim();
+  if (askRole !== "" && !isRole(askRole)) {
+    return { ok: false, message: `ask_role "${req.ask_role}" is not one of ${ROLES.join(", ")} (or '' for none)` };
+  }
+  if (req.k > MAX_K) return { ok: false, message: `k=${req.k} is above the maximum ${MAX_K}; use 0 for the node's default_k` };
+  const since = isZero(req.since) ? undefined : seconds(req.since);
+  const until = isZero(req.until) ? undefined : seconds(req.until);
+  if (since !== undefined && until !== undefined && since > until) return { ok: false, message: "since is after until" };
+  const cue = {
+    agent: req.cue_agent.trim(),
+    action: req.cue_action.trim(),
+    object: req.cue_object.trim(),
+    location: req.cue_location.trim(),
+    result: req.cue_result.trim(),
+  };
+  const hasCue = Object.values(cue).some((v) => v !== "");
+  if (req.query.trim() === "" && !hasCue && req.robot_id === "" && since === undefined && until === undefined) {
+    return { ok: false, message: "empty request: give query text, at least one cue_* role, or a robot_id/since/until filter" };
+  }
+  if (askRole !== "" && cue[askRole] !== "") return { ok: false, message: `ask_role ${askRole} is also given in the cue` };
+  return {
+    ok: true,
+    value: {
+      text: req.query,
+      cue,
+      ...(askRole !== "" ? { askRole } : {}),
+      ...(req.robot_id !== "" ? { robotId: req.robot_id } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+      k: req.k,
+    } as RecallQuery,
+  };
+}
+
+export function recallResponse(result: RecallResult): RecallResponse {
+  return {
+    success: true,
+    message: result.explanation,
+    episodes: result.hits.map((h) => h.episode),
+    scores: result.hits.map((h) => Math.max(0, Math.min(1, h.score))),
+    answer: result.answer,
+    confidence: result.confidence,
+    abstained: result.abstained,
+  };
+}
+
+export function failedRecall(message: string): RecallResponse {
+  return { success: false, message, episodes: [], scores: [], answer: "", confidence: 0, abstained: true };
+}
+
+export function rememberInput(req: RememberRequest): Parsed<EpisodeInput> {
+  const hasRole = [req.agent, req.action, req.object, req.location, req.result].some((v) => v.trim() !== "");
+  if (req.text.trim() === "" && !hasRole) return { ok: false, message: "empty fact: give text or at least one role" };
+  return {
+    ok: true,
+    value: {
+      stamp: req.stamp,
+      robot_id: req.robot_id,
+      agent: req.agent.trim(),
+      action: req.action.trim(),
+      object: req.object.trim(),
+      location: req.location.trim(),
+      result: req.result.trim(),
+      description: req.text,
+      source: "remember",
+    },
+  };
+}

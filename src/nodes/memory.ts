@@ -1,0 +1,224 @@
+/**
+ * memory: the episodic memory (hyperdimensional episodes over text embeddings).
+ *
+ *   subscribes  /assistant/action_outcomes  embodied_assistant/msg/ActionOutcome (each becomes an episode)
+ *   publishes   ~/episodes                  embodied_assistant/msg/Episode (after it is durably stored)
+ *               /diagnostics                diagnostic_msgs/msg/DiagnosticArray
+ *   services    ~/recall                    embodied_assistant/srv/Recall
+ *               ~/remember                  embodied_assistant/srv/Remember
+ *
+ * Wiring only: encoding, storage and queries live in src/core/memory and src/core/embedding.
+ * A memory that cannot open (missing model file, a database built with another encoder or
+ * dimension) does not crash the node: services answer success=false with the reason and
+ * /diagnostics reports an error.
+ */
+import { createEmbedder, ENCODER_KINDS } from "../core/embedding/createEmbedder.js";
+import type { EncoderKind } from "../core/embedding/types.js";
+import { describeOutcome } from "../core/memory/describeOutcome.js";
+import { EpisodicMemory, MAX_K } from "../core/memory/EpisodicMemory.js";
+import { failedRecall, recallQuery, recallResponse, rememberInput } from "../core/memory/serviceRequests.js";
+import type { ActionOutcome } from "../core/interfaces/messages.generated.js";
+import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
+import { DiagnosticsUpdater } from "../ros/diagnostics.js";
+import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
+
+const PARAMETERS: readonly ParameterDescriptor[] = [
+  { name: "dimensions", type: "integer", defaultValue: 10_240, readOnly: true, integerRange: { from: 1024, to: 65_536, step: 32 }, description: "bits per hypervector (a multiple of 32); stored with the memory, which refuses to open with another value" },
+  { name: "seed", type: "integer", defaultValue: 0x5eed, readOnly: true, integerRange: { from: 0, to: 2_147_483_647 }, description: "item-memory seed; stored with the memory so vectors are identical across restarts and machines" },
+  { name: "encoder", type: "string", defaultValue: "glove", readOnly: true, allowedValues: ENCODER_KINDS, description: "text encoder: glove (GloVe 100d, offline default), onnx (sentence model folder), gguf (llama.cpp embeddings), ngram (no data)" },
+  { name: "db_path", type: "string", defaultValue: "memory.db", readOnly: true, description: "SQLite file (WAL); '' keeps the memory in RAM only (lost on restart)" },
+  { name: "glove_path", type: "string", defaultValue: "", readOnly: true, description: "converted GloVe file; '' = models/glove/glove-sg100d-100k.i8.bin (make it with src/cli/convert-glove.ts)" },
+  { name: "onnx_model_dir", type: "string", defaultValue: "", readOnly: true, description: "folder with config.json, tokenizer.json and onnx/model.onnx (encoder=onnx)" },
+  { name: "gguf_path", type: "string", defaultValue: "", readOnly: true, description: "GGUF model file for embeddings (encoder=gguf)" },
+  { name: "code_bits", type: "integer", defaultValue: 512, readOnly: true, integerRange: { from: 64, to: 4096, step: 32 }, description: "bits of the short SimHash code scanned by the free-text prefilter" },
+  { name: "candidates", type: "integer", defaultValue: 2000, integerRange: { from: 10, to: 1_000_000 }, description: "prefilter candidates re-ranked per free-text query (more: better recall, slower)" },
+  { name: "threshold", type: "double", defaultValue: 0.5, floatingPointRange: { from: 0, to: 1 }, description: "confidence below which recall abstains (answer '' and abstained=true)" },
+  { name: "default_k", type: "integer", defaultValue: 5, integerRange: { from: 1, to: MAX_K }, description: "episodes returned when a Recall request has k=0" },
+  { name: "queue_depth", type: "integer", defaultValue: 1000, readOnly: true, integerRange: { from: 1, to: 1_000_000 }, description: "KEEP_LAST depth of the action-outcome subscription" },
+];
+
+/** The running node, with its memory exposed for consoles and tests (undefined when it failed to open). */
+export interface MemoryNode extends AssistantNode {
+  readonly memory: EpisodicMemory | undefined;
+  /** Why the memory is unavailable, '' when it is open. */
+  readonly startError: string;
+  readonly counters: Readonly<MemoryCounters>;
+}
+
+interface MemoryCounters {
+  outcomesStored: number;
+  outcomesDuplicate: number;
+  outcomesFailed: number;
+  remembered: number;
+  rememberRejected: number;
+  recalls: number;
+  recallRejected: number;
+  abstentions: number;
+  lastRecallMs: number;
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export async function startMemoryNode(graph: Graph, options: NodeStartOptions = {}): Promise<MemoryNode> {
+  const node = graph.createNode(options.name ?? "memory", options);
+  for (const descriptor of PARAMETERS) node.declareParameter(descriptor);
+  const num = (name: string) => node.getParameter(name) as number;
+  const str = (name: string) => node.getParameter(name) as string;
+  const counters: MemoryCounters = {
+    outcomesStored: 0, outcomesDuplicate: 0, outcomesFailed: 0, remembered: 0, rememberRejected: 0,
+    recalls: 0, recallRejected: 0, abstentions: 0, lastRecallMs: 0,
+  };
+
+  // ---- the memory (loads the encoder, opens and restores the database) ----
+  let memory: EpisodicMemory | undefined;
+  let startError = "";
+  try {
+    const embedder = await createEmbedder({
+      kind: str("encoder") as EncoderKind,
+      glovePath: str("glove_path"),
+      onnxModelDir: str("onnx_model_dir"),
+      ggufPath: str("gguf_path"),
+    });
+    memory = await EpisodicMemory.open({
+      embedder,
+      ...(str("db_path") !== "" ? { dbPath: str("db_path") } : {}),
+      dims: num("dimensions"),
+      seed: num("seed"),
+      codeBits: num("code_bits"),
+      candidates: num("candidates"),
+      threshold: num("threshold"),
+      defaultK: num("default_k"),
+      now: () => node.now(),
+    });
+    node.logger.info({ episodes: memory.size, encoder: embedder.identity, db_path: str("db_path") }, "episodic memory open");
+  } catch (error) {
+    startError = errorText(error);
+    node.logger.error(`episodic memory unavailable: ${startError}`);
+  }
+
+  // ---- publishers ----
+  const episodesPublisher = node.createPublisher("embodied_assistant/msg/Episode", "~/episodes", 100);
+
+  // ---- subscriptions ----
+  const outcomes = node.createSubscription("embodied_assistant/msg/ActionOutcome", "/assistant/action_outcomes", (outcome) => onOutcome(outcome), {
+    depth: num("queue_depth"),
+    reliability: "reliable",
+  });
+
+  // ---- services ----
+  node.createService("embodied_assistant/srv/Recall", "~/recall", async (req) => {
+    if (memory === undefined) return failedRecall(`memory unavailable: ${startError}`);
+    const q = recallQuery(req);
+    if (!q.ok) {
+      counters.recallRejected++;
+      return failedRecall(q.message);
+    }
+    const t0 = performance.now();
+    try {
+      const result = await memory.recall(q.value);
+      counters.recalls++;
+      if (result.abstained) counters.abstentions++;
+      counters.lastRecallMs = performance.now() - t0;
+      return recallResponse(result);
+    } catch (error) {
+      counters.recallRejected++;
+      return failedRecall(errorText(error));
+    }
+  });
+
+  node.createService("embodied_assistant/srv/Remember", "~/remember", async (req) => {
+    const failed = (message: string) => {
+      counters.rememberRejected++;
+      return { success: false, message, episode_id: "" };
+    };
+    if (memory === undefined) return failed(`memory unavailable: ${startError}`);
+    const input = rememberInput(req);
+    if (!input.ok) return failed(input.message);
+    try {
+      const [episode] = await memory.remember([input.value]);
+      counters.remembered++;
+      episodesPublisher.publish(episode!);
+      return { success: true, message: "stored", episode_id: episode!.id };
+    } catch (error) {
+      return failed(errorText(error));
+    }
+  });
+
+  // ---- timers: diagnostics ----
+  const diagnostics = new DiagnosticsUpdater(node, { periodMs: 1000 });
+  diagnostics.add("episodic memory", () => {
+    if (memory === undefined) return { level: "error", message: `unavailable: ${startError}` };
+    const stats = memory.stats();
+    const failures = counters.outcomesFailed + outcomes.dropped;
+    return {
+      level: failures > 0 ? "warn" : "ok",
+      message: failures > 0 ? `${counters.outcomesFailed} outcomes failed to store, ${outcomes.dropped} dropped by the queue` : `${stats.episodes} episodes`,
+      values: {
+        episodes: stats.episodes,
+        dims: stats.dims,
+        code_bits: stats.codeBits,
+        encoder: stats.encoder,
+        file_bytes: stats.fileBytes,
+        outcomes_stored: counters.outcomesStored,
+        outcomes_duplicate: counters.outcomesDuplicate,
+        outcomes_failed: counters.outcomesFailed,
+        outcomes_dropped: outcomes.dropped,
+        remembered: counters.remembered,
+        remember_rejected: counters.rememberRejected,
+        recalls: counters.recalls,
+        recall_rejected: counters.recallRejected,
+        abstentions: counters.abstentions,
+        last_recall_ms: counters.lastRecallMs,
+      },
+    };
+  });
+
+  // ---- callbacks ----
+  async function onOutcome(outcome: ActionOutcome): Promise<void> {
+    if (memory === undefined) {
+      counters.outcomesFailed++;
+      return;
+    }
+    try {
+      const input = describeOutcome(outcome);
+      // One episode per action: a redelivered outcome (same robot and action id) is stored once.
+      const id = outcome.action_id !== "" ? `outcome:${outcome.robot_id}/${outcome.action_id}` : "";
+      if (id !== "" && memory.has(id)) {
+        counters.outcomesDuplicate++;
+        return;
+      }
+      const [episode] = await memory.remember([{ ...input, id }]);
+      counters.outcomesStored++;
+      episodesPublisher.publish(episode!);
+    } catch (error) {
+      counters.outcomesFailed++;
+      node.logger.warn(`action outcome ${outcome.robot_id}/${outcome.action_id} not stored: ${errorText(error)}`);
+    }
+  }
+
+  node.onParametersChanged(() => {
+    memory?.setTuning({ threshold: num("threshold"), defaultK: num("default_k"), candidates: num("candidates") });
+  });
+
+  let closed = false;
+  return {
+    node,
+    get memory() {
+      return memory;
+    },
+    get startError() {
+      return startError;
+    },
+    counters,
+    async close() {
+      if (closed) return;
+      closed = true;
+      diagnostics.stop();
+      memory?.close();
+      await memory?.options.embedder.close();
+      node.destroy();
+    },
+  };
+}
+
+export const createMemoryNode: NodeFactory = startMemoryNode;

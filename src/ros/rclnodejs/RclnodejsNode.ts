@@ -117,7 +117,9 @@ export class RclnodejsNode implements GraphNode {
 
   createService<T extends ServiceTypeName>(type: T, name: string, handler: ServiceHandler<T>): ServiceServer {
     const service = this.ros.createService(type, name, { enableTypedArray: false }, (request, response) => {
-      void this.serve(type, service.serviceName, handler, toPlain(request)).then((reply) => response.send(toRosResponse(type, reply)));
+      this.serve(type, service.serviceName, handler, toPlain(request))
+        .then((reply) => response.send(toRosResponse(type, reply)))
+        .catch((error: unknown) => this.logger.error({ service: service.serviceName, err: error }, "could not send the service response"));
     });
     return { service: service.serviceName };
   }

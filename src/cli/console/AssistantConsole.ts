@@ -86,6 +86,8 @@ export class AssistantConsole {
         const tags = [r.model_free ? "model-free" : "", r.grounded ? `cites ${r.cited_episodes.join(", ") || "nothing"}` : "ungrounded", r.routed_experts.length ? `experts ${r.routed_experts.join(", ")}` : ""].filter(Boolean);
         this.print(`assistant: ${r.reply}${r.gesture ? ` [gesture: ${r.gesture}]` : ""}`);
         this.print(`  (${tags.join("; ")}; ${r.tokens} tokens in ${r.total_ms.toFixed(0)} ms)`);
+        const persona = r.persona_names.map((name, i) => `${name}=${(r.persona_weights[i] ?? 0).toFixed(2)}`);
+        if (persona.length > 0) this.print(`  persona: ${persona.join(" ")}`);
         return true;
       }
       case "recall": {

@@ -44,7 +44,7 @@ async function rig(overrides: Record<string, ParameterValue> = {}, withMemory = 
     });
   }
   const dialogue = await startDialogueNode(graph, {
-    parameterOverrides: { model_path: modelPath, adapter_dir: dir, gpu: "false", threads: 1, context_size: 1024, seed: 7, memory_timeout_ms: 500, ...overrides },
+    parameterOverrides: { model_path: modelPath, adapter_dir: dir, gpu: "cpu", threads: 1, context_size: 1024, seed: 7, memory_timeout_ms: 500, ...overrides },
   });
   const client = graph.createNode("user").createClient("embodied_assistant/srv/Chat", "/dialogue/chat");
   const listener = graph.createNode("listener");

@@ -34,7 +34,7 @@ const STARTUP_PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "models_file", type: "string", defaultValue: "configs/models.yaml", readOnly: true, description: "model registry: names used by the persona spec -> GGUF files" },
   { name: "model_path", type: "string", defaultValue: "", readOnly: true, description: "base GGUF; overrides the persona's baseModel; '' uses the persona's. A missing file runs the node model-free (replies from memory, marked model_free)" },
   { name: "adapter_dir", type: "string", defaultValue: "", readOnly: true, description: "if set, adapters are <adapter_dir>/persona.<dim>.gguf and expertise.<expert>.gguf, overriding the persona's; missing files are skipped" },
-  { name: "gpu", type: "string", defaultValue: "", readOnly: true, allowedValues: ["", "auto", "cuda", "vulkan", "metal", "false"], description: "llama.cpp backend; '' uses the persona's runtime.gpu. Jetson: cuda (a CUDA build of node-llama-cpp, see docs/dialogue.md)" },
+  { name: "gpu", type: "string", defaultValue: "", readOnly: true, allowedValues: ["", "auto", "cuda", "vulkan", "metal", "cpu"], description: "llama.cpp backend; '' uses the persona's runtime.gpu, cpu means no GPU. Jetson: cuda (a CUDA build of node-llama-cpp, see docs/dialogue.md)" },
   { name: "gpu_layers", type: "integer", defaultValue: -1, integerRange: { from: -2, to: 1000 }, readOnly: true, description: "layers offloaded to the GPU: -1 the persona's runtime.gpuLayers, -2 max, else a count" },
   { name: "context_size", type: "integer", defaultValue: 0, integerRange: { from: 0, to: 131_072 }, readOnly: true, description: "tokens per context (KV cache); 0 uses the persona's runtime.contextSize" },
   { name: "threads", type: "integer", defaultValue: -1, integerRange: { from: -1, to: 256 }, readOnly: true, description: "CPU threads; -1 uses the persona's runtime.threads, 0 lets llama.cpp choose" },
@@ -85,7 +85,7 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
   const registry = existsSync(modelsFile) ? ModelRegistry.load(modelsFile) : ModelRegistry.empty(packageRoot());
   const runtime = {
     ...spec.runtime,
-    ...(str("gpu") !== "" ? { gpu: str("gpu") === "false" ? (false as const) : (str("gpu") as "auto" | "cuda" | "vulkan" | "metal") } : {}),
+    ...(str("gpu") !== "" ? { gpu: str("gpu") === "cpu" ? (false as const) : (str("gpu") as "auto" | "cuda" | "vulkan" | "metal") } : {}),
     ...(num("gpu_layers") !== -1 ? { gpuLayers: num("gpu_layers") === -2 ? ("max" as const) : num("gpu_layers") } : {}),
     ...(num("context_size") > 0 ? { contextSize: num("context_size") } : {}),
     ...(num("threads") >= 0 ? { threads: num("threads") } : {}),

@@ -5,7 +5,7 @@
  * TypeScript entry point with the arguments it was given (--help, and --ros-args on a started node).
  * Without ros_ws/install it fails under CI and is skipped elsewhere.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -40,6 +40,15 @@ describe("package.xml", () => {
   });
 });
 
+/** Runs an installed executable without blocking the test worker. */
+function runWrapper(exe: string, args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(join(LIB, exe), args, { cwd, encoding: "utf8", timeout: 60_000 }, (error, stdout, stderr) => {
+      done({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
 const files = (dir: string, ext: string) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith(ext)).sort();
 
 describe.skipIf(!installed)("colcon install tree", () => {
@@ -69,18 +78,18 @@ describe.skipIf(!installed)("colcon install tree", () => {
     expect(interfaces).toEqual([...files("msg", ".msg").map((f) => `msg/${f}`), ...files("srv", ".srv").map((f) => `srv/${f}`)].sort());
   });
 
-  it("a wrapper passes --help through to the node and exits 0", () => {
+  it("a wrapper passes --help through to the node and exits 0", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "ea-help-"));
     for (const exe of ["memory", "action_log"]) {
-      const run = spawnSync(join(LIB, exe), ["--help"], { cwd, encoding: "utf8", timeout: 60_000 });
+      const run = await runWrapper(exe, ["--help"], cwd);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toContain(`Usage: ${exe}`);
       expect(run.stdout).toContain("--ros-args");
     }
   }, 120_000);
 
-  it("a wrapper passes a bad option through and the node refuses it with exit 1", () => {
-    const run = spawnSync(join(LIB, "action_log"), ["--no-such-option"], { encoding: "utf8", timeout: 60_000 });
+  it("a wrapper passes a bad option through and the node refuses it with exit 1", async () => {
+    const run = await runWrapper("action_log", ["--no-such-option"], tmpdir());
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("--no-such-option");
   }, 60_000);

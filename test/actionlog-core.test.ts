@@ -198,6 +198,8 @@ describe("ActionLog", () => {
     const second = open(path, published);
     expect(second.snapshot().openActions).toBe(1);
     expect(second.ingest(ev({ action_id: "done", status: "SUCCEEDED", t: T0 + 1 })).kind).toBe("duplicate");
+    // A repeated STARTED is recognised from the database (its stamp is not newer than what r1 has stored).
+    expect(second.ingest(ev({ action_id: "done", t: T0 })).kind).toBe("duplicate");
     expect(second.ingest(ev({ action_id: "open", status: "PROGRESS", progress: 0.5, t: T0 + 3 })).kind).toBe("duplicate");
     second.ingest(ev({ action_id: "open", status: "SUCCEEDED", t: T0 + 4 }));
     second.flush();

@@ -139,6 +139,7 @@ export class ActionLog {
       ...(options.reorderWindowS !== undefined ? { reorderWindowS: options.reorderWindowS } : {}),
       ...(options.closedCacheSize !== undefined ? { closedCacheSize: options.closedCacheSize } : {}),
       lookupClosed: (robotId, actionId) => store.lookupClosed(robotId, actionId),
+      storedUntil: store.robotMaxStamps(),
     });
     const lowWater = store.lowWater();
     this.nextId = Math.max(store.nextEventId(), lowWater);
@@ -196,9 +197,8 @@ export class ActionLog {
     this.flushTimer = undefined;
     if (!force && this.pendingEvents.length === 0 && this.pendingOutcomes.length === 0) return true;
     const committedMs = this.options.clock();
-    let inserted: number[];
     try {
-      inserted = this.store.commit(this.pendingEvents, this.pendingOutcomes, committedMs, this.pairer.lowWater(this.nextId));
+      this.store.commit(this.pendingEvents, this.pendingOutcomes, committedMs, this.pairer.lowWater(this.nextId));
     } catch (error) {
       this.counters.commitErrors++;
       this.options.onCommitError(error);
@@ -210,11 +210,10 @@ export class ActionLog {
     this.counters.commits++;
     const stamp = millisToTime(committedMs);
     const outcomes: ActionOutcome[] = [];
-    this.pendingOutcomes.forEach((draft, i) => {
-      if (inserted[i] !== 1) return;
+    for (const draft of this.pendingOutcomes) {
       outcomes.push({ header: { stamp, frame_id: "" }, ...draft });
       this.remember(committedMs, draft);
-    });
+    }
     this.pendingEvents = [];
     this.pendingOutcomes = [];
     this.counters.outcomes += outcomes.length;

@@ -1,8 +1,9 @@
 import Database from "better-sqlite3";
 import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
+import { actionKeyHash } from "./actionKeyHash.js";
 import { migrate } from "./migrations.js";
 import type { ClosedAction } from "./OutcomePairer.js";
-import { millisToTime, stampKey } from "./time.js";
+import { millisToTime } from "./time.js";
 import type { AcceptedEvent, OutcomeDraft } from "./types.js";
 
 export type Durability = "full" | "normal";
@@ -60,6 +61,7 @@ export interface OutcomeToCommit {
 const EVENT_COLUMNS = "id, robot_id, action_id, action, object, location, status, progress, detail, stamp_sec, stamp_nsec, frame_id, recv_ms";
 const OUTCOME_COLUMNS =
   "robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec, ended_sec, ended_nsec, duration_s, progress_events, flagged, flag_reason, committed_ms";
+const OUTCOME_INSERT_COLUMNS = `${OUTCOME_COLUMNS}, key_hash`;
 
 interface EventRow {
   id: number; robot_id: string; action_id: string; action: string; object: string; location: string; status: string;
@@ -131,11 +133,11 @@ const where = (clauses: string[]) => (clauses.length ? ` WHERE ${clauses.join(" 
 
 /** Rows per multi-row INSERT: fewer calls into SQLite per batch, well under its 32,766-parameter limit. */
 const EVENTS_PER_INSERT = 64;
+const OUTCOMES_PER_INSERT = 32;
 
 /**
  * The durable half of the action log: events and outcomes in SQLite (WAL), written
- * in batches, one transaction per batch. Outcomes are unique per (robot_id, action_id),
- * which makes a replayed commit harmless.
+ * in batches, one transaction per batch.
  */
 export class ActionLogStore {
   readonly db: Database.Database;
@@ -144,9 +146,11 @@ export class ActionLogStore {
   private readonly insertEvent: Database.Statement;
   private readonly insertEventsMany: Database.Statement;
   private readonly insertOutcome: Database.Statement;
+  private readonly insertOutcomesMany: Database.Statement;
   private readonly setLowWater: Database.Statement;
+  private readonly raiseRobotMax: Database.Statement;
   private readonly findClosed: Database.Statement;
-  private readonly commitTx: (events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number) => number[];
+  private readonly commitTx: (events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number) => void;
 
   constructor(options: ActionLogStoreOptions) {
     this.path = options.path;
@@ -160,11 +164,19 @@ export class ActionLogStore {
     this.insertEventsMany = this.db.prepare(
       `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${Array.from({ length: EVENTS_PER_INSERT }, () => placeholders).join(", ")}`,
     );
-    this.insertOutcome = this.db.prepare(
-      `INSERT OR IGNORE INTO outcomes (${OUTCOME_COLUMNS}) VALUES (${OUTCOME_COLUMNS.split(",").map(() => "?").join(", ")})`,
+    const outcomePlaceholders = `(${OUTCOME_INSERT_COLUMNS.split(",").map(() => "?").join(", ")})`;
+    this.insertOutcome = this.db.prepare(`INSERT INTO outcomes (${OUTCOME_INSERT_COLUMNS}) VALUES ${outcomePlaceholders}`);
+    this.insertOutcomesMany = this.db.prepare(
+      `INSERT INTO outcomes (${OUTCOME_INSERT_COLUMNS}) VALUES ${Array.from({ length: OUTCOMES_PER_INSERT }, () => outcomePlaceholders).join(", ")}`,
+    );
+    this.raiseRobotMax = this.db.prepare(
+      `INSERT INTO robots (robot_id, max_sec, max_nsec) VALUES (?, ?, ?) ON CONFLICT (robot_id) DO UPDATE
+       SET max_sec = excluded.max_sec, max_nsec = excluded.max_nsec WHERE (excluded.max_sec, excluded.max_nsec) > (max_sec, max_nsec)`,
     );
     this.setLowWater = this.db.prepare("INSERT INTO meta (key, value) VALUES ('low_water', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    this.findClosed = this.db.prepare("SELECT result, started_sec, started_nsec, ended_sec, ended_nsec, flag_reason FROM outcomes WHERE robot_id = ? AND action_id = ?");
+    this.findClosed = this.db.prepare(
+      "SELECT result, started_sec, started_nsec, ended_sec, ended_nsec, flag_reason FROM outcomes WHERE key_hash = ? AND robot_id = ? AND action_id = ?",
+    );
     const eventParams = (e: AcceptedEvent, out: unknown[]) => {
       const m = e.event;
       out.push(e.id, m.robot_id, m.action_id, m.action, m.object, m.location, m.status, m.progress, m.detail, m.header.stamp.sec, m.header.stamp.nanosec, m.header.frame_id, e.recvMs);
@@ -183,17 +195,33 @@ export class ActionLogStore {
         eventParams(events[i]!, one);
         this.insertEvent.run(one);
       }
-      const inserted: number[] = [];
-      for (const o of outcomes) {
-        const info = this.insertOutcome.run(
+      const outcomeParams = (o: OutcomeDraft, out: unknown[]) => {
+        out.push(
           o.robot_id, o.action_id, o.action, o.object, o.location, o.result, o.reason,
           o.started_at.sec, o.started_at.nanosec, o.ended_at.sec, o.ended_at.nanosec,
-          o.duration_s, o.progress_events, o.flagged ? 1 : 0, o.flag_reason, committedMs,
+          o.duration_s, o.progress_events, o.flagged ? 1 : 0, o.flag_reason, committedMs, actionKeyHash(o.robot_id, o.action_id),
         );
-        inserted.push(info.changes);
+      };
+      let k = 0;
+      for (; k + OUTCOMES_PER_INSERT <= outcomes.length; k += OUTCOMES_PER_INSERT) {
+        many.length = 0;
+        for (let j = k; j < k + OUTCOMES_PER_INSERT; j++) outcomeParams(outcomes[j]!, many);
+        this.insertOutcomesMany.run(many);
       }
+      for (; k < outcomes.length; k++) {
+        one.length = 0;
+        outcomeParams(outcomes[k]!, one);
+        this.insertOutcome.run(one);
+      }
+      const newest = new Map<string, BuiltinInterfacesTime>();
+      for (const o of outcomes) {
+        for (const t of [o.started_at, o.ended_at]) {
+          const seen = newest.get(o.robot_id);
+          if (!seen || t.sec > seen.sec || (t.sec === seen.sec && t.nanosec > seen.nanosec)) newest.set(o.robot_id, t);
+        }
+      }
+      for (const [robotId, t] of newest) this.raiseRobotMax.run(robotId, t.sec, t.nanosec);
       this.setLowWater.run(lowWater);
-      return inserted;
     });
   }
 
@@ -203,29 +231,38 @@ export class ActionLogStore {
     return row.next;
   }
 
+  /** Per robot, the newest stamp among its stored outcomes (see the robots table). */
+  robotMaxStamps(): Map<string, BuiltinInterfacesTime> {
+    const rows = this.db.prepare("SELECT robot_id, max_sec, max_nsec FROM robots").all() as { robot_id: string; max_sec: number; max_nsec: number }[];
+    return new Map(rows.map((r) => [r.robot_id, { sec: r.max_sec, nanosec: r.max_nsec }]));
+  }
+
   lowWater(): number {
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'low_water'").get() as { value: number } | undefined;
     return row?.value ?? 0;
   }
 
   /**
-   * Writes one batch in one transaction. Returns, per outcome, 1 if it was new and
-   * 0 if an outcome for that action was already stored (a replay after a crash).
+   * Writes one batch in one transaction. Outcomes are not checked for uniqueness
+   * here: the pairer produces one per action, and asks lookupClosed before it opens
+   * an action it has not seen in this process.
    */
-  commit(events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number): number[] {
-    return this.commitTx(events, outcomes, committedMs, lowWater);
+  commit(events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number): void {
+    this.commitTx(events, outcomes, committedMs, lowWater);
   }
 
   lookupClosed(robotId: string, actionId: string): ClosedAction | undefined {
-    const row = this.findClosed.get(robotId, actionId) as
+    const row = this.findClosed.get(actionKeyHash(robotId, actionId), robotId, actionId) as
       | { result: string; started_sec: number; started_nsec: number; ended_sec: number; ended_nsec: number; flag_reason: string }
       | undefined;
     if (!row) return undefined;
     const hadStart = !row.flag_reason.includes("end_without_start") && !row.flag_reason.includes("progress_without_start");
     return {
-      startKey: hadStart ? stampKey({ sec: row.started_sec, nanosec: row.started_nsec }) : undefined,
-      endKey: row.result === "TIMEOUT" ? "TIMEOUT" : `${row.result}@${stampKey({ sec: row.ended_sec, nanosec: row.ended_nsec })}`,
-      endS: row.ended_sec + row.ended_nsec / 1e9,
+      startSec: hadStart ? row.started_sec : -1,
+      startNsec: row.started_nsec,
+      result: row.result,
+      endSec: row.ended_sec,
+      endNsec: row.ended_nsec,
     };
   }
 

@@ -4,12 +4,13 @@ import { END_STATUSES, type AcceptedEvent, type FlagReason, type OutcomeDraft, t
 
 /** What the log remembers about an action whose outcome is recorded: enough to tell a repeat from a late event. */
 export interface ClosedAction {
-  /** stampKey of the STARTED event; undefined when the action had none. */
-  readonly startKey: string | undefined;
-  /** `${result}@${stampKey(ended_at)}`, or "TIMEOUT". */
-  readonly endKey: string;
-  /** ended_at in seconds. */
-  readonly endS: number;
+  /** The STARTED event's stamp; sec is -1 when the action had none. Numbers, not strings: one of these is kept per closed action. */
+  readonly startSec: number;
+  readonly startNsec: number;
+  /** The result (SUCCEEDED ... or TIMEOUT) and ended_at. */
+  readonly result: string;
+  readonly endSec: number;
+  readonly endNsec: number;
 }
 
 export interface OutcomePairerOptions {
@@ -21,9 +22,17 @@ export interface OutcomePairerOptions {
   readonly closedCacheSize?: number;
   /** Asks the durable store about actions closed before this process (or evicted from the cache). */
   readonly lookupClosed?: (robotId: string, actionId: string) => ClosedAction | undefined;
+  /**
+   * Per robot, the newest stamp among outcomes stored before this process started.
+   * A STARTED stamped later cannot repeat a stored one (a repeat has the same stamp),
+   * so it opens without asking lookupClosed: one indexed read saved per action.
+   * Ends and progress for unknown actions are always looked up.
+   */
+  readonly storedUntil?: ReadonlyMap<string, BuiltinInterfacesTime>;
 }
 
 interface ResolvedOptions {
+  readonly storedUntil: ReadonlyMap<string, BuiltinInterfacesTime>;
   /** Mutable: both may be retuned while the node runs. */
   actionTimeoutS: number;
   reorderWindowS: number;
@@ -37,6 +46,7 @@ function resolveOptions(options: OutcomePairerOptions): ResolvedOptions {
     reorderWindowS: options.reorderWindowS ?? 5,
     closedCacheSize: options.closedCacheSize ?? 100_000,
     lookupClosed: options.lookupClosed ?? (() => undefined),
+    storedUntil: options.storedUntil ?? new Map(),
   };
 }
 
@@ -62,6 +72,10 @@ export type PairDecision =
 const ACCEPTED: PairDecision = { kind: "accepted" };
 const DUPLICATE: PairDecision = { kind: "duplicate" };
 
+function sameStamp(a: BuiltinInterfacesTime, b: BuiltinInterfacesTime): boolean {
+  return a.sec === b.sec && a.nanosec === b.nanosec;
+}
+
 export function actionKey(robotId: string, actionId: string): string {
   return `${robotId}\u0000${actionId}`;
 }
@@ -85,10 +99,13 @@ export class OutcomePairer {
   private readonly options: ResolvedOptions;
   private readonly open = new Map<string, OpenAction>();
   private readonly closed = new Map<string, ClosedAction>();
+  /** Per robot, the newest stamp of an action evicted from the closed cache: lookups needed at or below it. */
+  private readonly evictedUntil = new Map<string, BuiltinInterfacesTime>();
   /** Newest accepted stamp per robot, in seconds. */
   private readonly watermark = new Map<string, number>();
-  /** (firstEventId, key) in arrival order, for the low-water mark. */
-  private readonly firstIds: { id: number; key: string }[] = [];
+  /** First event id and key of each action, in arrival order, for the low-water mark (two arrays: no object per action). */
+  private firstIds: number[] = [];
+  private firstKeys: string[] = [];
   private firstIdsHead = 0;
 
   constructor(options: OutcomePairerOptions = {}) {
@@ -116,17 +133,18 @@ export class OutcomePairer {
     const key = actionKey(event.robot_id, event.action_id);
     let entry = this.open.get(key);
     if (!entry) {
-      const closed = this.closed.get(key) ?? this.options.lookupClosed(event.robot_id, event.action_id);
+      const closed = this.closed.get(key) ?? (this.mayBeStored(event) ? this.options.lookupClosed(event.robot_id, event.action_id) : undefined);
       if (closed) return this.judgeClosed(event, closed);
       entry = { key, firstEventId: id, start: undefined, end: undefined, firstProgress: undefined, progress: undefined, lastSeenMs: recvMs, endSeenMs: 0 };
       this.open.set(key, entry);
-      this.firstIds.push({ id, key });
+      this.firstIds.push(id);
+      this.firstKeys.push(key);
     }
     const t = timeToSeconds(event.header.stamp);
     const status = event.status;
     if (status === "STARTED") {
       if (entry.start) {
-        return stampKey(entry.start.header.stamp) === stampKey(event.header.stamp)
+        return sameStamp(entry.start.header.stamp, event.header.stamp)
           ? DUPLICATE
           : { kind: "rejected", reason: "conflicting_start", detail: `action ${event.action_id} of ${event.robot_id} is already open since a STARTED stamped ${stampKey(entry.start.header.stamp)}` };
       }
@@ -139,7 +157,7 @@ export class OutcomePairer {
       if (!entry.firstProgress || t < timeToSeconds(entry.firstProgress.header.stamp)) entry.firstProgress = event;
     } else {
       if (entry.end) {
-        return entry.end.status === status && stampKey(entry.end.header.stamp) === stampKey(event.header.stamp)
+        return entry.end.status === status && sameStamp(entry.end.header.stamp, event.header.stamp)
           ? DUPLICATE
           : { kind: "rejected", reason: "conflicting_end", detail: `action ${event.action_id} of ${event.robot_id} already ended ${entry.end.status}` };
       }
@@ -184,30 +202,48 @@ export class OutcomePairer {
    */
   lowWater(nextId: number): number {
     while (this.firstIdsHead < this.firstIds.length) {
-      const head = this.firstIds[this.firstIdsHead]!;
-      const entry = this.open.get(head.key);
-      if (entry && entry.firstEventId === head.id) return head.id;
+      const id = this.firstIds[this.firstIdsHead]!;
+      const entry = this.open.get(this.firstKeys[this.firstIdsHead]!);
+      if (entry && entry.firstEventId === id) {
+        // Drop the settled prefix now and then, so the arrays do not grow without bound.
+        if (this.firstIdsHead > 4096) {
+          this.firstIds = this.firstIds.slice(this.firstIdsHead);
+          this.firstKeys = this.firstKeys.slice(this.firstIdsHead);
+          this.firstIdsHead = 0;
+        }
+        return id;
+      }
       this.firstIdsHead++;
     }
-    this.firstIds.length = 0;
+    this.firstIds = [];
+    this.firstKeys = [];
     this.firstIdsHead = 0;
     return nextId;
   }
 
+  private mayBeStored(event: ActionEvent): boolean {
+    if (event.status !== "STARTED") return true;
+    const t = event.header.stamp;
+    for (const bound of [this.options.storedUntil.get(event.robot_id), this.evictedUntil.get(event.robot_id)]) {
+      if (bound && (t.sec < bound.sec || (t.sec === bound.sec && t.nanosec <= bound.nanosec))) return true;
+    }
+    return false;
+  }
+
   private judgeClosed(event: ActionEvent, closed: ClosedAction): PairDecision {
-    const stamp = stampKey(event.header.stamp);
+    const { sec, nanosec } = event.header.stamp;
     if (event.status === "STARTED") {
-      if (closed.startKey === stamp) return DUPLICATE;
+      if (closed.startSec === sec && closed.startNsec === nanosec) return DUPLICATE;
     } else if (event.status === "PROGRESS") {
       // Progress is not kept per closed action; one stamped within the action's life is a re-send.
-      if (timeToSeconds(event.header.stamp) <= closed.endS) return DUPLICATE;
-    } else if (closed.endKey === `${event.status}@${stamp}`) {
+      if (sec < closed.endSec || (sec === closed.endSec && nanosec <= closed.endNsec)) return DUPLICATE;
+    } else if (closed.result === event.status && closed.endSec === sec && closed.endNsec === nanosec) {
       return DUPLICATE;
     }
     return {
       kind: "rejected",
       reason: "after_close",
-      detail: `${event.status} for action ${event.action_id} of ${event.robot_id}, whose outcome (${closed.endKey.split("@")[0]}) is already recorded`,
+      detail: `${event.status} for action ${event.action_id} of ${event.robot_id}, whose outcome (${closed.result}) is already recorded`,
     };
   }
 
@@ -215,8 +251,15 @@ export class OutcomePairer {
     this.closed.set(key, closed);
     if (this.closed.size > this.options.closedCacheSize) {
       // Map iterates in insertion order: the first key is the oldest.
-      const oldest = this.closed.keys().next().value;
-      if (oldest !== undefined) this.closed.delete(oldest);
+      const oldest = this.closed.entries().next().value;
+      if (oldest !== undefined) {
+        const [oldKey, gone] = oldest;
+        this.closed.delete(oldKey);
+        const robotId = oldKey.slice(0, oldKey.indexOf("\u0000"));
+        const bound = this.evictedUntil.get(robotId);
+        const last = gone.startSec > gone.endSec ? { sec: gone.startSec, nanosec: gone.startNsec } : { sec: gone.endSec, nanosec: gone.endNsec };
+        if (!bound || last.sec > bound.sec || (last.sec === bound.sec && last.nanosec > bound.nanosec)) this.evictedUntil.set(robotId, last);
+      }
     }
   }
 
@@ -245,7 +288,6 @@ export class OutcomePairer {
       ended_at: end.header.stamp,
       duration_s: duration,
       flags,
-      endKey: `${end.status}@${stampKey(end.header.stamp)}`,
     });
   }
 
@@ -259,20 +301,21 @@ export class OutcomePairer {
       ended_at: secondsToTime(startS + timeoutS),
       duration_s: timeoutS,
       flags: entry.start ? [] : ["progress_without_start"],
-      endKey: "TIMEOUT",
     });
   }
 
   private close(
     entry: OpenAction,
     source: ActionEvent,
-    end: { result: string; reason: string; started_at: BuiltinInterfacesTime; ended_at: BuiltinInterfacesTime; duration_s: number; flags: FlagReason[]; endKey: string },
+    end: { result: string; reason: string; started_at: BuiltinInterfacesTime; ended_at: BuiltinInterfacesTime; duration_s: number; flags: FlagReason[] },
   ): OutcomeDraft {
     this.open.delete(entry.key);
     this.remember(entry.key, {
-      startKey: entry.start ? stampKey(entry.start.header.stamp) : undefined,
-      endKey: end.endKey,
-      endS: timeToSeconds(end.ended_at),
+      startSec: entry.start ? entry.start.header.stamp.sec : -1,
+      startNsec: entry.start ? entry.start.header.stamp.nanosec : 0,
+      result: end.result,
+      endSec: end.ended_at.sec,
+      endNsec: end.ended_at.nanosec,
     });
     // The start names the action; an end-only action falls back to what its end said.
     const named = entry.start ?? entry.end ?? source;

@@ -3,11 +3,14 @@
  * A release opens any older log by running the steps above its version, in one
  * transaction; a log written by a newer release is refused rather than damaged.
  *
- * v1 was the first layout (events and outcomes, no flags, no arrival times).
- * v2 adds arrival/commit times, flagged outcomes, a time index and a meta table
- * (holding the replay low-water mark that makes crash recovery cheap).
+ * v1 was the first layout (events and outcomes, no flags, no arrival times, outcomes
+ * unique on the text pair (robot_id, action_id)).
+ * v2 adds arrival/commit times, flagged outcomes and a meta table (holding the replay
+ * low-water mark that makes crash recovery cheap), and indexes outcomes by an integer
+ * hash of (robot_id, action_id) instead: a much smaller index on the hot write path.
  */
 import type { Database } from "better-sqlite3";
+import { actionKeyHash } from "./actionKeyHash.js";
 
 export const SCHEMA_VERSION = 2;
 
@@ -37,11 +40,30 @@ ALTER TABLE events ADD COLUMN frame_id TEXT NOT NULL DEFAULT '';
 -- Arrival time was not kept in v1: the event's own stamp is the best estimate.
 ALTER TABLE events ADD COLUMN recv_ms INTEGER NOT NULL DEFAULT 0;
 UPDATE events SET recv_ms = stamp_sec * 1000 + stamp_nsec / 1000000;
-ALTER TABLE outcomes ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE outcomes ADD COLUMN flag_reason TEXT NOT NULL DEFAULT '';
-ALTER TABLE outcomes ADD COLUMN committed_ms INTEGER NOT NULL DEFAULT 0;
-UPDATE outcomes SET committed_ms = ended_sec * 1000 + ended_nsec / 1000000;
-CREATE INDEX outcomes_ended ON outcomes (ended_sec, ended_nsec);
+-- A table constraint cannot be dropped in place: rebuild outcomes (SQLite's documented way).
+CREATE TABLE outcomes_v2 (
+  id INTEGER PRIMARY KEY,
+  robot_id TEXT NOT NULL, action_id TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,
+  location TEXT NOT NULL, result TEXT NOT NULL, reason TEXT NOT NULL,
+  started_sec INTEGER NOT NULL, started_nsec INTEGER NOT NULL,
+  ended_sec INTEGER NOT NULL, ended_nsec INTEGER NOT NULL,
+  duration_s REAL NOT NULL, progress_events INTEGER NOT NULL,
+  flagged INTEGER NOT NULL DEFAULT 0, flag_reason TEXT NOT NULL DEFAULT '',
+  committed_ms INTEGER NOT NULL DEFAULT 0, key_hash INTEGER NOT NULL
+);
+INSERT INTO outcomes_v2 (id, robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec,
+  ended_sec, ended_nsec, duration_s, progress_events, committed_ms, key_hash)
+SELECT id, robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec,
+  ended_sec, ended_nsec, duration_s, progress_events, ended_sec * 1000 + ended_nsec / 1000000, action_key_hash(robot_id, action_id)
+FROM outcomes;
+DROP TABLE outcomes;
+ALTER TABLE outcomes_v2 RENAME TO outcomes;
+CREATE INDEX outcomes_key ON outcomes (key_hash);
+-- Newest stamp among each robot's recorded outcomes: a STARTED stamped later cannot
+-- repeat a recorded one, so the hot path skips the outcomes lookup for it.
+CREATE TABLE robots (robot_id TEXT PRIMARY KEY, max_sec INTEGER NOT NULL, max_nsec INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO robots (robot_id, max_sec, max_nsec)
+SELECT robot_id, MAX(MAX(started_sec), MAX(ended_sec)), 999999999 FROM outcomes GROUP BY robot_id;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 -- v1 kept no replay mark: replay from the first event (outcomes already recorded are skipped).
 INSERT INTO meta (key, value) VALUES ('low_water', 0);
@@ -66,6 +88,7 @@ export function migrate(db: Database, path: string): number {
   const found = db.pragma("user_version", { simple: true }) as number;
   if (found > SCHEMA_VERSION) throw new SchemaVersionError(path, found);
   if (found === SCHEMA_VERSION) return found;
+  db.function("action_key_hash", { deterministic: true }, (robotId, actionId) => actionKeyHash(String(robotId), String(actionId)));
   db.transaction(() => {
     for (let version = found + 1; version <= SCHEMA_VERSION; version++) db.exec(STEPS[version]!);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -31,8 +31,8 @@ const HELP = `Usage: npm run bench:memory -- [--quick] [--episodes N] [--queries
   --quick        ingest 5k, text queries at 20k and 100k, cue set 10k (under 60 s)
   --episodes N   largest text-query scale (default 1000000; quick 100000)
   --queries Q    text queries per scale (default 200; quick 50)
-  --candidates C prefilter candidates re-ranked (default 2000)
-  --code-bits B  prefilter code bits (default 512)
+  --candidates C prefilter candidates re-ranked (default 4000)
+  --code-bits B  prefilter code bits (default 256)
   --rerank R     embedding (default: exact cosine of stored embeddings) or hamming (full text HV)
   --skip-ingest  skip the ingest and cue phases (for tuning the text path)
   --help         this help
@@ -59,8 +59,8 @@ const LARGE = Number(values.episodes ?? (quick ? 100_000 : 1_000_000));
 const SMALL = Math.min(LARGE, quick ? 20_000 : 100_000);
 const QUERIES = Number(values.queries ?? (quick ? 50 : 200));
 const INGEST = quick ? 5_000 : 20_000;
-const CANDIDATES = Number(values.candidates ?? 2_000);
-const CODE_BITS = Number(values["code-bits"] ?? 512);
+const CANDIDATES = Number(values.candidates ?? 4_000);
+const CODE_BITS = Number(values["code-bits"] ?? 256);
 const RERANK = values.rerank === "hamming" ? "hamming" : "embedding";
 const CUE_EPISODES = 10_000;
 const CUE_QUERIES = quick ? 300 : 1_000;

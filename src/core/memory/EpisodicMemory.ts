@@ -23,9 +23,9 @@ export interface EpisodicMemoryOptions {
   readonly dims?: number;
   /** Item-memory seed, stored with the memory (default 0x5eed). */
   readonly seed?: number;
-  /** Prefilter code bits (default 512). */
+  /** Prefilter code bits (default 256). */
   readonly codeBits?: number;
-  /** Candidates re-ranked after the prefilter (default 2,000). */
+  /** Candidates re-ranked after the prefilter (default 4,000). */
   readonly candidates?: number;
   readonly simhash?: SimHashKind;
   /**
@@ -50,8 +50,8 @@ function resolveOptions(o: EpisodicMemoryOptions): Resolved {
     dbPath: o.dbPath,
     dims: o.dims ?? 10_240,
     seed: (o.seed ?? 0x5eed) >>> 0,
-    codeBits: o.codeBits ?? 512,
-    candidates: o.candidates ?? 2_000,
+    codeBits: o.codeBits ?? 256,
+    candidates: o.candidates ?? 4_000,
     simhash: o.simhash ?? "structured",
     rerank: o.rerank ?? "embedding",
     defaultK: o.defaultK ?? 5,

@@ -192,3 +192,17 @@ describe("context cache", () => {
     expect((await cache.acquire("k")).value).toBe("ok");
   });
 });
+
+describe("routing and the context cache", () => {
+  it("rounds gates before blending so that nearby gates share one scale vector (and context)", () => {
+    const decision = (quantum: number) => ({
+      gates: { medical: 0.06, coding: 0, teaching: 0, quantum },
+      routed: ["quantum" as const],
+      evidence: { medical: { keywords: [], similarity: 0 }, coding: { keywords: [], similarity: 0 }, teaching: { keywords: [], similarity: 0 }, quantum: { keywords: [], similarity: 0 } },
+    });
+    const key = (s: PersonaSpec, g: number) => blendPersona(s, specWeights(s), decision(g), { adapterFiles: files }).key;
+    expect(key(spec, 0.8)).toBe(key(spec, 0.7));
+    const exact: PersonaSpec = { ...spec, routing: { ...spec.routing, gateStep: 0 } };
+    expect(key(exact, 0.8)).not.toBe(key(exact, 0.7));
+  });
+});

@@ -50,6 +50,11 @@ const RoutingSchema = z.strictObject({
   similarityCeiling: z.number().min(-1).max(1).default(0.6),
   /** An expert counts as routed when its gate reaches this. */
   threshold: weight.default(0.5),
+  /**
+   * Gates are rounded to this step before blending, so that utterances share a few scale vectors
+   * (and their cached contexts) instead of each building its own. 0 keeps them exact.
+   */
+  gateStep: z.number().min(0).max(1).default(0.25),
 });
 
 const GenerationSchema = z.strictObject({

@@ -26,8 +26,10 @@ export function specWeights(spec: PersonaSpec): PersonaWeights {
 export function applyRouting(spec: PersonaSpec, weights: PersonaWeights, routing: RoutingDecision | undefined): PersonaWeights {
   if (!routing || !spec.routing.enabled) return weights;
   const s = spec.routing.strength;
+  const step = spec.routing.gateStep;
+  const gate = (g: number) => (step > 0 ? Math.round(g / step) * step : g);
   const experts = Object.fromEntries(
-    EXPERT_NAMES.map((n: ExpertName) => [n, clamp01((1 - s) * weights.experts[n] + s * routing.gates[n])]),
+    EXPERT_NAMES.map((n: ExpertName) => [n, clamp01((1 - s) * weights.experts[n] + s * gate(routing.gates[n]))]),
   ) as PersonaWeights["experts"];
   return { dimensions: weights.dimensions, experts };
 }

@@ -105,7 +105,13 @@ describe.skipIf(!installed)("colcon install tree", () => {
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    const exited = new Promise<number | null>((done) => {
+      child.on("exit", (code) => done(code));
+      child.on("error", (error) => {
+        output += String(error);
+        done(null);
+      });
+    });
     const started = await Promise.race([
       new Promise<boolean>((done) => {
         const poll = setInterval(() => {

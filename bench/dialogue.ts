@@ -194,31 +194,39 @@ async function rawGenerate(sequence: LlamaContextSequence, prompt: number[], max
 }
 
 async function adapterScaling(model: LlamaModel, files: readonly string[], promptTokens: number[], args: Args, threads: number) {
-  const rows: Array<{ adapters: number; prefill_ms: number; gen_tokens_per_s: number; slowdown_gen: number; slowdown_prefill: number }> = [];
-  for (const count of [0, 1, 3, 8]) {
-    const context = await model.createContext({
-      contextSize: 1024,
-      sequences: 1,
-      ...(threads > 0 ? { threads } : {}),
-      ...(count > 0 ? { lora: { adapters: files.slice(0, count).map((filePath) => ({ filePath, scale: 0.5 })) } } : {}),
-    });
-    const prefill: number[] = [];
-    const gen: number[] = [];
-    const sequence = context.getSequence();
-    await rawGenerate(sequence, promptTokens, 4, true); // warm-up
-    for (let i = 0; i < Math.max(2, args.runs - 1); i++) {
-      const r = await rawGenerate(sequence, promptTokens, args.tokens, true);
-      prefill.push(r.firstMs);
-      if (r.tokens > 1) gen.push((r.tokens - 1) / ((r.wallMs - r.firstMs) / 1000));
-    }
-    await context.dispose();
-    const base = rows[0];
-    const p = median(prefill);
-    const g = median(gen);
-    rows.push({ adapters: count, prefill_ms: round(p, 1), gen_tokens_per_s: round(g, 2), slowdown_gen: base ? round(base.gen_tokens_per_s / g - 1) : 0, slowdown_prefill: base ? round(p / base.prefill_ms - 1) : 0 });
-    log(`adapters=${count}: prefill ${p.toFixed(1)} ms, generation ${g.toFixed(2)} tok/s`);
+  const counts = [0, 1, 3, 8];
+  // All contexts first, then measured round-robin, so that load from elsewhere hits every count alike.
+  const contexts = [];
+  for (const count of counts) {
+    contexts.push(
+      await model.createContext({
+        contextSize: 1024,
+        sequences: 1,
+        ...(threads > 0 ? { threads } : {}),
+        ...(count > 0 ? { lora: { adapters: files.slice(0, count).map((filePath) => ({ filePath, scale: 0.5 })) } } : {}),
+      }),
+    );
   }
-  return rows;
+  const sequences = contexts.map((c) => c.getSequence());
+  const prefill: number[][] = counts.map(() => []);
+  const gen: number[][] = counts.map(() => []);
+  for (const sequence of sequences) await rawGenerate(sequence, promptTokens, 4, true); // warm-up
+  for (let rep = 0; rep < Math.max(3, args.runs); rep++) {
+    for (let k = 0; k < counts.length; k++) {
+      const r = await rawGenerate(sequences[k]!, promptTokens, args.tokens, true);
+      prefill[k]!.push(r.firstMs);
+      if (r.tokens > 1) gen[k]!.push((r.tokens - 1) / ((r.wallMs - r.firstMs) / 1000));
+    }
+  }
+  for (const c of contexts) await c.dispose();
+  const p0 = median(prefill[0]!);
+  const g0 = median(gen[0]!);
+  return counts.map((count, k) => {
+    const p = median(prefill[k]!);
+    const g = median(gen[k]!);
+    log(`adapters=${count}: prefill ${p.toFixed(1)} ms, generation ${g.toFixed(2)} tok/s`);
+    return { adapters: count, prefill_ms: round(p, 1), gen_tokens_per_s: round(g, 2), slowdown_gen: round(g0 / g - 1), slowdown_prefill: round(p / p0 - 1) };
+  });
 }
 
 async function main(): Promise<void> {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GloveEmbedder, NgramEmbedder } from "../src/core/embedding/index.js";
 import { equals } from "../src/core/hdc/index.js";
 import {
+  EpisodeBatcher,
   EpisodicMemory,
   InvalidEpisodeError,
   InvalidQueryError,
@@ -138,6 +139,28 @@ describe("EpisodicMemory queries", () => {
     expect(e.description).toBe("r7 tried to pick up the red cup in the kitchen and failed because gripper slipped");
     expect(e.stamp.sec).toBe(123);
     expect(e.action).toBe("pick_up");
+  });
+});
+
+describe("EpisodeBatcher", () => {
+  it("commits a burst in few remember() calls; a bad episode fails alone", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove, dims: 2048 });
+    let calls = 0;
+    const original = m.remember.bind(m);
+    m.remember = async (inputs) => {
+      calls++;
+      return original(inputs);
+    };
+    const batcher = new EpisodeBatcher(m, { maxBatch: 100 });
+    const good = Array.from({ length: 250 }, (_, i) => batcher.add(ep({ description: `burst ${i}`, object: "cup" }, i)));
+    const bad = batcher.add({ ...ep({ description: "bad stamp" }), stamp: { sec: -1, nanosec: 0 } });
+    const stored = await Promise.all(good);
+    await expect(bad).rejects.toThrow(/stamp/);
+    expect(new Set(stored.map((e) => e.id)).size).toBe(250);
+    expect(m.size).toBe(250);
+    // 3 batches of <= 100, then the batch holding the bad one retried one by one (51 more calls).
+    expect(calls).toBeLessThan(60);
+    await batcher.drain();
   });
 });
 

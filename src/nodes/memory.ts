@@ -15,6 +15,7 @@
 import { createEmbedder, ENCODER_KINDS } from "../core/embedding/createEmbedder.js";
 import type { EncoderKind } from "../core/embedding/types.js";
 import { describeOutcome } from "../core/memory/describeOutcome.js";
+import { EpisodeBatcher } from "../core/memory/EpisodeBatcher.js";
 import { EpisodicMemory, MAX_K } from "../core/memory/EpisodicMemory.js";
 import { failedRecall, recallQuery, recallResponse, rememberInput } from "../core/memory/serviceRequests.js";
 import type { ActionOutcome } from "../core/interfaces/messages.generated.js";
@@ -96,6 +97,9 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
     node.logger.error(`episodic memory unavailable: ${startError}`);
   }
 
+  // Outcomes arriving in one burst share a transaction; each is published only after its commit.
+  const batcher = memory === undefined ? undefined : new EpisodeBatcher(memory);
+
   // ---- publishers ----
   const episodesPublisher = node.createPublisher("embodied_assistant/msg/Episode", "~/episodes", 100);
 
@@ -175,7 +179,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
 
   // ---- callbacks ----
   async function onOutcome(outcome: ActionOutcome): Promise<void> {
-    if (memory === undefined) {
+    if (memory === undefined || batcher === undefined) {
       counters.outcomesFailed++;
       return;
     }
@@ -183,13 +187,13 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       const input = describeOutcome(outcome);
       // One episode per action: a redelivered outcome (same robot and action id) is stored once.
       const id = outcome.action_id !== "" ? `outcome:${outcome.robot_id}/${outcome.action_id}` : "";
-      if (id !== "" && memory.has(id)) {
+      if (id !== "" && (memory.has(id) || batcher.isPending(id))) {
         counters.outcomesDuplicate++;
         return;
       }
-      const [episode] = await memory.remember([{ ...input, id }]);
+      const episode = await batcher.add({ ...input, id });
       counters.outcomesStored++;
-      episodesPublisher.publish(episode!);
+      episodesPublisher.publish(episode);
     } catch (error) {
       counters.outcomesFailed++;
       node.logger.warn(`action outcome ${outcome.robot_id}/${outcome.action_id} not stored: ${errorText(error)}`);
@@ -214,6 +218,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       if (closed) return;
       closed = true;
       diagnostics.stop();
+      await batcher?.drain();
       memory?.close();
       await memory?.options.embedder.close();
       node.destroy();

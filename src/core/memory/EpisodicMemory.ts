@@ -173,26 +173,22 @@ export class EpisodicMemory {
    * committed in one SQLite transaction before any is indexed, so a failure stores none.
    */
   async remember(inputs: readonly EpisodeInput[]): Promise<Episode[]> {
-    const seqBefore = this.nextSeq;
-    try {
-      const seen = new Set<string>();
-      const episodes = inputs.map((e) => this.normalize(e, seen));
-      const embedder = this.options.embedder;
-      const embeddings =
-        embedder.embedSync !== undefined
-          ? episodes.map((e) => embedder.embedSync!(e.description))
-          : await embedder.embed(episodes.map((e) => e.description));
-      const encoded = episodes.map((episode, j) => {
-        const text = this.encoder.encodeText(embeddings[j]!);
-        return { episode, embedding: embeddings[j]!, text, vector: this.encoder.encodeEpisode(episode, text) };
-      });
-      this.store?.append(encoded);
-      for (const e of encoded) this.addToIndex(e.episode, e.text, e.vector, e.embedding);
-      return episodes;
-    } catch (error) {
-      this.nextSeq = Math.max(seqBefore, this.nextSeq);
-      throw error;
-    }
+    // Ids taken by a batch that then fails are not reused: a gap in the numbering is harmless,
+    // handing one id to two episodes (with an async encoder, batches can interleave) is not.
+    const seen = new Set<string>();
+    const episodes = inputs.map((e) => this.normalize(e, seen));
+    const embedder = this.options.embedder;
+    const embeddings =
+      embedder.embedSync !== undefined
+        ? episodes.map((e) => embedder.embedSync!(e.description))
+        : await embedder.embed(episodes.map((e) => e.description));
+    const encoded = episodes.map((episode, j) => {
+      const text = this.encoder.encodeText(embeddings[j]!);
+      return { episode, embedding: embeddings[j]!, text, vector: this.encoder.encodeEpisode(episode, text) };
+    });
+    this.store?.append(encoded);
+    for (const e of encoded) this.addToIndex(e.episode, e.text, e.vector, e.embedding);
+    return episodes;
   }
 
   async recall(query: RecallQuery): Promise<RecallResult> {

@@ -8,3 +8,4 @@ export * from "./PrototypeSummaries.js";
 export * from "./describeOutcome.js";
 export * from "./EpisodicMemory.js";
 export * from "./serviceRequests.js";
+export * from "./EpisodeBatcher.js";

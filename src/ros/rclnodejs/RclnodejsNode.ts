@@ -106,7 +106,7 @@ export class RclnodejsNode implements GraphNode {
         return;
       }
       Promise.resolve()
-        .then(() => callback(plain as MessageOf<T>))
+        .then(() => callback(plain as MessageOf<T>)) // validated just above
         .catch((error: unknown) => this.logger.error({ topic: subscription.topic, err: error }, "subscription callback failed"));
     });
     // rcl does not report KEEP_LAST overflow to the subscriber; the drops happen inside the middleware.
@@ -126,7 +126,13 @@ export class RclnodejsNode implements GraphNode {
 
   /** Runs the handler; a bad request or a failing handler becomes a success=false response, never a crash. */
   private async serve<T extends ServiceTypeName>(type: T, service: string, handler: ServiceHandler<T>, request: unknown): Promise<ResponseOf<T>> {
-    const failure = (message: string): ResponseOf<T> => ({ ...serviceFactories[type].response(), success: false, message }) as ResponseOf<T>;
+    // Every .srv response here has `bool success` and `string message` (the type checks it), so a
+    // failure can always be answered in the service's own terms.
+    const failure = (message: string): ResponseOf<T> => {
+      const response = serviceFactories[type].response();
+      const status: { success: boolean; message: string } = response;
+      return { ...response, ...status, success: false, message };
+    };
     try {
       assertServicePart(type, "request", request);
     } catch (error) {
@@ -134,7 +140,7 @@ export class RclnodejsNode implements GraphNode {
       return failure(error instanceof Error ? error.message : String(error));
     }
     try {
-      const response = await handler(request as RequestOf<T>);
+      const response = await handler(request as RequestOf<T>); // validated just above
       assertServicePart(type, "response", response);
       return response;
     } catch (error) {
@@ -167,7 +173,7 @@ export class RclnodejsNode implements GraphNode {
         }
         const plain = toPlain(response);
         assertServicePart(type, "response", plain);
-        return plain as ResponseOf<T>;
+        return plain as ResponseOf<T>; // validated just above
       },
     };
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -144,6 +144,21 @@ describe("dialogue node on the in-process graph", () => {
     expect(results[0].tokens).toBeLessThanOrEqual(12);
     expect(results[2].tokens).toBeLessThanOrEqual(3);
     await close(r);
+  });
+
+  it("skips an unusable adapter at start instead of failing turns", async () => {
+    const bad = mkdtempSync(join(tmpdir(), "dialogue-bad-"));
+    writeFileSync(join(bad, "persona.playful.gguf"), "not a gguf");
+    copyFileSync(join(dir, "persona.warmth.gguf"), join(bad, "persona.warmth.gguf"));
+    const r = await rig({ adapter_dir: bad, "persona.playful": 1 });
+    const res = await r.chat("hello there");
+    expect(res.success).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const state = r.states.at(-1)!;
+    expect(state.active_adapters).toContain("persona.warmth");
+    expect(state.active_adapters).not.toContain("persona.playful");
+    await close(r);
+    rmSync(bad, { recursive: true, force: true });
   });
 
   it("replies ungrounded when memory is unreachable", async () => {

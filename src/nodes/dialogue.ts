@@ -117,6 +117,15 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
     modelProblem = modelPath ? `model file ${modelPath} does not exist` : "no model configured";
     node.logger.warn(`${modelProblem}: running model-free (replies from memory, marked model_free); set model_path or configs/models.yaml`);
   }
+  const rejectedAdapters: string[] = [];
+  for (const [name, path] of Object.entries(adapterFiles)) {
+    const problem = path ? await engine?.checkAdapter(path) : undefined;
+    if (problem) {
+      delete adapterFiles[name];
+      rejectedAdapters.push(name);
+      node.logger.error(`adapter ${name} (${path}) is unusable and is skipped: ${problem}`);
+    }
+  }
   node.logger.info({ model: engine ? modelPath : "", template: engine?.chatTemplate, adapters: Object.keys(adapterFiles) }, "dialogue ready");
 
   // ---- memory client ----
@@ -205,7 +214,7 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
   diagnostics.add("dialogue", () => {
     const cache = engine?.cacheStats();
     return {
-      level: engine ? (counters.backgroundErrors > 0 ? "warn" : "ok") : "warn",
+      level: engine ? (counters.backgroundErrors > 0 || rejectedAdapters.length > 0 ? "warn" : "ok") : "warn",
       message: engine ? `model loaded (${engine.chatTemplate})` : `model-free: ${modelProblem}`,
       values: {
         turns: counters.turns,
@@ -220,6 +229,7 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
         context_cache_misses: cache?.misses ?? 0,
         context_cache_size: cache?.size ?? 0,
         adapters_available: Object.keys(adapterFiles).length,
+        adapters_rejected: rejectedAdapters.join(",") || "none",
       },
     };
   });

@@ -130,6 +130,26 @@ export class DialogueEngine {
     return this.contexts.stats();
   }
 
+  /**
+   * Loads one adapter into the model (llama.cpp then keeps it for every later context) and reports
+   * why it is unusable, if it is: a wrong base model or a corrupt file fails here, at start, instead of
+   * failing every turn that would apply it.
+   */
+  async checkAdapter(filePath: string): Promise<string | undefined> {
+    try {
+      const context = await this.model.createContext({
+        contextSize: 128,
+        sequences: 1,
+        ...(this.runtime.threads > 0 ? { threads: this.runtime.threads } : {}),
+        lora: { adapters: [{ filePath, scale: 1 }] },
+      });
+      await context.dispose();
+      return undefined;
+    } catch (error) {
+      return `${error instanceof Error ? error.message : String(error)} (is it a GGUF LoRA adapter for this base model?)`;
+    }
+  }
+
   /** Builds the context for a scale vector off the request path (after a parameter change). */
   prewarm(adapters: readonly AdapterScale[]): void {
     const key = scaleKey(adapters);

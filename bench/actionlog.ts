@@ -29,7 +29,7 @@ import { collectEvents } from "./actionlogEvents.js";
 const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--crash-runs N] [--batch N]
 
   --quick          fewer events and the minimum 20 crash runs (under 60 s)
-  --events N       events for the throughput runs (default 300000; quick 100000)
+  --events N       events for the throughput runs (default 300000; quick 60000)
   --crash-runs N   SIGKILL crash runs (default 30; quick 20)
   --batch N        events per transaction, node and raw alike (default 500)
   -h, --help       this help
@@ -46,7 +46,7 @@ const numberArg = (flag: string, fallback: number) => {
   const i = argv.indexOf(flag);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 };
-const EVENTS = numberArg("--events", quick ? 100_000 : 300_000);
+const EVENTS = numberArg("--events", quick ? 60_000 : 300_000);
 const CRASH_RUNS = numberArg("--crash-runs", quick ? 20 : 30);
 const BATCH = numberArg("--batch", 500);
 const progress = (line: string) => process.stderr.write(`[bench:actionlog] ${line}\n`);
@@ -157,8 +157,8 @@ async function crashRuns(runs: number) {
     });
     const exited = new Promise<void>((r) => child.on("exit", () => r()));
     await Promise.race([readyPromise, exited]);
-    // A random moment while it ingests: 50 ms to 1.5 s after start-up.
-    await new Promise((r) => setTimeout(r, 50 + Math.random() * 1450));
+    // A random moment while it ingests: 20 to 800 ms after start-up.
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 780));
     child.kill("SIGKILL");
     await exited;
     await linesClosed; // every line the child wrote before it died has been read

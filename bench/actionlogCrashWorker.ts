@@ -17,15 +17,18 @@ if (!dbPath || runArg === undefined) {
   process.exit(2);
 }
 const run = Number(runArg);
+// The parent stopped reading (it is about to kill us, or was interrupted): nothing left to report.
+process.stdout.on("error", () => process.exit(0));
 const graph = new InProcessGraph({ logLevel: "silent" });
-const started = await startActionLogNode(graph, { parameterOverrides: { db_path: dbPath, durability: "full", batch_max_events: 200, batch_max_ms: 10 } });
+const started = await startActionLogNode(graph, { parameterOverrides: { db_path: dbPath, durability: "full", batch_max_events: 200, batch_max_ms: 10, action_timeout_s: 2 } });
 const robot = graph.createNode("crash_robot");
 robot.createSubscription("embodied_assistant/msg/ActionOutcome", "/assistant/action_outcomes", (o) => {
   process.stdout.write(`O ${o.robot_id}/${o.action_id}\n`);
 }, 100_000);
 const publisher = robot.createPublisher("embodied_assistant/msg/ActionEvent", "/robot/action_events", 1000);
-// Each run has its own robots' action ids, so outcomes of every run accumulate in one database;
-// actions left open by a kill are recovered (and time out or finish) in later runs.
+// Each run has its own robots' action ids, so outcomes of every run accumulate in one database.
+// Actions left open by a kill are recovered by the next run and, as their robots never come
+// back, time out there (action_timeout_s 2 s of node time since they were last heard of).
 process.stdout.write(`READY replayed=${started.log.counters.replayed} open=${started.log.snapshot().openActions}\n`);
 for (const burst of eventStream({ robots: 4, actionsPerRobot: 1_000_000, seed: 1000 + run, prefix: `run${run}-`, burst: 200 })) {
   for (const event of burst) publisher.publish(event);

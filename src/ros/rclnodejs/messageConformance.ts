@@ -19,9 +19,23 @@ export type RosMessage<T extends MessageTypeName> = Rcl.MessageType<T>;
 export type RosRequest<T extends ServiceTypeName> = Rcl.ServiceRequestMessage<T>;
 export type RosResponse<T extends ServiceTypeName> = Rcl.ServiceResponseMessage<T>;
 
-type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
-/** Ours must be publishable as theirs, and both must name exactly the same fields. */
-type Conforms<Ours, Theirs> = [Ours] extends [Theirs] ? SameKeys<Ours, Theirs> : false;
+/**
+ * `true` when ours is publishable as theirs and both name exactly the same fields; otherwise a
+ * type that says what differs, so the compiler's message points at the fix, e.g.
+ *   Type 'true' is not assignable to type '{ onlyInZod: "location"; onlyInRclnodejs: "place"; ... }'.
+ */
+type Conforms<Ours, Theirs> = [keyof Ours] extends [keyof Theirs]
+  ? [keyof Theirs] extends [keyof Ours]
+    ? [Ours] extends [Theirs]
+      ? true
+      : { fieldTypesDiffer: "a field's type differs: run `npm run gen:interfaces`, then `npm run typecheck:ros`" }
+    : FieldsDiffer<Ours, Theirs>
+  : FieldsDiffer<Ours, Theirs>;
+type FieldsDiffer<Ours, Theirs> = {
+  onlyInZod: Exclude<keyof Ours, keyof Theirs>;
+  onlyInRclnodejs: Exclude<keyof Theirs, keyof Ours>;
+  fix: "msg/srv and messages.generated.ts disagree: run `npm run gen:interfaces`";
+};
 
 type MessageConformance = { readonly [T in MessageTypeName]: Conforms<MessageOf<T>, RosMessage<T>> };
 type ServiceConformance = {

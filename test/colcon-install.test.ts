@@ -129,7 +129,7 @@ describe.skipIf(!installed)("colcon install tree", () => {
     ]);
     child.kill("SIGINT");
     const code = await exited;
-    expect(started, output).toBe(true);
+    expect(started, `${output}\n(if the sources changed since the last build: scripts/colcon-build.sh)`).toBe(true);
     expect(code, output).toBe(0);
     expect(existsSync(db), "db_path from -p was used").toBe(true);
   }, 90_000);

@@ -139,6 +139,7 @@ async function crashRuns(runs: number) {
   let checked = 0;
   let integrityFailures = 0;
   let replayedMax = 0;
+  let duplicateOutcomes = 0;
   for (let run = 0; run < runs; run++) {
     const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "actionlogCrashWorker.ts"), dbPath, String(run)], {
       stdio: ["ignore", "pipe", "inherit"],
@@ -171,12 +172,13 @@ async function crashRuns(runs: number) {
       const slash = id.indexOf("/");
       if (!find.get(id.slice(0, slash), id.slice(slash + 1))) missing++;
     }
+    duplicateOutcomes = (db.prepare("SELECT COUNT(*) AS n FROM (SELECT 1 FROM outcomes GROUP BY robot_id, action_id HAVING COUNT(*) > 1)").get() as { n: number }).n;
     db.close();
     lost += missing;
     checked += printed.length;
     progress(`crash run ${run + 1}/${runs}: ${printed.length} outcomes published before SIGKILL, ${missing} missing, integrity ${integrity}`);
   }
-  return { crash_runs: runs, crash_lost: lost, crash_outcomes_checked: checked, crash_integrity_failures: integrityFailures, crash_max_replayed_events: replayedMax };
+  return { crash_runs: runs, crash_lost: lost, crash_outcomes_checked: checked, crash_integrity_failures: integrityFailures, crash_duplicate_outcomes: duplicateOutcomes, crash_max_replayed_events: replayedMax };
 }
 
 // ---------- main ----------

@@ -3,7 +3,7 @@
 #   - colcon + ament_cmake: `scripts/colcon-build.sh` builds ros_ws and checks the install tree;
 #   - python3-rosidl (rosidl_adapter): rclnodejs's generator parses .msg/.srv through it for
 #     `scripts/typecheck-rclnodejs.sh`;
-#   - cmake, make, g++ (CMake's project() probes a compiler even for a package without C++ code).
+#   - cmake and make (the package is `project(... NONE)`: no compiler is needed without rosidl).
 # No ROS 2 runtime (rcl, rmw, launch_ros) is packaged by Debian; see docs/ros2.md.
 # Idempotent and quiet: it skips apt entirely when everything is already installed.
 set -euo pipefail
@@ -31,7 +31,6 @@ packages=(
   python3-lark
   cmake
   make
-  g++
 )
 
 missing=()

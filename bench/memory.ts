@@ -181,7 +181,16 @@ function dot(matrix: Float32Array, i: number, d: number, q: Float32Array): numbe
 
 // ---------- phases ----------
 
-async function measureIngest(glove: GloveEmbedder): Promise<{ perS: number; singlePerS: number; diskBytesPerEpisode: number }> {
+interface IngestFigures {
+  perS: number;
+  /** Episodes per second of this process's CPU time (user + system): the single-core cost, free of
+   * other processes' load on a shared machine (but blind to time spent waiting for fsync). */
+  perCpuS: number;
+  singlePerS: number;
+  diskBytesPerEpisode: number;
+}
+
+async function measureIngest(glove: GloveEmbedder): Promise<IngestFigures> {
   const dir = mkdtempSync(join(tmpdir(), "bench-memory-"));
   try {
     const next = createPrng(1, 1);
@@ -189,15 +198,18 @@ async function measureIngest(glove: GloveEmbedder): Promise<{ perS: number; sing
     const episodes = Array.from({ length: INGEST }, (_, t) => generateEpisode(next, t));
     await memory.remember(episodes.slice(0, 500)); // warm-up
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let b = 500; b < episodes.length; b += 500) await memory.remember(episodes.slice(b, b + 500));
+    const cpu = process.cpuUsage(cpu0);
     const perS = (INGEST - 500) / ((performance.now() - start) / 1000);
+    const perCpuS = (INGEST - 500) / ((cpu.user + cpu.system) / 1e6);
     const singles = Array.from({ length: 1_000 }, (_, t) => generateEpisode(next, INGEST + t));
     const s0 = performance.now();
     for (const e of singles) await memory.remember([e]);
     const singlePerS = singles.length / ((performance.now() - s0) / 1000);
     const diskBytesPerEpisode = memory.stats().fileBytes / memory.size;
     memory.close();
-    return { perS, singlePerS, diskBytesPerEpisode };
+    return { perS, perCpuS, singlePerS, diskBytesPerEpisode };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -306,8 +318,9 @@ async function main(): Promise<void> {
   const glove = GloveEmbedder.load();
   log(`encoder ${glove.identity}; quick=${quick}`);
   const skip = values["skip-ingest"];
-  const ingest = skip ? { perS: 0, singlePerS: 0, diskBytesPerEpisode: 0 } : await measureIngest(glove);
-  log(`ingest ${ingest.perS.toFixed(0)} episodes/s (batches of 500), ${ingest.singlePerS.toFixed(0)}/s one per transaction`);
+  const ingest = skip ? { perS: 0, perCpuS: 0, singlePerS: 0, diskBytesPerEpisode: 0 } : await measureIngest(glove);
+  const load = (await import("node:os")).loadavg()[0]!;
+  log(`ingest ${ingest.perS.toFixed(0)} episodes/s wall, ${ingest.perCpuS.toFixed(0)} per CPU-second (batches of 500), ${ingest.singlePerS.toFixed(0)}/s one per transaction; load average ${load.toFixed(1)}`);
   const cues = skip ? { accuracy: 0, abstained: 0, p50Ms: 0 } : await measureCues(glove);
   log(`cue answers: accuracy ${cues.accuracy}, abstained ${cues.abstained}`);
   const { figures, bytesPerEpisode } = await measureScales(glove, [...new Set([SMALL, LARGE])]);
@@ -324,6 +337,8 @@ async function main(): Promise<void> {
     encoder: glove.identity,
     queries: QUERIES,
     ingest_per_s: Math.round(ingest.perS),
+    ingest_per_cpu_s: Math.round(ingest.perCpuS),
+    load_average_1m: round(load, 2),
     ingest_single_transaction_per_s: Math.round(ingest.singlePerS),
     [`text_query_p50_ms_at_${SMALL}`]: small.text_query_p50_ms,
     [`text_query_p99_ms_at_${SMALL}`]: small.text_query_p99_ms,

@@ -8,7 +8,8 @@
 # Everything worth keeping goes to $OUT (at most 8 files come back).
 # Env: SKIP_FALLBACK=1 skips lora-bench; SKIP_DIALOGUE=1 skips bench/dialogue.ts;
 #      DIALOGUE_ARGS (default "--real-size --gpu"); FALLBACK_SHAPES (default "tinyllama base134m");
-#      FALLBACK_FLASH (default "auto off"); BUILD_TIMEOUT (s, default 450).
+#      FALLBACK_FLASH (default "auto off"); FALLBACK_ARGS (more lora-bench options, e.g. --merged);
+#      EXTRA_CMDS (run with eval after the fallback bench); BUILD_TIMEOUT (s, default 450).
 set -u
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 C=.gpu-carry
@@ -99,7 +100,7 @@ if [ "${SKIP_FALLBACK:-0}" != 1 ]; then
         for fa in ${FALLBACK_FLASH:-auto off}; do
             step "lora-bench $shape flash=$fa"
             timeout 240 node scripts/gpu/lora-bench.mjs --shape "$shape" --vocab "$C/ggml-vocab-llama-spm.gguf" \
-                --gpu cuda --dir /tmp/gpu-bench --prompt 128 --gen 128 --reps 5 --counts 0,1,3,8 --flash "$fa" \
+                --gpu cuda --dir /tmp/gpu-bench --prompt 128 --gen 128 --reps 5 --counts 0,1,3,8 --flash "$fa" ${FALLBACK_ARGS:-} \
                 > "/tmp/lora-bench-$shape-$fa.out" 2> "/tmp/lora-bench-$shape-$fa.err"
             echo "rc=$?"; tail -3 "/tmp/lora-bench-$shape-$fa.err"; tail -8 "/tmp/lora-bench-$shape-$fa.out"
             cat "/tmp/lora-bench-$shape-$fa.out" >> "$OUT/lora-bench.jsonl.txt"

@@ -145,21 +145,22 @@ async function crashRuns(runs: number) {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const printed: string[] = [];
-    let ready: () => void = () => undefined;
-    const readyPromise = new Promise<void>((r) => (ready = r));
+    let ingesting: () => void = () => undefined;
+    const ingestingPromise = new Promise<void>((r) => (ingesting = r));
     const lines = createInterface({ input: child.stdout! });
     const linesClosed = new Promise<void>((r) => lines.once("close", () => r()));
     lines.on("line", (line) => {
-      if (line.startsWith("O ")) printed.push(line.slice(2));
-      else if (line.startsWith("READY")) {
+      if (line.startsWith("O ")) {
+        printed.push(line.slice(2));
+        ingesting(); // the first outcome is out: it is committing batches now
+      } else if (line.startsWith("READY")) {
         replayedMax = Math.max(replayedMax, Number(/replayed=(\d+)/.exec(line)?.[1] ?? 0));
-        ready();
       }
     });
     const exited = new Promise<void>((r) => child.on("exit", () => r()));
-    await Promise.race([readyPromise, exited]);
-    // A random moment while it ingests: 20 to 800 ms after start-up.
-    await new Promise((r) => setTimeout(r, 20 + Math.random() * 780));
+    await Promise.race([ingestingPromise, exited]);
+    // A random moment while it ingests: 0 to 600 ms after its first outcome.
+    await new Promise((r) => setTimeout(r, Math.random() * 600));
     child.kill("SIGKILL");
     await exited;
     await linesClosed; // every line the child wrote before it died has been read

@@ -55,6 +55,8 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     return t.sec * 1000 + t.nanosec / 1e6;
   };
 
+  let closed = false;
+
   // ---- publishers ----
   const outcomesPublisher = node.createPublisher("embodied_assistant/msg/ActionOutcome", "/assistant/action_outcomes", 1000);
 
@@ -87,7 +89,8 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
 
   // ---- subscriptions ----
   const events = node.createSubscription("embodied_assistant/msg/ActionEvent", "/robot/action_events", (event) => {
-    log.ingest(event);
+    // Messages already queued when close() ran are dropped: the database is closed.
+    if (!closed) log.ingest(event);
   }, { depth: num("queue_depth"), reliability: "reliable" });
 
   // ---- services ----
@@ -147,7 +150,6 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     log.setRetention({ maxAgeS: num("retention.max_age_s"), maxOutcomes: num("retention.max_outcomes"), maxEvents: num("retention.max_events") });
   });
 
-  let closed = false;
   return {
     node,
     log,

@@ -1,6 +1,6 @@
 import type { ActionEvent, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
 import { secondsToTime, stampKey, timeToSeconds } from "./time.js";
-import { END_STATUSES, type AcceptedEvent, type FlagReason, type OutcomeDraft, type RejectReason } from "./types.js";
+import { type AcceptedEvent, type FlagReason, type OutcomeDraft, type RejectReason } from "./types.js";
 
 /** What the log remembers about an action whose outcome is recorded: enough to tell a repeat from a late event. */
 export interface ClosedAction {

@@ -15,7 +15,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
@@ -29,7 +29,7 @@ import { collectEvents } from "./actionlogEvents.js";
 const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--crash-runs N] [--batch N]
 
   --quick          fewer events and the minimum 20 crash runs (under 60 s)
-  --events N       events for the throughput runs (default 300000; quick 60000)
+  --events N       events per throughput run, 3 rounds each of raw and node (default 200000; quick 40000)
   --crash-runs N   SIGKILL crash runs (default 30; quick 20)
   --batch N        events per transaction, node and raw alike (default 500)
   -h, --help       this help
@@ -46,15 +46,24 @@ const numberArg = (flag: string, fallback: number) => {
   const i = argv.indexOf(flag);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 };
-const EVENTS = numberArg("--events", quick ? 60_000 : 300_000);
+const EVENTS = numberArg("--events", quick ? 40_000 : 200_000);
 const CRASH_RUNS = numberArg("--crash-runs", quick ? 20 : 30);
 const BATCH = numberArg("--batch", 500);
 const progress = (line: string) => process.stderr.write(`[bench:actionlog] ${line}\n`);
 const dir = mkdtempSync(join(tmpdir(), "bench-actionlog-"));
 
 // ---------- 1. raw better-sqlite3 ----------
+let fileNo = 0;
+/** Each run gets a fresh database file, so no run inherits another's WAL or pages. */
+const freshPath = (name: string) => join(dir, `${name}-${fileNo++}.db`);
+
+const removeDb = (path: string) => {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+};
+
 function rawInsert(events: readonly ActionEvent[]): number {
-  const db = new Database(join(dir, "raw.db"));
+  const path = freshPath("raw");
+  const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   migrate(db, "raw.db");
@@ -72,27 +81,31 @@ function rawInsert(events: readonly ActionEvent[]): number {
   const seconds = (performance.now() - t0) / 1000;
   const stored = (db.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n;
   db.close();
+  removeDb(path);
   if (stored !== events.length) throw new Error(`raw baseline stored ${stored} of ${events.length}`);
   return events.length / seconds;
 }
 
 // ---------- 2a. the log's core alone (no graph), for the cost breakdown ----------
 function coreOnly(events: readonly ActionEvent[]): number {
-  const log = new ActionLog({ path: join(dir, "core.db"), durability: "full", batchMaxEvents: BATCH, schedule: () => ({ cancel: () => undefined }) });
+  const path = freshPath("core");
+  const log = new ActionLog({ path, durability: "full", batchMaxEvents: BATCH, schedule: () => ({ cancel: () => undefined }) });
   const t0 = performance.now();
   for (const e of events) log.ingest(e);
   log.flush();
   const seconds = (performance.now() - t0) / 1000;
   if (log.store.countEvents() !== events.length) throw new Error("core path lost events");
   log.close();
+  removeDb(path);
   return events.length / seconds;
 }
 
 // ---------- 2b. through the node ----------
 async function throughNode(events: readonly ActionEvent[]) {
   const graph = new InProcessGraph({ logLevel: "silent" });
+  const dbPath = freshPath("node");
   const started = await startActionLogNode(graph, {
-    parameterOverrides: { db_path: join(dir, "node.db"), durability: "full", batch_max_events: BATCH, batch_max_ms: 20, queue_depth: 5000 },
+    parameterOverrides: { db_path: dbPath, durability: "full", batch_max_events: BATCH, batch_max_ms: 20, queue_depth: 5000 },
   });
   const robot = graph.createNode("bench_robot");
   const publisher = robot.createPublisher("embodied_assistant/msg/ActionEvent", "/robot/action_events", 1000);
@@ -129,6 +142,7 @@ async function throughNode(events: readonly ActionEvent[]) {
   };
   await started.close();
   await graph.shutdown();
+  removeDb(dbPath);
   return result;
 }
 
@@ -141,7 +155,9 @@ async function crashRuns(runs: number) {
   let replayedMax = 0;
   let duplicateOutcomes = 0;
   for (let run = 0; run < runs; run++) {
-    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "actionlogCrashWorker.ts"), dbPath, String(run)], {
+    // From a bundle (bench/actionlog.mjs, for machines without the dev toolchain) the worker is bundled beside it.
+    const worker = import.meta.url.endsWith(".mjs") ? [join(import.meta.dirname, "actionlogCrashWorker.mjs")] : ["--import", "tsx", join(import.meta.dirname, "actionlogCrashWorker.ts")];
+    const child = spawn(process.execPath, [...worker, dbPath, String(run)], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const printed: string[] = [];
@@ -187,17 +203,24 @@ progress(`generating ${EVENTS} events from simulated robot days`);
 const events = collectEvents({ robots: 8, actionsPerRobot: Math.ceil(EVENTS / 8 / 2.2) + 1000, seed: 7 }, EVENTS);
 progress("warm-up");
 rawInsert(events.slice(0, 20_000));
-rmSync(join(dir, "raw.db"), { force: true });
-rmSync(join(dir, "raw.db-wal"), { force: true });
-progress(`raw better-sqlite3 insert loop: ${events.length} events, batch ${BATCH}, synchronous=FULL`);
-const raw = rawInsert(events);
-progress(`raw: ${Math.round(raw)} events/s`);
-progress(`core path (ActionLog.ingest, no graph): ${events.length} events`);
+// Raw and node runs alternate, ROUNDS times, and each side reports its median: the machine is
+// shared, and a load change between one raw and one node run would skew a single ratio.
+const ROUNDS = 3;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const raws: number[] = [];
+const nodes: Awaited<ReturnType<typeof throughNode>>[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  const raw = rawInsert(events);
+  progress(`round ${round}/${ROUNDS}: raw better-sqlite3 loop (batch ${BATCH}, synchronous=FULL): ${Math.round(raw)} events/s`);
+  raws.push(raw);
+  const node = await throughNode(events);
+  progress(`round ${round}/${ROUNDS}: publisher -> in-process graph -> action_log -> SQLite: ${Math.round(node.events_per_s)} events/s, commit p99 ${node.commit_latency_p99_ms.toFixed(1)} ms`);
+  nodes.push(node);
+}
+const raw = median(raws);
+const node = [...nodes].sort((a, b) => a.events_per_s - b.events_per_s)[Math.floor(nodes.length / 2)]!;
 const core = coreOnly(events);
-progress(`core: ${Math.round(core)} events/s`);
-progress(`node path: publisher -> in-process graph -> action_log -> SQLite, ${events.length} events`);
-const node = await throughNode(events);
-progress(`node: ${Math.round(node.events_per_s)} events/s, commit p99 ${node.commit_latency_p99_ms.toFixed(1)} ms`);
+progress(`core path (ActionLog.ingest, no graph): ${Math.round(core)} events/s`);
 progress(`crash runs: ${CRASH_RUNS}`);
 const crash = await crashRuns(CRASH_RUNS);
 rmSync(dir, { recursive: true, force: true });
@@ -217,8 +240,15 @@ const result = {
   commit_latency_p50_ms: Number(node.commit_latency_p50_ms.toFixed(2)),
   commit_latency_p99_ms: Number(node.commit_latency_p99_ms.toFixed(2)),
   commit_latency_max_ms: Number(node.commit_latency_max_ms.toFixed(2)),
-  lost: events.length - node.stored,
-  queue_dropped: node.queue_dropped,
+  // Worst case over all rounds: every published event must be stored in every round.
+  lost: Math.max(...nodes.map((n) => events.length - n.stored)),
+  rounds: ROUNDS,
+  events_per_s_rounds: nodes.map((n) => Math.round(n.events_per_s)),
+  raw_sqlite_events_per_s_rounds: raws.map(Math.round),
+  commit_latency_p99_ms_rounds: nodes.map((n) => Number(n.commit_latency_p99_ms.toFixed(2))),
+  load_average_1m: Number(loadavg()[0]!.toFixed(2)),
+  cpus: cpus().length,
+  queue_dropped: Math.max(...nodes.map((n) => n.queue_dropped)),
   rejected: node.rejected,
   outcomes_stored: node.stored_outcomes,
   outcomes_published: node.outcomes_published,

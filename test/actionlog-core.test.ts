@@ -264,6 +264,25 @@ describe("ActionLog", () => {
   });
 });
 
+describe("ActionLog retention by age and rolling window", () => {
+  it("deletes rows that arrived before max_age_s, and the window figures follow the clock", () => {
+    let now = NOW_MS;
+    const log = new ActionLog({ path: tempDb(), clock: () => now, schedule: manualSchedule, retention: { maxAgeS: 3600 } });
+    log.ingest(ev({ action_id: "old", t: T0 }));
+    log.ingest(ev({ action_id: "old", status: "FAILED", t: T0 + 1 }));
+    log.flush();
+    now += 2 * 3600 * 1000;
+    log.ingest(ev({ action_id: "new", t: T0 + 2 }));
+    log.ingest(ev({ action_id: "new", status: "SUCCEEDED", t: T0 + 3 }));
+    log.flush();
+    expect(log.recentStats(3600)[0]).toMatchObject({ count: 1, succeeded: 1 });
+    expect(log.recentStats(3 * 3600)[0]).toMatchObject({ count: 2, succeeded: 1, failed: 1 });
+    expect(log.applyRetention()).toEqual({ events: 2, outcomes: 1 });
+    expect(log.store.queryOutcomes({}, 10, undefined).outcomes.map((o) => o.action_id)).toEqual(["new"]);
+    log.close();
+  });
+});
+
 describe("migrations", () => {
   it("opens a v1 database written by the older schema and keeps its data", () => {
     const path = tempDb();

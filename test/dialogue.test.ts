@@ -182,6 +182,14 @@ describe("fair turn queue", () => {
     await Promise.all(runs);
     expect(order).toEqual(["a1", "b1", "a2", "a3"]);
 
+    const closing = new FairTurnQueue();
+    const running = closing.run("a", () => new Promise((r) => setTimeout(r, 30)));
+    const waiting = closing.run("b", async () => "never");
+    closing.rejectWaiting(new Error("shutting down"));
+    await expect(waiting).rejects.toThrow("shutting down");
+    await running;
+    await closing.idle();
+
     const slow = new FairTurnQueue({ timeoutMs: 20 });
     const blocker = slow.run("x", () => new Promise((r) => setTimeout(r, 200)));
     await expect(slow.run("y", async () => 1)).rejects.toBeInstanceOf(QueueTimeoutError);

@@ -277,6 +277,7 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
       if (closed) return;
       closed = true;
       diagnostics.stop();
+      queue.rejectWaiting(new Error("the dialogue node is shutting down"));
       for (const turn of inFlight) turn.abort(new Error("node closing"));
       await queue.idle();
       await engine?.close();

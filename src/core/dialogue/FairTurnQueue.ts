@@ -58,6 +58,19 @@ export class FairTurnQueue {
     return this.running;
   }
 
+  /** Rejects every waiting turn (the running one is left to finish or be cancelled by its owner). */
+  rejectWaiting(error: Error): void {
+    for (const [, queue] of this.bySession) {
+      for (const item of queue) {
+        item.done = true;
+        clearTimeout(item.timer);
+        item.reject(error);
+      }
+    }
+    this.bySession.clear();
+    this.waiting = 0;
+  }
+
   /** Resolves once nothing runs or waits (for an orderly close). */
   async idle(): Promise<void> {
     while (this.running || this.waiting > 0) await new Promise((r) => setTimeout(r, 5));

@@ -6,11 +6,13 @@
  * Two projections, both seeded and identical across machines:
  * - "gaussian": a dense matrix of N(0, 1) entries (the textbook form; dims x inputDims multiply-adds,
  *   ~0.7 ms for 10,240 x 100 in V8, too slow for 5,000 episodes/s on one core);
- * - "structured" (default): per block of n = 2^k outputs, H D2 H D1 (H D0 x) with random sign
- *   diagonals D and the Walsh-Hadamard transform H ("structured orthogonal random features", Yu et
- *   al. 2016; the first H D0 is shared by all blocks). Its rows behave like Gaussian directions
- *   (orthogonal within a block, which only lowers the variance of the angle estimate), at ~n log n
- *   per block: ~0.13 ms for 10,240 bits.
+ * - "structured" (default): u = H D0 x once (random sign diagonal D0, Walsh-Hadamard transform H,
+ *   x zero-padded to n = 2^k), then per block of n output bits H D_b u with the block's own sign
+ *   diagonal: a two-layer structured random projection in the family of "structured orthogonal
+ *   random features" (Yu et al. 2016). Rows are orthogonal within a block and behave like Gaussian
+ *   directions: on 300 random pairs at angle ~0.1 pi, the RMSE of the angle/pi estimate at 10,240
+ *   bits was 0.0029, the same as the dense Gaussian matrix (0.0029) and a third layer (0.0028, at
+ *   1.6x the cost). Cost ~n log n per block: ~0.04 ms for 10,240 bits from 100 dims, ~1 ms dense.
  */
 import { createGaussian, createPrng } from "./prng.js";
 import { wordsFor, type Hypervector } from "./hypervector.js";
@@ -32,10 +34,9 @@ export class SimHashProjection {
   readonly kind: SimHashKind;
   /** Gaussian: dims x inputDims row-major. */
   private readonly matrix: Float32Array | undefined;
-  /** Structured: block size (power of two >= inputDims, >= 32), one shared and 2 per-block sign diagonals. */
+  /** Structured: block size (power of two >= inputDims, >= 32), one shared sign diagonal and one per block. */
   private readonly blockSize: number;
   private readonly signs: Float32Array | undefined;
-  private readonly scratch: Float32Array;
   private readonly scratch2: Float32Array;
   /** The input, zero-padded to the block size. */
   private readonly padded: Float32Array;
@@ -52,7 +53,6 @@ export class SimHashProjection {
     let n = 32;
     while (n < this.inputDims) n <<= 1;
     this.blockSize = n;
-    this.scratch = new Float32Array(n);
     this.scratch2 = new Float32Array(n);
     this.padded = new Float32Array(n);
     if (this.kind === "gaussian") {
@@ -64,7 +64,7 @@ export class SimHashProjection {
     } else {
       const blocks = Math.ceil(this.dims / n);
       const next = createPrng(this.seed, 0x50f1);
-      const s = new Float32Array((blocks * 2 + 1) * n);
+      const s = new Float32Array((blocks + 1) * n);
       let bits = 0;
       for (let i = 0; i < s.length; i++) {
         if ((i & 31) === 0) bits = next();
@@ -105,20 +105,18 @@ export class SimHashProjection {
 
   private projectStructured(x: ArrayLike<number>, out: Hypervector, signs: Float32Array): void {
     const n = this.blockSize;
-    const z = this.scratch;
     const t = this.scratch2;
     const u = this.padded;
     const d = this.inputDims;
-    // u = H D0 x is shared by all blocks (it only has to spread x over the block); each block then
-    // applies its own H D2 H D1, so blocks stay independent at 2 instead of 3 transforms per block.
+    // u = H D0 x is shared by all blocks (it spreads x over the whole block); each block then applies
+    // its own H D_b, one transform per block.
     for (let i = 0; i < n; i++) t[i] = i < d ? x[i]! : 0;
     signedFwht(u, t, signs, 0, n);
     const blocks = Math.ceil(this.dims / n);
     const wordsPerBlock = n >>> 5;
     for (let block = 0; block < blocks; block++) {
-      const s = (block * 2 + 1) * n;
-      signedFwht(z, u, signs, s, n);
-      signedFwht(t, z, signs, s + n, n);
+      const s = (block + 1) * n;
+      signedFwht(t, u, signs, s, n);
       for (let w = 0; w < wordsPerBlock; w++) {
         const outWord = block * wordsPerBlock + w;
         if (outWord >= out.length) break;
@@ -151,7 +149,29 @@ function signedFwht(out: Float32Array, src: Float32Array, signs: Float32Array, o
     out[i + 2] = s01 - s23;
     out[i + 3] = d01 - d23;
   }
-  for (let h = 4; h < n; h <<= 1) {
+  let h = 4;
+  // Two stages per pass while possible (radix 4): half the passes over the block.
+  for (; h * 4 <= n; h <<= 2) {
+    const h2 = h << 1;
+    const h3 = h2 + h;
+    for (let i = 0; i < n; i += h << 2) {
+      for (let j = i; j < i + h; j++) {
+        const a0 = out[j]!;
+        const a1 = out[j + h]!;
+        const a2 = out[j + h2]!;
+        const a3 = out[j + h3]!;
+        const s01 = a0 + a1;
+        const d01 = a0 - a1;
+        const s23 = a2 + a3;
+        const d23 = a2 - a3;
+        out[j] = s01 + s23;
+        out[j + h] = d01 + d23;
+        out[j + h2] = s01 - s23;
+        out[j + h3] = d01 - d23;
+      }
+    }
+  }
+  for (; h < n; h <<= 1) {
     for (let i = 0; i < n; i += h << 1) {
       for (let j = i; j < i + h; j++) {
         const p = out[j]!;

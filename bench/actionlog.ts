@@ -155,6 +155,8 @@ async function crashRuns(runs: number) {
   let replayedMax = 0;
   let duplicateOutcomes = 0;
   for (let run = 0; run < runs; run++) {
+    const runStart = performance.now();
+    let killedAt = 0;
     // From a bundle (bench/actionlog.mjs, for machines without the dev toolchain) the worker is bundled beside it.
     const worker = import.meta.url.endsWith(".mjs") ? [join(import.meta.dirname, "actionlogCrashWorker.mjs")] : ["--import", "tsx", join(import.meta.dirname, "actionlogCrashWorker.ts")];
     const child = spawn(process.execPath, [...worker, dbPath, String(run)], {
@@ -178,6 +180,7 @@ async function crashRuns(runs: number) {
     // A random moment while it ingests: 0 to 600 ms after its first outcome.
     await new Promise((r) => setTimeout(r, Math.random() * 600));
     child.kill("SIGKILL");
+    killedAt = performance.now();
     await exited;
     await linesClosed; // every line the child wrote before it died has been read
     const db = new Database(dbPath, { readonly: true });
@@ -193,7 +196,10 @@ async function crashRuns(runs: number) {
     db.close();
     lost += missing;
     checked += printed.length;
-    progress(`crash run ${run + 1}/${runs}: ${printed.length} outcomes published before SIGKILL, ${missing} missing, integrity ${integrity}`);
+    progress(
+      `crash run ${run + 1}/${runs}: ${printed.length} outcomes published before SIGKILL, ${missing} missing, integrity ${integrity} ` +
+        `(ran ${Math.round(killedAt - runStart)} ms, check ${Math.round(performance.now() - killedAt)} ms)`,
+    );
   }
   return { crash_runs: runs, crash_lost: lost, crash_outcomes_checked: checked, crash_integrity_failures: integrityFailures, crash_duplicate_outcomes: duplicateOutcomes, crash_max_replayed_events: replayedMax };
 }

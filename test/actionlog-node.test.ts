@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ActionEvent, ActionOutcome, DiagnosticMsgsDiagnosticArray } from "../src/core/interfaces/messages.generated.js";
@@ -156,6 +156,17 @@ describe("action_log node", () => {
     expect(value("rejected.unknown_status")).toBe(String(expected["unknown_status"]));
     expect(value("rejected")).toBe(String(Object.values(expected).reduce((a, b) => a + b, 0)));
     expect(ingest.level).toBeGreaterThanOrEqual(1);
+  });
+
+  it("refuses to start on a file that is not a database, saying which file and what to do", async () => {
+    const path = tempDb("garbage.db");
+    writeFileSync(path, "this is not an SQLite database, just text that is long enough to fill a header page".repeat(20));
+    const graph = new InProcessGraph({ logLevel: "silent" });
+    cleanup.push(() => graph.shutdown());
+    await expect(startActionLogNode(graph, { parameterOverrides: { db_path: path } })).rejects.toThrow(/cannot open the action log database .*garbage\.db.*db_path/);
+    // The half-made node is gone: a second attempt with a good file can take the name.
+    const ok = await startActionLogNode(graph, { parameterOverrides: { db_path: tempDb() } });
+    cleanup.push(() => ok.close());
   });
 
   it("applies a parameter change to the action timeout at run time, and refuses an out-of-range one", async () => {

@@ -10,7 +10,7 @@
  *
  * Wiring only: validation, pairing, storage and export live in src/core/actionlog.
  */
-import { ActionLog } from "../core/actionlog/ActionLog.js";
+import { ActionLog, ActionLogOpenError, type ActionLogOptions } from "../core/actionlog/ActionLog.js";
 import { exportLog } from "../core/actionlog/exportLog.js";
 import { ingestHealth, outcomesHealth, type HealthBaseline } from "../core/actionlog/healthReport.js";
 import { RateLimitedReporter } from "../core/actionlog/RateLimitedReporter.js";
@@ -66,7 +66,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     num("reject_log_interval_s") * 1000,
   );
   const commitErrorLog = new RateLimitedReporter((_, message, suppressed) => node.logger.error({ suppressed_since_last: suppressed }, message), 10_000);
-  const log = new ActionLog({
+  const logOptions: ActionLogOptions = {
     path: node.getParameter("db_path") as string,
     durability: node.getParameter("durability") as "full" | "normal",
     batchMaxEvents: num("batch_max_events"),
@@ -81,7 +81,15 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     },
     onRejected: (reason, detail) => rejectLog.report(reason, detail),
     onCommitError: (error) => commitErrorLog.report("commit", `commit failed, will retry: ${error instanceof Error ? error.message : String(error)}`),
-  });
+  };
+  let log: ActionLog;
+  try {
+    log = new ActionLog(logOptions);
+  } catch (error) {
+    // Without its database the node cannot keep its promise (durable first): refuse to start, clearly.
+    node.destroy();
+    throw new ActionLogOpenError(logOptions.path, error);
+  }
   node.logger.info(
     { db_path: log.store.path, migrated_from: log.store.migratedFrom, replayed: log.counters.replayed, open_actions: log.snapshot().openActions },
     "action log open",

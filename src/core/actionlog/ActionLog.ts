@@ -69,6 +69,20 @@ function resolve(options: ActionLogOptions): Resolved {
   };
 }
 
+export class ActionLogOpenError extends Error {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(
+      `cannot open the action log database ${path}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        `Check the file (PRAGMA integrity_check), its permissions and free space, or set db_path to another file`,
+      { cause },
+    );
+    this.name = "ActionLogOpenError";
+  }
+}
+
 export interface ActionLogCounters {
   received: number;
   accepted: number;

@@ -29,6 +29,8 @@ const HELP = `Usage: npm run bench:dialogue -- [options]
   --real-size      TinyLlama-1.1B-shaped model (dim 2048, 22 layers, ffn 5632, 32/4 heads, vocab 32000, f16)
                    with rank-16 adapters; about 2.2 GB written to --out
   --gpu            llama.cpp on CUDA with every layer offloaded (gpu: "cuda", gpuLayers: max)
+  --merge          the node merges its active adapters into one (runtime.mergeAdapters); the raw
+                   baseline stays stacked, so overhead_ratio then shows the gain
   --out DIR        where models are written (default bench/out)
   --tokens N       tokens generated per reply (default 64; quick 32)
   --runs N         measured runs per figure (default 5; quick 3)
@@ -40,6 +42,7 @@ Last stdout line: JSON with tokens_per_s (through the node, 3 active adapters), 
 persona_switch_ms_uncached, first_token_ms, route_ms and adapter_scaling (0, 1, 3, 8 adapters).`;
 
 interface Args {
+  merge: boolean;
   quick: boolean;
   realSize: boolean;
   gpu: boolean;
@@ -52,7 +55,7 @@ interface Args {
 function parseArgs(argv: readonly string[]): Args {
   const quick = argv.includes("--quick");
   const realSize = argv.includes("--real-size");
-  const args: Args = { quick, realSize, gpu: argv.includes("--gpu"), out: resolve(packageRoot(), "bench", "out"), tokens: quick ? 48 : 64, runs: quick ? 7 : 9, threads: realSize ? 0 : 1 };
+  const args: Args = { merge: argv.includes("--merge"), quick, realSize, gpu: argv.includes("--gpu"), out: resolve(packageRoot(), "bench", "out"), tokens: quick ? 48 : 64, runs: quick ? 7 : 9, threads: realSize ? 0 : 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -64,7 +67,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--tokens") args.tokens = Math.max(1, Number(next()));
     else if (a === "--runs") args.runs = Math.max(1, Number(next()));
     else if (a === "--threads") args.threads = Math.max(0, Number(next()));
-    else if (!["--quick", "--real-size", "--gpu"].includes(a)) throw new Error(`unknown option ${a}; see --help`);
+    else if (!["--quick", "--real-size", "--gpu", "--merge"].includes(a)) throw new Error(`unknown option ${a}; see --help`);
   }
   return args;
 }
@@ -267,7 +270,7 @@ async function main(): Promise<void> {
     maxActiveAdapters: 3,
     routing: { ...base.routing, enabled: false },
     generation: { ...base.generation, maxTokens: args.tokens, temperature: 0, seed: 1, stop: [] },
-    runtime: { ...base.runtime, gpu: args.gpu ? "cuda" : false, gpuLayers: args.gpu ? "max" : 0, threads: args.threads, contextSize: 1024, contextCacheSize: 4 },
+    runtime: { ...base.runtime, gpu: args.gpu ? "cuda" : false, gpuLayers: args.gpu ? "max" : 0, threads: args.threads, contextSize: 1024, contextCacheSize: 4, mergeAdapters: args.merge },
   };
   const personaFile = join(args.out, "bench-persona.yaml");
   const { dimensions, experts, ...rest } = spec;
@@ -371,6 +374,7 @@ async function main(): Promise<void> {
     bench: "dialogue",
     mode: args.realSize ? "real-size" : args.quick ? "quick" : "small",
     path: target.path,
+    merged_adapters: args.merge,
     device: args.gpu ? `cuda (${engine.llama.gpu || "none"})` : "cpu",
     model: { shape, vocab: model.vocab, vocab_size: model.vocabSize, tensor_type: tensorType, parameters_m: round(model.parameters / 1e6, 1), bytes: model.bytes },
     adapters: { active: 3, rank: 16, names: blend.adapters.map((a) => a.name), scales: blend.adapters.map((a) => a.scale) },

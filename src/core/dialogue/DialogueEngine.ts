@@ -16,7 +16,11 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ContextCache } from "../persona/ContextCache.js";
+import { mergeLoraAdapters } from "../persona/mergeLoraAdapters.js";
 import { scaleKey } from "../persona/blendPersona.js";
 import type { RuntimeSpec } from "../persona/PersonaSpec.js";
 import type { AdapterScale } from "../persona/types.js";
@@ -93,13 +97,16 @@ export class DialogueEngine {
   private readonly grammars = new Map<string, Promise<LlamaJsonSchemaGrammar<any>>>();
   private readonly chatWrapper: ChatWrapper;
   private readonly sequences = new WeakMap<LlamaContext, LlamaContextSequence>();
+  /** Merged adapter file per scale-vector key (runtime.mergeAdapters). */
+  private readonly merged = new Map<string, string>();
+  private mergeDir: string | undefined;
 
   private constructor(
     readonly llama: Llama,
     readonly model: LlamaModel,
     private readonly runtime: RuntimeSpec,
     private readonly ownsLlama: boolean,
-    onBackgroundError: ((error: unknown) => void) | undefined,
+    private readonly onBackgroundError: ((error: unknown) => void) | undefined,
   ) {
     this.chatWrapper = resolveChatWrapper(model);
     this.contexts = new ContextCache<LlamaContext>({
@@ -127,7 +134,7 @@ export class DialogueEngine {
   }
 
   cacheStats() {
-    return this.contexts.stats();
+    return { ...this.contexts.stats(), mergedAdapters: this.merged.size };
   }
 
   /**
@@ -225,6 +232,7 @@ export class DialogueEngine {
     await this.contexts.clear();
     await this.model.dispose();
     if (this.ownsLlama) await this.llama.dispose();
+    if (this.mergeDir) rmSync(this.mergeDir, { recursive: true, force: true });
   }
 
   /** One sequence per context, kept across turns so a shared prompt prefix is not evaluated again. */
@@ -239,12 +247,36 @@ export class DialogueEngine {
 
   private async createContext(key: string): Promise<LlamaContext> {
     const adapters = this.adaptersByKey.get(key) ?? [];
+    let lora = adapters.map((a) => ({ filePath: a.filePath, scale: a.scale }));
+    const merged = this.mergedPathFor(key, adapters);
+    if (merged) lora = [{ filePath: merged, scale: 1 }];
     return this.model.createContext({
       contextSize: Math.min(this.runtime.contextSize, this.model.trainContextSize),
       sequences: 1,
       ...(this.runtime.threads > 0 ? { threads: this.runtime.threads } : {}),
-      ...(adapters.length ? { lora: { adapters: adapters.map((a) => ({ filePath: a.filePath, scale: a.scale })) } } : {}),
+      ...(lora.length ? { lora: { adapters: lora } } : {}),
     });
+  }
+
+  /**
+   * The merged adapter for a scale vector (made once per vector), or undefined to apply the adapters
+   * stacked: merging is off, there is only one, the cap is reached, or the files cannot be merged.
+   */
+  private mergedPathFor(key: string, adapters: readonly AdapterScale[]): string | undefined {
+    if (!this.runtime.mergeAdapters || adapters.length < 2) return undefined;
+    const existing = this.merged.get(key);
+    if (existing) return existing;
+    if (this.merged.size >= this.runtime.maxMergedAdapters) return undefined;
+    try {
+      this.mergeDir ??= mkdtempSync(join(tmpdir(), "persona-lora-"));
+      const path = join(this.mergeDir, `merged-${this.merged.size}.gguf`);
+      mergeLoraAdapters(adapters, path);
+      this.merged.set(key, path);
+      return path;
+    } catch (error) {
+      this.onBackgroundError?.(error);
+      return undefined;
+    }
   }
 
   private grammarFor(options: JsonOutputOptions): Promise<LlamaJsonSchemaGrammar<any>> {

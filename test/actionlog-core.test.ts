@@ -185,6 +185,29 @@ describe("ActionLog", () => {
     log.close();
   });
 
+  it("holds events while commits fail, refuses beyond the bound, and publishes once a commit succeeds", () => {
+    const published: ActionOutcome[] = [];
+    const errors: unknown[] = [];
+    const log = open(tempDb(), published, { batchMaxEvents: 2, maxPendingEvents: 4, onCommitError: (e) => errors.push(e) });
+    const realCommit = log.store.commit.bind(log.store);
+    log.store.commit = () => {
+      throw new Error("disk I/O error");
+    };
+    const results = [0, 1, 2].flatMap((i) => [
+      log.ingest(ev({ action_id: `a${i}`, t: T0 + i })).kind,
+      log.ingest(ev({ action_id: `a${i}`, status: "SUCCEEDED", t: T0 + i + 0.5 })).kind,
+    ]);
+    expect(results).toEqual(["accepted", "accepted", "accepted", "accepted", "rejected", "rejected"]);
+    expect(log.counters.rejected.store_unavailable).toBe(2);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(published).toHaveLength(0); // nothing announced that is not stored
+    log.store.commit = realCommit;
+    expect(log.flush()).toBe(true);
+    expect(published.map((o) => o.action_id)).toEqual(["a0", "a1"]);
+    expect(log.store.countEvents()).toBe(4);
+    log.close();
+  });
+
   it("survives a restart with an open action and pairs its end afterwards", () => {
     const path = tempDb();
     const first = open(path);

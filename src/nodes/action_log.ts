@@ -25,6 +25,7 @@ const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "batch_max_events", type: "integer", defaultValue: 500, integerRange: { from: 1, to: 10_000 }, description: "commit when this many events are pending..." },
   { name: "batch_max_ms", type: "integer", defaultValue: 20, integerRange: { from: 1, to: 1000 }, description: "...or when the oldest pending event has waited this long, whichever first; outcomes are published after the commit" },
   { name: "queue_depth", type: "integer", defaultValue: 5000, integerRange: { from: 10, to: 1_000_000 }, readOnly: true, description: "KEEP_LAST depth of the event subscription: room for bursts from many robots" },
+  { name: "max_pending_events", type: "integer", defaultValue: 100_000, integerRange: { from: 1000, to: 10_000_000 }, description: "events held while commits fail (disk full, I/O error); beyond this new events are rejected as store_unavailable, so memory stays bounded" },
   { name: "action_timeout_s", type: "double", defaultValue: 300, floatingPointRange: { from: 1, to: 604_800 }, description: "an action without an end after this long gets a TIMEOUT outcome" },
   { name: "reorder_window_s", type: "double", defaultValue: 5, floatingPointRange: { from: 0, to: 3600 }, description: "how long an end waits for a STARTED that may arrive out of order before it is recorded as flagged end_without_start" },
   { name: "max_future_s", type: "double", defaultValue: 60, floatingPointRange: { from: 0, to: 31_536_000 }, description: "events stamped further ahead of this node's clock are rejected (future_stamp)" },
@@ -71,6 +72,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     durability: node.getParameter("durability") as "full" | "normal",
     batchMaxEvents: num("batch_max_events"),
     batchMaxMs: num("batch_max_ms"),
+    maxPendingEvents: num("max_pending_events"),
     actionTimeoutS: num("action_timeout_s"),
     reorderWindowS: num("reorder_window_s"),
     limits: { maxFutureS: num("max_future_s"), maxDetailBytes: num("max_detail_bytes"), maxFieldChars: num("max_field_chars") },
@@ -151,7 +153,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
 
   // ---- callbacks: parameter changes apply from the next event or batch ----
   node.onParametersChanged(() => {
-    log.setBatching(num("batch_max_events"), num("batch_max_ms"));
+    log.setBatching(num("batch_max_events"), num("batch_max_ms"), num("max_pending_events"));
     log.setActionTimeoutS(num("action_timeout_s"));
     log.setReorderWindowS(num("reorder_window_s"));
     log.setLimits({ maxFutureS: num("max_future_s"), maxDetailBytes: num("max_detail_bytes"), maxFieldChars: num("max_field_chars") });

@@ -22,6 +22,11 @@ export interface ActionLogOptions {
   readonly limits?: Partial<EventLimits>;
   /** Applied by applyRetention(); the default keeps everything. */
   readonly retention?: Partial<RetentionPolicy>;
+  /**
+   * Events held while commits fail (disk full, I/O error) before new ones are refused as
+   * store_unavailable (default 100,000): memory stays bounded and the node keeps running.
+   */
+  readonly maxPendingEvents?: number;
   /** Outcomes kept in memory for the rolling-window figures in diagnostics (default 10,000). */
   readonly recentOutcomes?: number;
   /** This node's clock, ms since the epoch (default Date.now); a simulation passes its own. */
@@ -38,6 +43,7 @@ export interface ActionLogOptions {
 
 interface Resolved {
   batchMaxEvents: number;
+  maxPendingEvents: number;
   batchMaxMs: number;
   limits: EventLimits;
   retention: RetentionPolicy;
@@ -52,6 +58,7 @@ interface Resolved {
 function resolve(options: ActionLogOptions): Resolved {
   return {
     batchMaxEvents: options.batchMaxEvents ?? 500,
+    maxPendingEvents: options.maxPendingEvents ?? 100_000,
     batchMaxMs: options.batchMaxMs ?? 20,
     limits: { ...DEFAULT_EVENT_LIMITS, ...options.limits },
     retention: { maxAgeS: 0, maxOutcomes: 0, maxEvents: 0, ...options.retention },
@@ -178,6 +185,9 @@ export class ActionLog {
     const recvMs = this.options.clock();
     const checked = validateActionEvent(raw, recvMs, this.options.limits);
     if (!checked.ok) return this.refuse(checked.reason, checked.detail);
+    if (this.pendingEvents.length >= this.options.maxPendingEvents) {
+      return this.refuse("store_unavailable", `${this.pendingEvents.length} events are waiting for a commit that keeps failing; see the commit errors in the log`);
+    }
     const accepted: AcceptedEvent = { id: this.nextId, event: checked.event, recvMs };
     const decision = this.pairer.accept(accepted);
     if (decision.kind === "rejected") return this.refuse(decision.reason, decision.detail);
@@ -271,9 +281,10 @@ export class ActionLog {
     this.options.retention = { ...this.options.retention, ...policy };
   }
 
-  setBatching(batchMaxEvents: number, batchMaxMs: number): void {
+  setBatching(batchMaxEvents: number, batchMaxMs: number, maxPendingEvents = this.options.maxPendingEvents): void {
     this.options.batchMaxEvents = batchMaxEvents;
     this.options.batchMaxMs = batchMaxMs;
+    this.options.maxPendingEvents = maxPendingEvents;
   }
 
   setActionTimeoutS(seconds: number): void {

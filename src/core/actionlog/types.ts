@@ -20,6 +20,7 @@ export const REJECT_REASONS = [
   "conflicting_start", // a second, different STARTED for an action that is open
   "conflicting_end", // a second, different end for an action that is waiting for its start
   "after_close", // an event for an action whose outcome is already recorded (and not a repeat)
+  "store_unavailable", // commits have been failing and max_pending_events are waiting: refuse rather than grow without bound
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -131,7 +131,7 @@ describe("memory node", () => {
     nodes = [];
     const second = await start({ db_path: db, dimensions: 2048 });
     expect(second.n.memory).toBeUndefined();
-    expect(second.n.startError).toMatch(/dims=10240.*dims=2048/);
+    expect(second.n.startError).toMatch(/dimensions=10240.*dimensions=2048/);
   });
 
   it("threshold and default_k apply from the next query; out-of-range values are rejected", async () => {

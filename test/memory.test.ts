@@ -193,7 +193,7 @@ describe("EpisodicMemory persistence", () => {
     const path = join(dir, "mismatch.db");
     (await EpisodicMemory.open({ embedder: glove, dbPath: path })).close();
     await expect(EpisodicMemory.open({ embedder: new NgramEmbedder(), dbPath: path })).rejects.toThrow(MemoryMismatchError);
-    await expect(EpisodicMemory.open({ embedder: glove, dbPath: path, dims: 4096 })).rejects.toThrow(/dims=10240.*dims=4096/);
+    await expect(EpisodicMemory.open({ embedder: glove, dbPath: path, dims: 4096 })).rejects.toThrow(/dimensions=10240.*dimensions=4096/);
     await expect(EpisodicMemory.open({ embedder: glove, dbPath: path, seed: 9 })).rejects.toThrow(/seed/);
   });
 });

@@ -10,13 +10,16 @@ import { dirname } from "node:path";
 import { MemoryMismatchError } from "./errors.js";
 import type { Episode } from "./types.js";
 
-/** Fields that must match between the file and the configuration. */
+/**
+ * Fields that must match between the file and the configuration, named like the memory node's
+ * parameters so a mismatch error tells the operator which parameter to set.
+ */
 export interface MemoryIdentity {
-  readonly dims: number;
+  readonly dimensions: number;
   readonly seed: number;
   readonly encoder: string;
   readonly simhash: string;
-  readonly codeBits: number;
+  readonly code_bits: number;
   readonly format: number;
 }
 

@@ -104,11 +104,11 @@ export class EpisodicMemory {
       o.dbPath === undefined
         ? undefined
         : new EpisodeStore(o.dbPath, {
-            dims: o.dims,
+            dimensions: o.dims,
             seed: o.seed,
             encoder: o.embedder.identity,
             simhash: o.simhash,
-            codeBits: o.codeBits,
+            code_bits: o.codeBits,
             format: 1,
           });
     const memory = new EpisodicMemory(o, store);

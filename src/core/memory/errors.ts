@@ -9,7 +9,7 @@ export class MemoryMismatchError extends Error {
   ) {
     super(
       `episodic memory ${dbPath} was built with ${field}=${stored}, but this memory is configured with ${field}=${configured}. ` +
-        `Vectors of different ${field}s cannot be mixed: configure ${field}=${stored} again, or point db_path at a new file.`,
+        `Vectors built with another ${field} cannot be mixed: configure ${field}=${stored} again, or point db_path at a new file.`,
     );
     this.name = "MemoryMismatchError";
   }

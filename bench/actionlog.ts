@@ -157,9 +157,7 @@ async function crashRuns(runs: number) {
   for (let run = 0; run < runs; run++) {
     const runStart = performance.now();
     let killedAt = 0;
-    // From a bundle (bench/actionlog.mjs, for machines without the dev toolchain) the worker is bundled beside it.
-    const worker = import.meta.url.endsWith(".mjs") ? [join(import.meta.dirname, "actionlogCrashWorker.mjs")] : ["--import", "tsx", join(import.meta.dirname, "actionlogCrashWorker.ts")];
-    const child = spawn(process.execPath, [...worker, dbPath, String(run)], {
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "actionlogCrashWorker.ts"), dbPath, String(run)], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const printed: string[] = [];

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GloveEmbedder, NgramEmbedder } from "../src/core/embedding/index.js";
-import { equals } from "../src/core/hdc/index.js";
+import { equals, hammingAt, randomHypervector } from "../src/core/hdc/index.js";
+import { EpisodeIndex } from "../src/core/memory/EpisodeIndex.js";
 import {
   EpisodeBatcher,
   EpisodicMemory,
@@ -139,6 +140,29 @@ describe("EpisodicMemory queries", () => {
     expect(e.description).toBe("r7 tried to pick up the red cup in the kitchen and failed because gripper slipped");
     expect(e.stamp.sec).toBe(123);
     expect(e.action).toBe("pick_up");
+  });
+});
+
+describe("EpisodeIndex prefilter", () => {
+  it("keeps exactly the `want` rows nearest by short code (counting select, ties by index)", () => {
+    const index = new EpisodeIndex({ dims: 1024, codeBits: 64, embeddingDims: 2, initialCapacity: 16 });
+    const e = { ...ep({ description: "x" }), id: "" };
+    for (let i = 0; i < 500; i++) index.add({ ...e, id: `e${i}` }, randomHypervector(1024, 7, i), randomHypervector(1024, 8, i), new Float32Array(2));
+    const query = randomHypervector(1024, 7, 12345);
+    const want = 37;
+    const got = Array.from(index.prefilter(query, want));
+    const brute = Array.from({ length: 500 }, (_, i) => ({ i, d: hammingAt(index.textVector(i), 0, query, 0, 2) }))
+      .sort((a, b) => a.d - b.d || a.i - b.i)
+      .slice(0, want)
+      .map((x) => x.i)
+      .sort((a, b) => a - b);
+    expect(got.sort((a, b) => a - b)).toEqual(brute);
+  });
+
+  it("the Hamming re-rank mode also finds the nearest description", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove, rerank: "hamming" });
+    await m.remember(STORY);
+    expect((await m.recall({ text: "what happened with the cup?", k: 1 })).hits[0]!.episode.object).toBe("cup");
   });
 });
 

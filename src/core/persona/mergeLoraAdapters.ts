@@ -123,21 +123,6 @@ function halfToFloat(h: number): number {
   else u32[0] = sign | ((exp - 15 + 127) << 23) | (mant << 13);
   return f32[0]!;
 }
-function floatToHalf(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
-  const mant = x & 0x7fffff;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    const m = (mant | 0x800000) >>> (1 - exp);
-    return sign | ((m + 0x1000) >>> 13);
-  }
-  if (exp >= 31) return sign | 0x7c00;
-  return (sign | (exp << 10) | (mant >>> 13)) + ((mant >>> 12) & 1);
-}
-
 let halfTable: Float32Array | undefined;
 /** All 65536 halves as floats: a lookup is far faster than decoding bits per element. */
 function halves(): Float32Array {
@@ -146,6 +131,26 @@ function halves(): Float32Array {
     for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
   }
   return halfTable;
+}
+
+/** Float32 to IEEE half, round to nearest, in one tight loop over the bits (no call per element). */
+function toHalves(values: Float32Array): Uint16Array {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = ((x >>> 23) & 0xff) - 112; // rebias 127 -> 15
+    const mant = x & 0x7fffff;
+    if (exp <= 0) {
+      out[i] = exp < -10 ? sign : sign | ((((mant | 0x800000) >>> (1 - exp)) + 0x1000) >>> 13);
+    } else if (exp >= 31) {
+      out[i] = sign | 0x7c00;
+    } else {
+      out[i] = (sign | (exp << 10) | (mant >>> 13)) + ((mant >>> 12) & 1);
+    }
+  }
+  return out;
 }
 
 function readTensor(a: ParsedAdapter, t: TensorInfo): Float32Array {
@@ -297,9 +302,7 @@ function writeAdapter(path: string, architecture: string, tensors: ReadonlyArray
     for (const t of tensors) {
       let data: Uint8Array;
       if (type === F16) {
-        const h = new Uint16Array(t.values.length);
-        for (let i = 0; i < h.length; i++) h[i] = floatToHalf(t.values[i]!);
-        data = new Uint8Array(h.buffer);
+        data = new Uint8Array(toHalves(t.values).buffer);
       } else {
         data = new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength);
       }

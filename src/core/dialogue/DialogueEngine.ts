@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ContextCache } from "../persona/ContextCache.js";
-import { mergeLoraAdapters } from "../persona/mergeLoraAdapters.js";
+import { mergeLoraAdaptersAsync } from "../persona/mergeLoraAdapters.js";
 import { scaleKey } from "../persona/blendPersona.js";
 import type { RuntimeSpec } from "../persona/PersonaSpec.js";
 import type { AdapterScale } from "../persona/types.js";
@@ -100,6 +100,7 @@ export class DialogueEngine {
   /** Merged adapter file per scale-vector key (runtime.mergeAdapters). */
   private readonly merged = new Map<string, string>();
   private mergeDir: string | undefined;
+  private mergeCount = 0;
 
   private constructor(
     readonly llama: Llama,
@@ -248,7 +249,7 @@ export class DialogueEngine {
   private async createContext(key: string): Promise<LlamaContext> {
     const adapters = this.adaptersByKey.get(key) ?? [];
     let lora = adapters.map((a) => ({ filePath: a.filePath, scale: a.scale }));
-    const merged = this.mergedPathFor(key, adapters);
+    const merged = await this.mergedPathFor(key, adapters);
     if (merged) lora = [{ filePath: merged, scale: 1 }];
     return this.model.createContext({
       contextSize: Math.min(this.runtime.contextSize, this.model.trainContextSize),
@@ -262,16 +263,22 @@ export class DialogueEngine {
    * The merged adapter for a scale vector (made once per vector), or undefined to apply the adapters
    * stacked: merging is off, there is only one, the cap is reached, or the files cannot be merged.
    */
-  private mergedPathFor(key: string, adapters: readonly AdapterScale[]): string | undefined {
+  private async mergedPathFor(key: string, adapters: readonly AdapterScale[]): Promise<string | undefined> {
     if (!this.runtime.mergeAdapters || adapters.length < 2) return undefined;
     const existing = this.merged.get(key);
     if (existing) return existing;
     if (this.merged.size >= this.runtime.maxMergedAdapters) return undefined;
     try {
       this.mergeDir ??= mkdtempSync(join(tmpdir(), "persona-lora-"));
-      const path = join(this.mergeDir, `merged-${this.merged.size}.gguf`);
-      mergeLoraAdapters(adapters, path);
-      this.merged.set(key, path);
+      // A fresh name every time: llama.cpp caches adapters by path, so a path is never reused.
+      const path = join(this.mergeDir, `merged-${this.mergeCount++}.gguf`);
+      this.merged.set(key, path); // reserved now: concurrent builds of other keys count against the cap
+      try {
+        await mergeLoraAdaptersAsync(adapters, path);
+      } catch (error) {
+        this.merged.delete(key);
+        throw error;
+      }
       return path;
     } catch (error) {
       this.onBackgroundError?.(error);

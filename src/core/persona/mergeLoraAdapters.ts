@@ -181,6 +181,32 @@ export interface MergeResult {
 
 /** Writes the merged adapter to outPath (F16 when every input is F16, else F32). */
 export function mergeLoraAdapters(inputs: readonly MergeInput[], outPath: string): MergeResult {
+  const steps = mergeSteps(inputs, outPath);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same merge, yielding to the event loop every few milliseconds, so that a reply being
+ * generated while a new persona's adapter is merged keeps streaming (slower) instead of pausing.
+ */
+export async function mergeLoraAdaptersAsync(inputs: readonly MergeInput[], outPath: string, sliceMs = 4): Promise<MergeResult> {
+  const steps = mergeSteps(inputs, outPath);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** The merge as steps: one per target matrix, then the write. */
+function* mergeSteps(inputs: readonly MergeInput[], outPath: string): Generator<void, MergeResult> {
   if (inputs.length === 0) throw new Error("mergeLoraAdapters needs at least one adapter");
   const adapters = inputs.map((i) => parseAdapter(i.filePath));
   const architecture = adapters[0]!.architecture;
@@ -241,6 +267,7 @@ export function mergeLoraAdapters(inputs: readonly MergeInput[], outPath: string
       }
     }
     outTensors.push({ name: `${base}.lora_a`, dims: [nIn, rank], values: a }, { name: `${base}.lora_b`, dims: [rank, nOut], values: b });
+    yield;
   }
 
   const bytes = writeAdapter(outPath, architecture, outTensors, outType);

@@ -36,4 +36,13 @@ describe("simulateDay", () => {
     expect(bad.every((e) => e.detail.length > 0)).toBe(true);
     expect(new Set(day.map((e) => e.action))).toEqual(new Set(["navigate", "pick", "place", "handover", "open_door"]));
   });
+
+  it("can end the day at a given time, keeping the gaps between events", () => {
+    const endMs = Date.UTC(2026, 10, 22, 9, 30);
+    const shifted = simulateDay({ seed: 3, actions: 200, endMs });
+    const ms = (e: (typeof day)[number]) => e.header.stamp.sec * 1000 + e.header.stamp.nanosec / 1e6;
+    expect(Math.round(ms(shifted.at(-1)!))).toBe(endMs);
+    expect(Math.round(ms(shifted[1]!) - ms(shifted[0]!))).toBe(Math.round(ms(day[1]!) - ms(day[0]!)));
+    expect(shifted.map((e) => e.action_id)).toEqual(day.map((e) => e.action_id));
+  });
 });

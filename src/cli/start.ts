@@ -119,7 +119,8 @@ async function main(): Promise<number> {
   const output = (line: string) => console.log(line);
   const assistantConsole = new AssistantConsole(graph, consoleNode, { print: output });
 
-  const day = simulateDay({ seed: options.seed, actions: options.actions ?? (options.demo ? 80 : 120) });
+  // The day ends now: the action log rejects events stamped in the future.
+  const day = simulateDay({ seed: options.seed, actions: options.actions ?? (options.demo ? 80 : 120), endMs: Date.now() });
   let published = 0;
   const robotNode = graph.createNode("sim_robot");
   const robotPublisher = robotNode.createPublisher("embodied_assistant/msg/ActionEvent", "/robot/action_events", 1000);

@@ -11,8 +11,13 @@ import { ActionEventConstants, type ActionEvent } from "../interfaces/messages.g
 export interface SimulatedDayOptions {
   readonly seed?: number;
   readonly robotId?: string;
-  /** Start of the day, ms since the epoch (default: today 07:00 UTC). */
+  /** Start of the day, ms since the epoch (default: today 07:00 UTC). Ignored when endMs is given. */
   readonly startMs?: number;
+  /**
+   * End of the day: the whole day is shifted so its last event happens at this time. A live
+   * demo passes Date.now(), so no event is stamped in the future (the action log rejects those).
+   */
+  readonly endMs?: number;
   /** Number of actions (default 120: about a working day). */
   readonly actions?: number;
   /** Chance that an action ends in FAILED (default 0.12) or ABORTED (default 0.04). */
@@ -105,5 +110,16 @@ export function simulateDay(options: SimulatedDayOptions = {}): ActionEvent[] {
       if (status !== ActionEventConstants.STATUS_SUCCEEDED) break;
     }
   }
-  return events;
+  return options.endMs === undefined ? events : shiftToEndAt(events, options.endMs);
+}
+
+function stampMs(event: ActionEvent): number {
+  return event.header.stamp.sec * 1000 + event.header.stamp.nanosec / 1e6;
+}
+
+function shiftToEndAt(events: ActionEvent[], endMs: number): ActionEvent[] {
+  const last = events.at(-1);
+  if (!last) return events;
+  const offset = endMs - stampMs(last);
+  return events.map((event) => ({ ...event, header: headerAt(Math.round(stampMs(event) + offset)) }));
 }

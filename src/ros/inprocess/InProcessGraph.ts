@@ -8,6 +8,7 @@ import type {
   ServiceHandler,
 } from "../GraphPort.js";
 import { createNodeLogger } from "../logger.js";
+import { validatedMessageCopy } from "../validateMessage.js";
 import { InProcessNode } from "./InProcessNode.js";
 
 export interface InProcessGraphOptions {
@@ -125,14 +126,27 @@ export class InProcessGraph implements Graph {
     this.nodes.delete(nodeName);
   }
 
-  /** @internal */
-  deliver<T extends MessageTypeName>(topic: TopicEntry, message: MessageOf<T>, latchDepth: number): void {
+  /**
+   * @internal Validates once and hands each subscriber its own copy: the validated
+   * copy itself for the first, a fresh parse of it for the others (cheaper than structuredClone).
+   */
+  deliver<T extends MessageTypeName>(topic: TopicEntry, type: T, message: MessageOf<T>, latchDepth: number): void {
+    const validated = validatedMessageCopy(type, message);
     if (latchDepth > 0) {
       topic.latchDepth = Math.max(topic.latchDepth, latchDepth);
-      topic.latched.push(structuredClone(message));
+      topic.latched.push(validatedMessageCopy(type, validated));
       while (topic.latched.length > topic.latchDepth) topic.latched.shift();
     }
-    for (const subscriber of topic.subscribers) this.enqueue(subscriber, structuredClone(message));
+    let first = true;
+    for (const subscriber of topic.subscribers) {
+      this.enqueue(subscriber, first ? validated : validatedMessageCopy(type, validated));
+      first = false;
+    }
+  }
+
+  /** @internal A copy of each latched message, for a transient_local late joiner. */
+  latchedCopies(topic: TopicEntry): unknown[] {
+    return topic.latched.map((message) => validatedMessageCopy(topic.type, message));
   }
 
   /** @internal */

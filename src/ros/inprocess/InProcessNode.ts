@@ -30,7 +30,7 @@ import { resolveQos } from "../GraphPort.js";
 import { ServiceHandlerError, ServiceTimeoutError } from "../errors.js";
 import { fullyQualifiedNodeName, normalizeNamespace, resolveTopicName, validateNodeName } from "../names.js";
 import { ParameterTable } from "../parameters.js";
-import { assertMessage, assertServicePart } from "../validateMessage.js";
+import { validatedServiceCopy } from "../validateMessage.js";
 import type { InProcessGraph, TopicSubscriber } from "./InProcessGraph.js";
 
 const DEFAULT_CALL_TIMEOUT_MS = 5000;
@@ -82,8 +82,7 @@ export class InProcessNode implements GraphNode {
       topic,
       publish: (message) => {
         this.assertAlive();
-        assertMessage(type, message);
-        this.graph.deliver(entry, message, latchDepth);
+        this.graph.deliver(entry, type, message, latchDepth);
       },
       subscriptionCount: () => entry.subscribers.size,
     };
@@ -111,7 +110,7 @@ export class InProcessNode implements GraphNode {
     };
     entry.subscribers.add(subscriber);
     if (profile.durability === "transient_local") {
-      for (const message of entry.latched) this.graph.enqueue(subscriber, structuredClone(message));
+      for (const message of this.graph.latchedCopies(entry)) this.graph.enqueue(subscriber, message);
     }
     return {
       topic,
@@ -136,7 +135,7 @@ export class InProcessNode implements GraphNode {
       service,
       waitForService: (timeoutMs) => graph.waitForService(service, timeoutMs),
       async call(request: RequestOf<T>, options: CallOptions = {}): Promise<ResponseOf<T>> {
-        assertServicePart(type, "request", request);
+        const copy = validatedServiceCopy(type, "request", request);
         const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
         const started = Date.now();
         if (!(await graph.waitForService(service, timeoutMs))) throw new ServiceTimeoutError(service, timeoutMs, false);
@@ -145,7 +144,6 @@ export class InProcessNode implements GraphNode {
           throw new Error(`service ${service} has type ${server.type}, but this client expects ${type}`);
         }
         const remaining = Math.max(0, timeoutMs - (Date.now() - started));
-        const copy = structuredClone(request);
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new ServiceTimeoutError(service, timeoutMs, true)), remaining);
@@ -159,9 +157,7 @@ export class InProcessNode implements GraphNode {
           }
         })();
         try {
-          const response = await Promise.race([handled, timeout]);
-          assertServicePart(type, "response", response);
-          return structuredClone(response) as ResponseOf<T>;
+          return validatedServiceCopy(type, "response", await Promise.race([handled, timeout])) as ResponseOf<T>;
         } finally {
           clearTimeout(timer);
           handled.catch(() => undefined);

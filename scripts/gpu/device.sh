@@ -7,7 +7,7 @@
 # then the fallback benchmark (scripts/gpu/lora-bench.mjs) and, if it exists, bench/dialogue.ts.
 # Everything worth keeping goes to $OUT (at most 8 files come back).
 # Env: SKIP_FALLBACK=1 skips lora-bench; SKIP_DIALOGUE=1 skips bench/dialogue.ts;
-#      DIALOGUE_ARGS (default "--real-size --gpu"); FALLBACK_SHAPES (default "tinyllama base134m");
+#      DIALOGUE_VARIANTS (';'-separated argument sets, default "--real-size --gpu"); FALLBACK_SHAPES (default "tinyllama base134m");
 #      FALLBACK_FLASH (default "auto off"); FALLBACK_ARGS (more lora-bench options, e.g. --merged);
 #      EXTRA_CMDS (run with eval after the fallback bench); BUILD_TIMEOUT (s, default 450).
 set -u
@@ -114,12 +114,18 @@ rm -f /tmp/gpu-bench/*.gguf  # free the disk before the dialogue bench writes it
 if [ "${SKIP_DIALOGUE:-0}" != 1 ] && [ -f bench/dialogue.ts ]; then
     # The fixture writers graft the real 32k vocabulary from a git-ignored cache that they fill from
     # node-llama-cpp's source bundle (not carried); the same file is in the carry.
-    mkdir -p test/fixtures/gguf/.cache && cp -n "$C/ggml-vocab-llama-spm.gguf" test/fixtures/gguf/.cache/
-    step "bench/dialogue.ts ${DIALOGUE_ARGS:---real-size --gpu}"
-    # shellcheck disable=SC2086
-    timeout "${DIALOGUE_TIMEOUT:-400}" node --import tsx bench/dialogue.ts ${DIALOGUE_ARGS:---real-size --gpu} \
-        > "$OUT/dialogue-bench.out.txt" 2> "$OUT/dialogue-bench.err.txt"
-    echo "rc=$?"; tail -20 "$OUT/dialogue-bench.err.txt"; tail -25 "$OUT/dialogue-bench.out.txt"
+    mkdir -p test/fixtures/gguf/.cache && cp -n "$C/ggml-vocab-llama-spm.gguf" test/fixtures/gguf/.cache/ 2>/dev/null
+    # DIALOGUE_VARIANTS: argument sets separated by ';' (default: DIALOGUE_ARGS or "--real-size --gpu")
+    IFS=';' read -r -a VARIANTS <<< "${DIALOGUE_VARIANTS:-${DIALOGUE_ARGS:---real-size --gpu}}"
+    i=0
+    for v in "${VARIANTS[@]}"; do
+        i=$((i + 1))
+        step "bench/dialogue.ts $v"
+        # shellcheck disable=SC2086
+        timeout "${DIALOGUE_TIMEOUT:-400}" node --import tsx bench/dialogue.ts $v \
+            > "$OUT/dialogue-bench-$i.out.txt" 2> "$OUT/dialogue-bench-$i.err.txt"
+        echo "rc=$?"; tail -25 "$OUT/dialogue-bench-$i.err.txt"; tail -3 "$OUT/dialogue-bench-$i.out.txt"
+    done
 elif [ "${SKIP_DIALOGUE:-0}" != 1 ]; then
     echo "bench/dialogue.ts not present in this tree"
 fi

@@ -38,6 +38,14 @@ describe("node executables' ROS arguments", () => {
     await started.stop();
   });
 
+  it("gives a node-scoped -p only to the named node", async () => {
+    const graph = new InProcessGraph({ logLevel: "silent" });
+    const two: NodeProgram = { ...program, nodes: [{ defaultName: "probe", factory: async () => probeFactory }, { defaultName: "other", factory: async () => probeFactory }] };
+    const started = await startNodeProgram(two, ["--ros-args", "-p", "other:max_tokens:=9"], { graph });
+    expect(started.nodes.map((n) => n.node.getParameter("max_tokens"))).toEqual([55, 9]);
+    await started.stop();
+  });
+
   it("keeps the default when a given value is out of range", async () => {
     const graph = new InProcessGraph({ logLevel: "silent" });
     const started = await startNodeProgram(program, ["--ros-args", "-p", "persona.warmth:=3.0"], { graph });

@@ -21,6 +21,12 @@ describe("parseRosArguments", () => {
     expect(parsed.logLevel).toBe("debug");
   });
 
+  it("scopes `-p node:param:=value` to that node", () => {
+    const parsed = parseRosArguments(["--ros-args", "-p", "dialogue:seed:=3", "-p", "/memory:seed:=7", "-p", "seed:=1"]);
+    expect(parsed.parameters).toEqual({ seed: 1 });
+    expect(parsed.nodeParameters).toEqual({ dialogue: { seed: 3 }, memory: { seed: 7 } });
+  });
+
   it("rejects malformed ROS arguments with a specific message", () => {
     expect(() => parseRosArguments(["--ros-args", "-p", "warmth=0.9"])).toThrow(RosArgumentError);
     expect(() => parseRosArguments(["--ros-args", "-p", "warmth=0.9"])).toThrow(/expected name:=value/);

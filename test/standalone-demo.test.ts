@@ -20,7 +20,7 @@ describe("standalone mode", () => {
     expect(out).toMatch(/demo: OK: 80 actions flowed robot -> action_log -> memory -> dialogue/);
     expect(out).toMatch(/all\s+n=80/);
     expect(out).toMatch(/Setting parameter failed: parameter persona.warmth value 1.5 is outside the range \[0, 1\]/);
-    expect(out).toMatch(/persona: persona.warmth=0.95/);
+    expect(out).toMatch(/persona: persona.warmth=0.30 \S+ persona.formal=0.90/);
     expect(existsSync(join(dataDir, "action_log.db"))).toBe(true);
     expect(readdirSync(join(dataDir, "exports")).some((f) => f.endsWith(".mcap"))).toBe(true);
   });

@@ -85,7 +85,7 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
       const name = ros.nodeName ?? spec.defaultName;
       const overrides: Record<string, ParameterValue> = { ...(options.baseOverrides?.[spec.defaultName] ?? {}) };
       for (const file of ros.paramsFiles) Object.assign(overrides, loadParamsFile(file, name, namespace));
-      Object.assign(overrides, ros.parameters);
+      Object.assign(overrides, ros.parameters, ros.nodeParameters[name] ?? {});
       const factory = await spec.factory();
       nodes.push(await factory(graph, { name, namespace, parameterOverrides: overrides, remappings: ros.remappings }));
     }

@@ -4,7 +4,8 @@
  * simulated robot publishing a day of action events, and a console to chat,
  * recall, tune and inspect. `--demo` runs a scripted session and exits.
  */
-import { mkdirSync, createWriteStream } from "node:fs";
+import { mkdirSync, mkdtempSync, createWriteStream } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { InProcessGraph } from "../ros/inprocess/InProcessGraph.js";
@@ -30,7 +31,7 @@ Options:
   --actions N            actions in the simulated day (default 120; demo 80)
   --seed N               seed of the simulated day (default 42)
   --no-robot             do not start the simulated robot
-  --data-dir DIR         where databases, exports and logs go (default ./var)
+  --data-dir DIR         where databases, exports and logs go (default ./var; --demo: a fresh temporary folder)
   --params-file FILE     parameters (default configs/assistant.yaml)
   --log-level LEVEL      debug | info | warn | error (default info, to DATA_DIR/assistant.log)
   --log-stderr           log to stderr instead of the log file
@@ -57,7 +58,7 @@ function parseStartArgs(argv: readonly string[]): StartOptions {
   const own = rosStart >= 0 ? argv.slice(0, rosStart) : argv;
   const options: StartOptions = {
     demo: false, speed: undefined, actions: undefined, seed: 42, robot: true,
-    dataDir: "var", paramsFile: "configs/assistant.yaml", logLevel: "info", logStderr: false,
+    dataDir: "", paramsFile: "configs/assistant.yaml", logLevel: "info", logStderr: false,
     rosArgs: rosStart >= 0 ? argv.slice(rosStart) : [],
   };
   const number = (flag: string, value: string | undefined, min: number): number => {
@@ -73,7 +74,7 @@ function parseStartArgs(argv: readonly string[]): StartOptions {
       case "--actions": options.actions = Math.floor(number(arg, own[++i], 1)); break;
       case "--seed": options.seed = Math.floor(number(arg, own[++i], 0)); break;
       case "--no-robot": options.robot = false; break;
-      case "--data-dir": options.dataDir = own[++i] ?? "var"; break;
+      case "--data-dir": options.dataDir = own[++i] ?? ""; break;
       case "--params-file": options.paramsFile = own[++i] ?? options.paramsFile; break;
       case "--log-level": options.logLevel = own[++i] ?? "info"; break;
       case "--log-stderr": options.logStderr = true; break;
@@ -90,7 +91,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const options = parseStartArgs(argv);
-  const dataDir = resolve(options.dataDir);
+  // The demo starts from a clean slate so earlier runs (or older formats) cannot change its script.
+  const dataDir = resolve(options.dataDir || (options.demo ? mkdtempSync(join(tmpdir(), "embodied-assistant-demo-")) : "var"));
   mkdirSync(dataDir, { recursive: true });
   await prepareStandaloneData({ print: (line) => console.error(line) });
 

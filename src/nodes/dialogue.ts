@@ -211,7 +211,7 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
 
   // ---- timers: diagnostics ----
   const diagnostics = new DiagnosticsUpdater(node, { periodMs: 1000 });
-  diagnostics.add("dialogue", () => {
+  diagnostics.add("generation", () => {
     const cache = engine?.cacheStats();
     return {
       level: engine ? (counters.backgroundErrors > 0 || rejectedAdapters.length > 0 ? "warn" : "ok") : "warn",

@@ -15,8 +15,10 @@ export interface RosArguments {
   readonly namespace?: string;
   /** Topic/service remappings (without __node/__ns). */
   readonly remappings: Record<string, string>;
-  /** `-p` values (these win over params files, as in rcl). */
+  /** `-p` values for every node (these win over params files, as in rcl). */
   readonly parameters: Record<string, ParameterValue>;
+  /** `-p node:name:=value` values, by node name: only that node gets them. */
+  readonly nodeParameters: Record<string, Record<string, ParameterValue>>;
   readonly paramsFiles: string[];
   readonly logLevel?: string;
 }
@@ -54,6 +56,7 @@ export function parseRosArguments(argv: readonly string[]): RosArguments {
   const programArgs: string[] = [];
   const remappings: Record<string, string> = {};
   const parameters: Record<string, ParameterValue> = {};
+  const nodeParameters: Record<string, Record<string, ParameterValue>> = {};
   const paramsFiles: string[] = [];
   let nodeName: string | undefined;
   let namespace: string | undefined;
@@ -83,9 +86,14 @@ export function parseRosArguments(argv: readonly string[]): RosArguments {
       case "-p":
       case "--param": {
         const [name, value] = splitAssignment(arg, argv[++i]);
-        // "node_name:param:=value" targets one node; this process runs one node per executable.
-        const unqualified = name.includes(":") ? name.slice(name.lastIndexOf(":") + 1) : name;
-        parameters[unqualified] = parseParameterLiteral(value);
+        // "node_name:param:=value" targets one node (rcl's syntax); "param:=value" targets all.
+        const colon = name.lastIndexOf(":");
+        if (colon < 0) {
+          parameters[name] = parseParameterLiteral(value);
+        } else {
+          const node = name.slice(0, colon).replace(/^\/+/, "");
+          (nodeParameters[node] ??= {})[name.slice(colon + 1)] = parseParameterLiteral(value);
+        }
         break;
       }
       case "--params-file": {
@@ -115,6 +123,7 @@ export function parseRosArguments(argv: readonly string[]): RosArguments {
     ...(namespace !== undefined ? { namespace } : {}),
     remappings,
     parameters,
+    nodeParameters,
     paramsFiles,
     ...(logLevel !== undefined ? { logLevel } : {}),
   };

@@ -32,6 +32,7 @@ export class AssistantConsole {
   private readonly stats: ServiceClient<"embodied_assistant/srv/GetActionStats">;
   private readonly exporter: ServiceClient<"embodied_assistant/srv/ExportLog">;
   private readonly diagnostics = new Map<string, DiagnosticMsgsDiagnosticArray["status"][number]>();
+  private diagnosticsReceived = 0;
   private readonly namespace: string;
   private readonly timeoutMs: number;
   /** Where output lines go; a scripted session may redirect it to capture them. */
@@ -53,6 +54,7 @@ export class AssistantConsole {
     this.exporter = node.createClient("embodied_assistant/srv/ExportLog", name("action_log", "export"));
     node.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", (array) => {
       for (const status of array.status) this.diagnostics.set(status.name, status);
+      this.diagnosticsReceived++;
     }, 50);
   }
 
@@ -152,6 +154,7 @@ export class AssistantConsole {
         return true;
       }
       case "diag":
+        await this.awaitFreshDiagnostics();
         if (this.diagnostics.size === 0) this.print("no diagnostics received yet");
         for (const status of [...this.diagnostics.values()].sort((a, b) => a.name.localeCompare(b.name))) {
           this.print(`  [${LEVELS[status.level] ?? status.level}] ${status.name}: ${status.message}`);
@@ -163,6 +166,16 @@ export class AssistantConsole {
         for (const s of this.graph.serviceNames()) this.print(`  service ${s.name}  [${s.type}]`);
         return true;
     }
+  }
+
+  /**
+   * Nodes publish diagnostics once a second; wait for a round that started after this
+   * command (one array per node), so `diag` never shows a snapshot older than the command.
+   */
+  private async awaitFreshDiagnostics(timeoutMs = 2500): Promise<void> {
+    const target = this.diagnosticsReceived + Math.max(1, this.graph.nodeNames().length - 2);
+    const deadline = Date.now() + timeoutMs;
+    while (this.diagnosticsReceived < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
   }
 
   private findNode(name: string): GraphNode {

@@ -57,10 +57,12 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
 
   const first = await consoleRun("chat What did you do today?");
   if (!first.some((l) => l.startsWith("assistant:"))) failures.push("chat gave no reply");
-  await consoleRun("set dialogue persona.warmth 0.95");
-  await consoleRun("set dialogue persona.formal 0.05");
+  await consoleRun("set dialogue persona.formal 0.9");
+  await consoleRun("set dialogue persona.warmth 0.3");
   const second = await consoleRun("chat What did you do today?");
-  if (!second.some((l) => l.startsWith("assistant:"))) failures.push("chat after a parameter change gave no reply");
+  const replyOf = (lines: string[]) => lines.find((l) => l.startsWith("assistant:"));
+  if (!replyOf(second)) failures.push("chat after a parameter change gave no reply");
+  else if (replyOf(second) === replyOf(first)) failures.push("the reply did not change after the persona parameters changed");
   const rejected = await consoleRun("set dialogue persona.warmth 1.5");
   if (!rejected.some((l) => l.startsWith("Setting parameter failed"))) failures.push("an out-of-range parameter was not rejected");
   await consoleRun("chat can you explain how a qubit works?");

@@ -22,12 +22,13 @@ import type { ActionOutcome } from "../core/interfaces/messages.generated.js";
 import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
+import { defaultDataFile } from "./dataPaths.js";
 
 const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "dimensions", type: "integer", defaultValue: 10_240, readOnly: true, integerRange: { from: 1024, to: 65_536, step: 32 }, description: "bits per hypervector (a multiple of 32); stored with the memory, which refuses to open with another value" },
   { name: "seed", type: "integer", defaultValue: 0x5eed, readOnly: true, integerRange: { from: 0, to: 2_147_483_647 }, description: "item-memory seed; stored with the memory so vectors are identical across restarts and machines" },
   { name: "encoder", type: "string", defaultValue: "glove", readOnly: true, allowedValues: ENCODER_KINDS, description: "text encoder: glove (GloVe 100d, offline default), onnx (sentence model folder), gguf (llama.cpp embeddings), ngram (no data)" },
-  { name: "db_path", type: "string", defaultValue: "memory.db", readOnly: true, description: "SQLite file (WAL); '' keeps the memory in RAM only (lost on restart)" },
+  { name: "db_path", type: "string", defaultValue: defaultDataFile("memory.db"), readOnly: true, description: "SQLite file (WAL; default $ROS_HOME/embodied_assistant/memory.db); '' keeps the memory in RAM only (lost on restart)" },
   { name: "glove_path", type: "string", defaultValue: "", readOnly: true, description: "converted GloVe file; '' = models/glove/glove-sg100d-100k.i8.bin (make it with src/cli/convert-glove.ts)" },
   { name: "onnx_model_dir", type: "string", defaultValue: "", readOnly: true, description: "folder with config.json, tokenizer.json and onnx/model.onnx (encoder=onnx)" },
   { name: "gguf_path", type: "string", defaultValue: "", readOnly: true, description: "GGUF model file for embeddings (encoder=gguf)" },

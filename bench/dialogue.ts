@@ -19,7 +19,7 @@ import { DialogueEngine } from "../src/core/dialogue/DialogueEngine.js";
 import { FairTurnQueue } from "../src/core/dialogue/FairTurnQueue.js";
 import { describePersona } from "../src/core/persona/describePersona.js";
 import { loadPersonaSpec, type PersonaSpec } from "../src/core/persona/PersonaSpec.js";
-import { packageRoot } from "../src/core/persona/packageRoot.js";
+import { packageRoot } from "../src/core/packageRoot.js";
 import type { PersonaWeights } from "../src/core/persona/types.js";
 import { TINYLLAMA_1_1B_SHAPE, writeLoraAdapterGguf, writeTinyLlamaGguf, type LlamaShape } from "../test/fixtures/gguf/index.js";
 

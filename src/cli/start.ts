@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { InProcessGraph } from "../ros/inprocess/InProcessGraph.js";
 import { toPinoLevel } from "../ros/logger.js";
-import { NODE_FACTORIES } from "../nodes/registry.js";
+import { ASSISTANT_NODES } from "../nodes/registry.js";
 import { simulateDay } from "../core/sim/SimulatedRobot.js";
 import { startNodeProgram } from "./runNode.js";
 import { AssistantConsole } from "./console/AssistantConsole.js";
@@ -107,11 +107,7 @@ async function main(): Promise<number> {
     {
       executable: "start",
       summary: "standalone assistant",
-      nodes: [
-        { defaultName: "action_log", factory: NODE_FACTORIES.action_log },
-        { defaultName: "memory", factory: NODE_FACTORIES.memory },
-        { defaultName: "dialogue", factory: NODE_FACTORIES.dialogue },
-      ],
+      nodes: ASSISTANT_NODES,
     },
     ["--ros-args", "--params-file", options.paramsFile, ...options.rosArgs.slice(1)],
     { graph, baseOverrides: standaloneOverrides(dataDir) },

@@ -20,7 +20,7 @@ import type { RecallFn } from "../core/dialogue/grounding.js";
 import { createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
-import { packageRoot } from "../core/persona/packageRoot.js";
+import { packageRoot } from "../core/packageRoot.js";
 import type { PersonaWeights } from "../core/persona/types.js";
 import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";

@@ -9,3 +9,10 @@ export const NODE_FACTORIES: Readonly<Record<"action_log" | "memory" | "dialogue
   memory: async () => (await import("./memory.js")).createMemoryNode,
   dialogue: async () => (await import("./dialogue.js")).createDialogueNode,
 };
+
+/** The three assistant nodes in start order: the log first, so outcomes find memory subscribed. */
+export const ASSISTANT_NODES = [
+  { defaultName: "action_log", factory: NODE_FACTORIES.action_log },
+  { defaultName: "memory", factory: NODE_FACTORIES.memory },
+  { defaultName: "dialogue", factory: NODE_FACTORIES.dialogue },
+] as const;

@@ -100,7 +100,9 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   // ---- subscriptions ----
   const events = node.createSubscription("embodied_assistant/msg/ActionEvent", "/robot/action_events", (event) => {
     // Messages already queued when close() ran are dropped: the database is closed.
-    if (!closed) log.ingest(event);
+    // The graph delivers only schema-valid messages (GraphPort's createSubscription), so
+    // the log runs its semantic checks on them, not the zod schema a second time.
+    if (!closed) log.ingestMessage(event);
   }, { depth: num("queue_depth"), reliability: "reliable" });
 
   // ---- services ----

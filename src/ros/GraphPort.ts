@@ -42,6 +42,15 @@ export interface Publisher<M> {
   subscriptionCount(): number;
 }
 
+/**
+ * A subscription's handle. Contract of every Graph implementation: a subscription callback
+ * receives only messages that match the zod schema generated from their .msg (types,
+ * integer ranges, no unknown fields, no NaN), in an object of its own that no publisher or
+ * other subscriber shares. The in-process graph validates at publish and hands each
+ * subscriber its own validated copy; the rclnodejs graph validates each incoming message
+ * and drops (and logs) one that does not match. A callback may therefore skip the schema
+ * and check only what the schema cannot say (sizes, ids, stamps, semantics).
+ */
 export interface Subscription {
   readonly topic: string;
   /** Messages dropped because the KEEP_LAST queue was full. */
@@ -136,6 +145,10 @@ export interface GraphNode {
   readonly logger: Logger;
 
   createPublisher<T extends MessageTypeName>(type: T, topic: string, qos?: QosInput): Publisher<MessageOf<T>>;
+  /**
+   * Subscribes to a topic. The callback gets schema-valid messages only, each its own
+   * object (see Subscription): it need not run the message's zod schema again.
+   */
   createSubscription<T extends MessageTypeName>(
     type: T,
     topic: string,

@@ -1,10 +1,10 @@
-import type { ActionOutcome } from "../interfaces/messages.generated.js";
+import type { ActionEvent, ActionOutcome } from "../interfaces/messages.generated.js";
 import { ActionLogStore, type Durability, type OutcomeFilter, type RetentionPolicy, type StatsRow } from "./ActionLogStore.js";
 import { computeStats, percentile, type StatsGrouping } from "./computeStats.js";
 import { OutcomePairer } from "./OutcomePairer.js";
 import { millisToTime } from "./time.js";
 import { FLAG_REASONS, REJECT_REASONS, type AcceptedEvent, type FlagReason, type IngestResult, type OutcomeDraft, type RejectReason } from "./types.js";
-import { DEFAULT_EVENT_LIMITS, validateActionEvent, type EventLimits } from "./validateActionEvent.js";
+import { checkActionEvent, DEFAULT_EVENT_LIMITS, validateActionEvent, type EventLimits, type ValidationResult } from "./validateActionEvent.js";
 
 export interface ActionLogOptions {
   /** SQLite file (":memory:" for tests). */
@@ -146,6 +146,11 @@ export class ActionLog {
   private readonly recent: { committedMs: number; row: StatsRow }[] = [];
   private recentHead = 0;
   private closed = false;
+  /**
+   * pairer.closedSeq at the last commit that indexed the outcomes' keys (the store's tail
+   * was emptied then): every outcome in the tail was closed later. See tailInClosedCache.
+   */
+  private tailFromSeq = 0;
   readonly counters: ActionLogCounters = {
     received: 0, accepted: 0, duplicates: 0, rejected: zeroCounts(REJECT_REASONS), flagged: zeroCounts(FLAG_REASONS),
     outcomes: 0, commits: 0, commitErrors: 0, replayed: 0,
@@ -159,7 +164,8 @@ export class ActionLog {
       ...(options.actionTimeoutS !== undefined ? { actionTimeoutS: options.actionTimeoutS } : {}),
       ...(options.reorderWindowS !== undefined ? { reorderWindowS: options.reorderWindowS } : {}),
       ...(options.closedCacheSize !== undefined ? { closedCacheSize: options.closedCacheSize } : {}),
-      lookupClosed: (robotId, actionId) => store.lookupClosed(robotId, actionId),
+      // The store scans its unindexed tail only when the closed cache may have lost part of it.
+      lookupClosed: (robotId, actionId) => store.lookupClosed(robotId, actionId, !this.tailInClosedCache()),
       storedUntil: store.robotMaxStamps(),
     });
     const lowWater = store.lowWater();
@@ -178,12 +184,31 @@ export class ActionLog {
     this.flush(true);
   }
 
-  /** Takes one event (any value: it is validated here). Never throws on bad input. */
+  /**
+   * Takes one event of unknown shape (any value): the ActionEvent schema and then the
+   * semantic checks run here. Never throws on bad input. For imports, tests and any
+   * caller that is not a graph subscription.
+   */
   ingest(raw: unknown): IngestResult {
     if (this.closed) throw new Error("the action log is closed");
     this.counters.received++;
     const recvMs = this.options.clock();
-    const checked = validateActionEvent(raw, recvMs, this.options.limits);
+    return this.admit(validateActionEvent(raw, recvMs, this.options.limits), recvMs);
+  }
+
+  /**
+   * Takes one event delivered by a graph subscription, which is schema-valid by the
+   * graph's contract (GraphPort's createSubscription): only the semantic checks run
+   * (sizes, ids, status, stamps, future stamps), then pairing. Never throws on bad input.
+   */
+  ingestMessage(event: ActionEvent): IngestResult {
+    if (this.closed) throw new Error("the action log is closed");
+    this.counters.received++;
+    const recvMs = this.options.clock();
+    return this.admit(checkActionEvent(event, recvMs, this.options.limits), recvMs);
+  }
+
+  private admit(checked: ValidationResult, recvMs: number): IngestResult {
     if (!checked.ok) return this.refuse(checked.reason, checked.detail);
     if (this.pendingEvents.length >= this.options.maxPendingEvents) {
       return this.refuse("store_unavailable", `${this.pendingEvents.length} events are waiting for a commit that keeps failing; see the commit errors in the log`);
@@ -221,8 +246,12 @@ export class ActionLog {
     this.flushTimer = undefined;
     if (!force && this.pendingEvents.length === 0 && this.pendingOutcomes.length === 0) return true;
     const committedMs = this.options.clock();
+    const catchUps = this.store.keysCaughtUp;
     try {
       this.store.commit(this.pendingEvents, this.pendingOutcomes, committedMs, this.pairer.lowWater(this.nextId));
+      // Every outcome closed so far is committed now; if the commit also indexed the keys,
+      // the tail will hold only outcomes closed from here on.
+      if (this.store.keysCaughtUp !== catchUps) this.tailFromSeq = this.pairer.closedSeq;
     } catch (error) {
       this.counters.commitErrors++;
       this.options.onCommitError(error);
@@ -306,6 +335,16 @@ export class ActionLog {
     this.closed = true;
     this.flushTimer?.cancel();
     this.store.close();
+  }
+
+  /**
+   * Whether the pairer still remembers every outcome in the store's unindexed tail (the
+   * outcomes committed after the last key catch-up): they were all closed at or after
+   * tailFromSeq, and the closed cache has evicted nothing from there on. The tail of an
+   * earlier run is indexed when the store opens, so at start the tail is this run's.
+   */
+  private tailInClosedCache(): boolean {
+    return this.pairer.evictedSeq <= this.tailFromSeq;
   }
 
   private refuse(reason: RejectReason, detail: string): IngestResult {

@@ -136,6 +136,17 @@ const EVENTS_PER_INSERT = 64;
 const OUTCOMES_PER_INSERT = 32;
 
 /**
+ * Committed outcomes whose keys are not yet in outcome_keys, at most, before a commit adds
+ * them (sorted, in that commit's transaction). Thousands of sorted keys share the index's
+ * pages, where a few hundred random ones per commit rewrote most of them. Well below the
+ * pairer's closed cache (100,000 by default), which answers for these outcomes meanwhile.
+ */
+export const KEYS_PER_CATCH_UP = 4096;
+
+/** The columns lookupClosed reads. */
+const CLOSED_COLUMNS = "result, started_sec, started_nsec, ended_sec, ended_nsec, flag_reason";
+
+/**
  * The durable half of the action log: events and outcomes in SQLite (WAL), written
  * in batches, one transaction per batch.
  */
@@ -150,7 +161,19 @@ export class ActionLogStore {
   private readonly setLowWater: Database.Statement;
   private readonly raiseRobotMax: Database.Statement;
   private readonly findClosed: Database.Statement;
+  private readonly findClosedInTail: Database.Statement;
+  private readonly catchUpKeys: Database.Statement;
+  private readonly setKeysIndexedTo: Database.Statement;
   private readonly commitTx: (events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number) => void;
+  /** Outcomes with an id above this have no row in outcome_keys yet (the tail). */
+  private keysIndexedTo: number;
+  /** The newest outcome id. */
+  private lastOutcomeId: number;
+  /** Set inside commitTx, applied once its transaction committed. */
+  private txLastOutcomeId = 0;
+  private txKeysIndexedTo = 0;
+  /** Counts the commits that also indexed the tail's keys (see keysCaughtUp). */
+  private catchUps = 0;
 
   constructor(options: ActionLogStoreOptions) {
     this.path = options.path;
@@ -175,13 +198,20 @@ export class ActionLogStore {
     );
     this.setLowWater = this.db.prepare("INSERT INTO meta (key, value) VALUES ('low_water', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     this.findClosed = this.db.prepare(
-      "SELECT result, started_sec, started_nsec, ended_sec, ended_nsec, flag_reason FROM outcomes WHERE key_hash = ? AND robot_id = ? AND action_id = ?",
+      `SELECT ${CLOSED_COLUMNS} FROM outcome_keys k JOIN outcomes o ON o.id = k.outcome_id WHERE k.key_hash = ? AND o.robot_id = ? AND o.action_id = ?`,
     );
+    this.findClosedInTail = this.db.prepare(`SELECT ${CLOSED_COLUMNS} FROM outcomes WHERE id > ? AND key_hash = ? AND robot_id = ? AND action_id = ?`);
+    this.catchUpKeys = this.db.prepare("INSERT INTO outcome_keys (key_hash, outcome_id) SELECT key_hash, id FROM outcomes WHERE id > ? ORDER BY key_hash, id");
+    this.setKeysIndexedTo = this.db.prepare("INSERT INTO meta (key, value) VALUES ('keys_indexed_to', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    this.keysIndexedTo = (this.db.prepare("SELECT value FROM meta WHERE key = 'keys_indexed_to'").get() as { value: number } | undefined)?.value ?? 0;
+    this.lastOutcomeId = (this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM outcomes").get() as { id: number }).id;
     const eventParams = (e: AcceptedEvent, out: unknown[]) => {
       const m = e.event;
       out.push(e.id, m.robot_id, m.action_id, m.action, m.object, m.location, m.status, m.progress, m.detail, m.header.stamp.sec, m.header.stamp.nanosec, m.header.frame_id, e.recvMs);
     };
     this.commitTx = this.db.transaction((events, outcomes, committedMs, lowWater) => {
+      this.txLastOutcomeId = this.lastOutcomeId;
+      this.txKeysIndexedTo = this.keysIndexedTo;
       let i = 0;
       const many: unknown[] = [];
       for (; i + EVENTS_PER_INSERT <= events.length; i += EVENTS_PER_INSERT) {
@@ -206,13 +236,14 @@ export class ActionLogStore {
       for (; k + OUTCOMES_PER_INSERT <= outcomes.length; k += OUTCOMES_PER_INSERT) {
         many.length = 0;
         for (let j = k; j < k + OUTCOMES_PER_INSERT; j++) outcomeParams(outcomes[j]!, many);
-        this.insertOutcomesMany.run(many);
+        this.txLastOutcomeId = Number(this.insertOutcomesMany.run(many).lastInsertRowid);
       }
       for (; k < outcomes.length; k++) {
         one.length = 0;
         outcomeParams(outcomes[k]!, one);
-        this.insertOutcome.run(one);
+        this.txLastOutcomeId = Number(this.insertOutcome.run(one).lastInsertRowid);
       }
+      if (this.txLastOutcomeId - this.txKeysIndexedTo >= KEYS_PER_CATCH_UP) this.indexTail();
       const newest = new Map<string, BuiltinInterfacesTime>();
       for (const o of outcomes) {
         for (const t of [o.started_at, o.ended_at]) {
@@ -223,6 +254,29 @@ export class ActionLogStore {
       for (const [robotId, t] of newest) this.raiseRobotMax.run(robotId, t.sec, t.nanosec);
       this.setLowWater.run(lowWater);
     });
+    // Outcomes a previous run committed without indexing their keys: index them now, so
+    // that the tail holds only outcomes this process commits (and its pairer remembers).
+    if (this.lastOutcomeId > this.keysIndexedTo) {
+      this.txKeysIndexedTo = this.keysIndexedTo;
+      this.txLastOutcomeId = this.lastOutcomeId;
+      this.db.transaction(() => this.indexTail())();
+      this.keysIndexedTo = this.lastOutcomeId;
+    }
+  }
+
+  /** Adds the tail's keys to outcome_keys, sorted; inside a transaction (commitTx or the constructor). */
+  private indexTail(): void {
+    this.catchUpKeys.run(this.txKeysIndexedTo);
+    this.setKeysIndexedTo.run(this.txLastOutcomeId);
+    this.txKeysIndexedTo = this.txLastOutcomeId;
+  }
+
+  /**
+   * How many commits have indexed the tail's keys so far, the open included. After one,
+   * every committed outcome is in outcome_keys: what the tail holds then was committed later.
+   */
+  get keysCaughtUp(): number {
+    return this.catchUps;
   }
 
   /** The id the next stored event gets (ids are assigned by the log, before the insert). */
@@ -249,12 +303,24 @@ export class ActionLogStore {
    */
   commit(events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number): void {
     this.commitTx(events, outcomes, committedMs, lowWater);
+    // Committed: now the in-memory marks may move.
+    this.lastOutcomeId = this.txLastOutcomeId;
+    if (this.txKeysIndexedTo !== this.keysIndexedTo) {
+      this.keysIndexedTo = this.txKeysIndexedTo;
+      this.catchUps++;
+    }
   }
 
-  lookupClosed(robotId: string, actionId: string): ClosedAction | undefined {
-    const row = this.findClosed.get(actionKeyHash(robotId, actionId), robotId, actionId) as
-      | { result: string; started_sec: number; started_nsec: number; ended_sec: number; ended_nsec: number; flag_reason: string }
-      | undefined;
+  /**
+   * The recorded outcome of (robotId, actionId), if any. Outcomes in the tail (committed,
+   * keys not yet indexed) are found only with scanTail; the log leaves it off while its
+   * pairer still remembers every outcome of the tail (ActionLog: tailInClosedCache).
+   */
+  lookupClosed(robotId: string, actionId: string, scanTail = true): ClosedAction | undefined {
+    const hash = actionKeyHash(robotId, actionId);
+    type Row = { result: string; started_sec: number; started_nsec: number; ended_sec: number; ended_nsec: number; flag_reason: string };
+    let row = this.findClosed.get(hash, robotId, actionId) as Row | undefined;
+    if (!row && scanTail && this.lastOutcomeId > this.keysIndexedTo) row = this.findClosedInTail.get(this.keysIndexedTo, hash, robotId, actionId) as Row | undefined;
     if (!row) return undefined;
     const hadStart = !row.flag_reason.includes("end_without_start") && !row.flag_reason.includes("progress_without_start");
     return {
@@ -367,6 +433,11 @@ export class ActionLogStore {
       }
       if (policy.maxOutcomes > 0) {
         outcomes += this.db.prepare("DELETE FROM outcomes WHERE id <= (SELECT MAX(id) FROM outcomes) - ?").run(policy.maxOutcomes).changes;
+      }
+      if (outcomes > 0) {
+        // Keys of deleted outcomes. Retention deletes the oldest ids; a key left behind by
+        // any other deletion finds no outcome in lookupClosed's join, so it is harmless.
+        this.db.prepare("DELETE FROM outcome_keys WHERE outcome_id < (SELECT COALESCE(MIN(id), 9007199254740991) FROM outcomes)").run();
       }
     })();
     return { events, outcomes };

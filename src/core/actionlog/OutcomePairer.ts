@@ -50,19 +50,45 @@ function resolveOptions(options: OutcomePairerOptions): ResolvedOptions {
   };
 }
 
+/** What the pairer keeps per robot: its actions by action_id (no concatenated keys on the hot path). */
+interface RobotState {
+  readonly robotId: string;
+  readonly open: Map<string, OpenAction>;
+  /** Closed actions of this robot in the closed cache (bounded across robots, oldest evicted first). */
+  readonly closed: Map<string, ClosedAction>;
+  /** Newest accepted stamp of this robot, in seconds (-Infinity before the first). */
+  watermark: number;
+  /** Newest stamp of this robot's actions evicted from the closed cache: lookups are needed at or below it. */
+  evictedUntil: BuiltinInterfacesTime | undefined;
+  /** Newest stamp among this robot's outcomes stored before this process (options.storedUntil). */
+  readonly storedUntil: BuiltinInterfacesTime | undefined;
+}
+
 /** An action seen but not yet closed. */
 interface OpenAction {
-  readonly key: string;
+  readonly robot: RobotState;
+  readonly actionId: string;
   readonly firstEventId: number;
+  /** Set when the action closes (its entry may still sit in the low-water list until that is pruned). */
+  done: boolean;
   start: ActionEvent | undefined;
   end: ActionEvent | undefined;
   /** The earliest PROGRESS event, standing in for the start of an action that never sent one. */
   firstProgress: ActionEvent | undefined;
-  /** stampKey:progress of each PROGRESS event, so a repeated one is not counted twice. */
-  progress: Set<string> | undefined;
+  /**
+   * The distinct PROGRESS events seen, so a repeated one is not counted twice: (sec, nanosec,
+   * progress) triples in a flat array while they are few, a set of "sec.nanosec:progress" keys
+   * beyond PROGRESS_LIST_MAX (so a flood of progress stays linear).
+   */
+  progressList: number[] | undefined;
+  progressSet: Set<string> | undefined;
+  progressCount: number;
   lastSeenMs: number;
   endSeenMs: number;
 }
+
+/** Distinct PROGRESS events kept in the flat list before switching to a set. */
+const PROGRESS_LIST_MAX = 32;
 
 export type PairDecision =
   | { readonly kind: "accepted"; readonly outcome?: OutcomeDraft }
@@ -97,23 +123,42 @@ export function actionKey(robotId: string, actionId: string): string {
  */
 export class OutcomePairer {
   private readonly options: ResolvedOptions;
-  private readonly open = new Map<string, OpenAction>();
-  private readonly closed = new Map<string, ClosedAction>();
-  /** Per robot, the newest stamp of an action evicted from the closed cache: lookups needed at or below it. */
-  private readonly evictedUntil = new Map<string, BuiltinInterfacesTime>();
-  /** Newest accepted stamp per robot, in seconds. */
-  private readonly watermark = new Map<string, number>();
-  /** First event id and key of each action, in arrival order, for the low-water mark (two arrays: no object per action). */
-  private firstIds: number[] = [];
-  private firstKeys: string[] = [];
-  private firstIdsHead = 0;
+  private readonly robots = new Map<string, RobotState>();
+  private openTotal = 0;
+  /** The closed cache's insertion order across robots (parallel arrays from closedHead on), for eviction. */
+  private closedRobots: RobotState[] = [];
+  private closedIds: string[] = [];
+  private closedHead = 0;
+  private closedTotal = 0;
+  /** Closed actions ever put in the cache, and ever evicted from it (positions in its order). */
+  private closedInserted = 0;
+  private closedEvicted = 0;
+  /**
+   * Every action in the order of its first event, from firstHead on: the low-water mark is the
+   * first one not done, and expire() walks the open ones in this (the opening) order.
+   */
+  private firsts: OpenAction[] = [];
+  private firstHead = 0;
 
   constructor(options: OutcomePairerOptions = {}) {
     this.options = resolveOptions(options);
   }
 
   get openCount(): number {
-    return this.open.size;
+    return this.openTotal;
+  }
+
+  /**
+   * The closed cache's order so far: the next action to close gets position closedSeq, and
+   * every action at position >= evictedSeq is still remembered. So all actions closed since
+   * closedSeq was s are remembered while evictedSeq <= s.
+   */
+  get closedSeq(): number {
+    return this.closedInserted;
+  }
+
+  get evictedSeq(): number {
+    return this.closedEvicted;
   }
 
   get actionTimeoutS(): number {
@@ -129,35 +174,46 @@ export class OutcomePairer {
     this.options.reorderWindowS = seconds;
   }
 
-  accept({ id, event, recvMs }: AcceptedEvent): PairDecision {
-    const key = actionKey(event.robot_id, event.action_id);
-    let entry = this.open.get(key);
-    if (!entry) {
-      const closed = this.closed.get(key) ?? (this.mayBeStored(event) ? this.options.lookupClosed(event.robot_id, event.action_id) : undefined);
-      if (closed) return this.judgeClosed(event, closed);
-      entry = { key, firstEventId: id, start: undefined, end: undefined, firstProgress: undefined, progress: undefined, lastSeenMs: recvMs, endSeenMs: 0 };
-      this.open.set(key, entry);
-      this.firstIds.push(id);
-      this.firstKeys.push(key);
+  private robot(robotId: string): RobotState {
+    let robot = this.robots.get(robotId);
+    if (!robot) {
+      robot = { robotId, open: new Map(), closed: new Map(), watermark: -Infinity, evictedUntil: undefined, storedUntil: this.options.storedUntil.get(robotId) };
+      this.robots.set(robotId, robot);
     }
-    const t = timeToSeconds(event.header.stamp);
+    return robot;
+  }
+
+  accept({ id, event, recvMs }: AcceptedEvent): PairDecision {
+    const robot = this.robot(event.robot_id);
+    const actionId = event.action_id;
+    let entry = robot.open.get(actionId);
+    if (!entry) {
+      const closed = robot.closed.get(actionId) ?? (this.mayBeStored(robot, event) ? this.options.lookupClosed(event.robot_id, actionId) : undefined);
+      if (closed) return this.judgeClosed(event, closed);
+      entry = {
+        robot, actionId, firstEventId: id, done: false, start: undefined, end: undefined, firstProgress: undefined,
+        progressList: undefined, progressSet: undefined, progressCount: 0, lastSeenMs: recvMs, endSeenMs: 0,
+      };
+      robot.open.set(actionId, entry);
+      this.openTotal++;
+      this.firsts.push(entry);
+    }
+    const stamp = event.header.stamp;
+    const t = timeToSeconds(stamp);
     const status = event.status;
     if (status === "STARTED") {
       if (entry.start) {
-        return sameStamp(entry.start.header.stamp, event.header.stamp)
+        return sameStamp(entry.start.header.stamp, stamp)
           ? DUPLICATE
           : { kind: "rejected", reason: "conflicting_start", detail: `action ${event.action_id} of ${event.robot_id} is already open since a STARTED stamped ${stampKey(entry.start.header.stamp)}` };
       }
       entry.start = event;
     } else if (status === "PROGRESS") {
-      const progressKey = `${stampKey(event.header.stamp)}:${event.progress}`;
-      entry.progress ??= new Set();
-      if (entry.progress.has(progressKey)) return DUPLICATE;
-      entry.progress.add(progressKey);
+      if (!addProgress(entry, stamp, event.progress)) return DUPLICATE;
       if (!entry.firstProgress || t < timeToSeconds(entry.firstProgress.header.stamp)) entry.firstProgress = event;
     } else {
       if (entry.end) {
-        return entry.end.status === status && sameStamp(entry.end.header.stamp, event.header.stamp)
+        return entry.end.status === status && sameStamp(entry.end.header.stamp, stamp)
           ? DUPLICATE
           : { kind: "rejected", reason: "conflicting_end", detail: `action ${event.action_id} of ${event.robot_id} already ended ${entry.end.status}` };
       }
@@ -165,8 +221,7 @@ export class OutcomePairer {
       entry.endSeenMs = recvMs;
     }
     entry.lastSeenMs = recvMs;
-    const mark = this.watermark.get(event.robot_id);
-    if (mark === undefined || t > mark) this.watermark.set(event.robot_id, t);
+    if (t > robot.watermark) robot.watermark = t;
     if (entry.start && entry.end) {
       const outcome = this.closeWithEnd(entry);
       return { kind: "accepted", outcome };
@@ -178,10 +233,14 @@ export class OutcomePairer {
   expire(nowMs: number): OutcomeDraft[] {
     const outcomes: OutcomeDraft[] = [];
     const { actionTimeoutS, reorderWindowS } = this.options;
-    for (const entry of this.open.values()) {
+    // Open actions in the order they opened; closing one here only marks it done.
+    const firsts = this.firsts;
+    for (let i = this.firstHead; i < firsts.length; i++) {
+      const entry = firsts[i]!;
+      if (entry.done) continue;
       const anyEvent = entry.start ?? entry.end ?? entry.firstProgress;
       if (!anyEvent) continue;
-      const mark = this.watermark.get(anyEvent.robot_id) ?? 0;
+      const mark = entry.robot.watermark === -Infinity ? 0 : entry.robot.watermark;
       if (entry.end) {
         const endS = timeToSeconds(entry.end.header.stamp);
         if (nowMs - entry.endSeenMs >= reorderWindowS * 1000 || mark - endS >= reorderWindowS) outcomes.push(this.closeWithEnd(entry));
@@ -201,33 +260,28 @@ export class OutcomePairer {
    * is open): every event below it is settled, so a restart replays only from here.
    */
   lowWater(nextId: number): number {
-    while (this.firstIdsHead < this.firstIds.length) {
-      const id = this.firstIds[this.firstIdsHead]!;
-      const entry = this.open.get(this.firstKeys[this.firstIdsHead]!);
-      if (entry && entry.firstEventId === id) {
-        // Drop the settled prefix now and then, so the arrays do not grow without bound.
-        if (this.firstIdsHead > 4096) {
-          this.firstIds = this.firstIds.slice(this.firstIdsHead);
-          this.firstKeys = this.firstKeys.slice(this.firstIdsHead);
-          this.firstIdsHead = 0;
+    const firsts = this.firsts;
+    while (this.firstHead < firsts.length) {
+      const entry = firsts[this.firstHead]!;
+      if (!entry.done) {
+        // Drop the settled prefix now and then, so the array does not grow without bound.
+        if (this.firstHead > 4096) {
+          this.firsts = firsts.slice(this.firstHead);
+          this.firstHead = 0;
         }
-        return id;
+        return entry.firstEventId;
       }
-      this.firstIdsHead++;
+      this.firstHead++;
     }
-    this.firstIds = [];
-    this.firstKeys = [];
-    this.firstIdsHead = 0;
+    this.firsts = [];
+    this.firstHead = 0;
     return nextId;
   }
 
-  private mayBeStored(event: ActionEvent): boolean {
+  private mayBeStored(robot: RobotState, event: ActionEvent): boolean {
     if (event.status !== "STARTED") return true;
     const t = event.header.stamp;
-    for (const bound of [this.options.storedUntil.get(event.robot_id), this.evictedUntil.get(event.robot_id)]) {
-      if (bound && (t.sec < bound.sec || (t.sec === bound.sec && t.nanosec <= bound.nanosec))) return true;
-    }
-    return false;
+    return notAfter(t, robot.storedUntil) || notAfter(t, robot.evictedUntil);
   }
 
   private judgeClosed(event: ActionEvent, closed: ClosedAction): PairDecision {
@@ -247,18 +301,32 @@ export class OutcomePairer {
     };
   }
 
-  private remember(key: string, closed: ClosedAction): void {
-    this.closed.set(key, closed);
-    if (this.closed.size > this.options.closedCacheSize) {
-      // Map iterates in insertion order: the first key is the oldest.
-      const oldest = this.closed.entries().next().value;
-      if (oldest !== undefined) {
-        const [oldKey, gone] = oldest;
-        this.closed.delete(oldKey);
-        const robotId = oldKey.slice(0, oldKey.indexOf("\u0000"));
-        const bound = this.evictedUntil.get(robotId);
-        const last = gone.startSec > gone.endSec ? { sec: gone.startSec, nanosec: gone.startNsec } : { sec: gone.endSec, nanosec: gone.endNsec };
-        if (!bound || last.sec > bound.sec || (last.sec === bound.sec && last.nanosec > bound.nanosec)) this.evictedUntil.set(robotId, last);
+  private remember(robot: RobotState, actionId: string, closed: ClosedAction): void {
+    if (robot.closed.has(actionId)) {
+      robot.closed.set(actionId, closed); // keeps its place in the eviction order, as a Map would
+      return;
+    }
+    robot.closed.set(actionId, closed);
+    this.closedRobots.push(robot);
+    this.closedIds.push(actionId);
+    this.closedTotal++;
+    this.closedInserted++;
+    if (this.closedTotal > this.options.closedCacheSize) {
+      // The oldest entry in the cache goes; its robot's evictedUntil covers it from now on.
+      const oldRobot = this.closedRobots[this.closedHead]!;
+      const oldId = this.closedIds[this.closedHead]!;
+      this.closedHead++;
+      const gone = oldRobot.closed.get(oldId)!;
+      oldRobot.closed.delete(oldId);
+      this.closedTotal--;
+      this.closedEvicted++;
+      const bound = oldRobot.evictedUntil;
+      const last = gone.startSec > gone.endSec ? { sec: gone.startSec, nanosec: gone.startNsec } : { sec: gone.endSec, nanosec: gone.endNsec };
+      if (!bound || last.sec > bound.sec || (last.sec === bound.sec && last.nanosec > bound.nanosec)) oldRobot.evictedUntil = last;
+      if (this.closedHead > 4096 && this.closedHead * 2 > this.closedIds.length) {
+        this.closedRobots = this.closedRobots.slice(this.closedHead);
+        this.closedIds = this.closedIds.slice(this.closedHead);
+        this.closedHead = 0;
       }
     }
   }
@@ -309,8 +377,11 @@ export class OutcomePairer {
     source: ActionEvent,
     end: { result: string; reason: string; started_at: BuiltinInterfacesTime; ended_at: BuiltinInterfacesTime; duration_s: number; flags: FlagReason[] },
   ): OutcomeDraft {
-    this.open.delete(entry.key);
-    this.remember(entry.key, {
+    const robot = entry.robot;
+    robot.open.delete(entry.actionId);
+    this.openTotal--;
+    entry.done = true;
+    this.remember(robot, entry.actionId, {
       startSec: entry.start ? entry.start.header.stamp.sec : -1,
       startNsec: entry.start ? entry.start.header.stamp.nanosec : 0,
       result: end.result,
@@ -319,7 +390,7 @@ export class OutcomePairer {
     });
     // The start names the action; an end-only action falls back to what its end said.
     const named = entry.start ?? entry.end ?? source;
-    return {
+    const outcome: OutcomeDraft = {
       robot_id: source.robot_id,
       action_id: source.action_id,
       action: named.action || (entry.end?.action ?? ""),
@@ -330,9 +401,43 @@ export class OutcomePairer {
       started_at: end.started_at,
       ended_at: end.ended_at,
       duration_s: end.duration_s,
-      progress_events: entry.progress?.size ?? 0,
+      progress_events: entry.progressCount,
       flagged: end.flags.length > 0,
       flag_reason: end.flags.join(","),
     };
+    // The entry may wait in the low-water list a while longer: let its events go now.
+    entry.start = entry.end = entry.firstProgress = undefined;
+    entry.progressList = entry.progressSet = undefined;
+    return outcome;
   }
+}
+
+/** t <= bound (false without a bound). */
+function notAfter(t: BuiltinInterfacesTime, bound: BuiltinInterfacesTime | undefined): boolean {
+  return bound !== undefined && (t.sec < bound.sec || (t.sec === bound.sec && t.nanosec <= bound.nanosec));
+}
+
+/** Records a PROGRESS event's (stamp, progress); false when the same one was seen before. */
+function addProgress(entry: OpenAction, stamp: BuiltinInterfacesTime, progress: number): boolean {
+  if (entry.progressSet) {
+    const key = `${stampKey(stamp)}:${progress}`;
+    if (entry.progressSet.has(key)) return false;
+    entry.progressSet.add(key);
+  } else {
+    const list = (entry.progressList ??= []);
+    for (let i = 0; i < list.length; i += 3) {
+      if (list[i] === stamp.sec && list[i + 1] === stamp.nanosec && list[i + 2] === progress) return false;
+    }
+    if (list.length < PROGRESS_LIST_MAX * 3) list.push(stamp.sec, stamp.nanosec, progress);
+    else {
+      // Many distinct progress events: move them to a set (same identity: stamp and value).
+      const set = new Set<string>();
+      for (let i = 0; i < list.length; i += 3) set.add(`${list[i]}.${list[i + 1]}:${list[i + 2]}`);
+      set.add(`${stampKey(stamp)}:${progress}`);
+      entry.progressSet = set;
+      entry.progressList = undefined;
+    }
+  }
+  entry.progressCount++;
+  return true;
 }

@@ -24,10 +24,10 @@ function reject(reason: RejectReason, detail: string): ValidationResult {
 const SHORT_FIELDS = ["robot_id", "action_id", "action", "object", "location"] as const;
 
 /**
- * Checks one incoming event: first its shape (zod schema generated from
- * ActionEvent.msg), then what the schema cannot say: sizes, ids, known status,
- * a sane stamp. Never throws; a refusal carries a reason and a readable detail.
- * Pairing problems (an end without a start, a repeat) are the pairer's job.
+ * Checks one incoming event of unknown shape: first its shape (zod schema generated
+ * from ActionEvent.msg), then what the schema cannot say (checkActionEvent). Never
+ * throws; a refusal carries a reason and a readable detail. For values from outside a
+ * typed graph: a bag or JSONL import, a test, a caller of ActionLog.ingest.
  */
 export function validateActionEvent(raw: unknown, nowMs: number, limits: EventLimits = DEFAULT_EVENT_LIMITS): ValidationResult {
   const parsed = ActionEventSchema.safeParse(raw);
@@ -36,7 +36,18 @@ export function validateActionEvent(raw: unknown, nowMs: number, limits: EventLi
     const path = issue ? issue.path.map(String).join(".") || "(root)" : "(root)";
     return reject("malformed", `field ${path}: ${issue?.message ?? "invalid"}`);
   }
-  const event = parsed.data;
+  return checkActionEvent(parsed.data, nowMs, limits);
+}
+
+/**
+ * The checks the schema cannot make, on an event whose shape is already known to match
+ * ActionEvent.msg: sizes, ids, known status, a sane stamp, a stamp not far in the future.
+ * A graph subscription delivers such events (see GraphPort's createSubscription: both
+ * graphs validate every message against its schema before a callback sees it), so the
+ * node runs only these, not the schema a second time. Never throws.
+ * Pairing problems (an end without a start, a repeat) are the pairer's job.
+ */
+export function checkActionEvent(event: ActionEvent, nowMs: number, limits: EventLimits = DEFAULT_EVENT_LIMITS): ValidationResult {
   for (const field of SHORT_FIELDS) {
     if (event[field].length > limits.maxFieldChars) {
       return reject("oversized", `${field} has ${event[field].length} characters; the limit is ${limits.maxFieldChars}`);

@@ -8,7 +8,7 @@ import type {
   ServiceHandler,
 } from "../GraphPort.js";
 import { createNodeLogger } from "../logger.js";
-import { validatedMessageCopy } from "../validateMessage.js";
+import { fastMessageCopy } from "./fastMessageCopy.js";
 import { InProcessNode } from "./InProcessNode.js";
 
 export interface InProcessGraphOptions {
@@ -127,26 +127,29 @@ export class InProcessGraph implements Graph {
   }
 
   /**
-   * @internal Validates once and hands each subscriber its own copy: the validated
-   * copy itself for the first, a fresh parse of it for the others (cheaper than structuredClone).
+   * @internal Validates once against the message's schema and hands each subscriber its
+   * own copy: the validated copy itself for the first, a fresh one for the others (cheaper
+   * than structuredClone). fastMessageCopy checks the schema's constraints with code
+   * compiled from it and falls back to zod for anything unusual, so an invalid message
+   * still throws MessageValidationError here, at publish, naming the field.
    */
   deliver<T extends MessageTypeName>(topic: TopicEntry, type: T, message: MessageOf<T>, latchDepth: number): void {
-    const validated = validatedMessageCopy(type, message);
+    const validated = fastMessageCopy(type, message);
     if (latchDepth > 0) {
       topic.latchDepth = Math.max(topic.latchDepth, latchDepth);
-      topic.latched.push(validatedMessageCopy(type, validated));
+      topic.latched.push(fastMessageCopy(type, validated));
       while (topic.latched.length > topic.latchDepth) topic.latched.shift();
     }
     let first = true;
     for (const subscriber of topic.subscribers) {
-      this.enqueue(subscriber, first ? validated : validatedMessageCopy(type, validated));
+      this.enqueue(subscriber, first ? validated : fastMessageCopy(type, validated));
       first = false;
     }
   }
 
   /** @internal A copy of each latched message, for a transient_local late joiner. */
   latchedCopies(topic: TopicEntry): unknown[] {
-    return topic.latched.map((message) => validatedMessageCopy(topic.type, message));
+    return topic.latched.map((message) => fastMessageCopy(topic.type, message));
   }
 
   /** @internal */

@@ -206,7 +206,9 @@ async function crashRuns(runs: number) {
 progress(`generating ${EVENTS} events from simulated robot days`);
 const events = collectEvents({ robots: 8, actionsPerRobot: Math.ceil(EVENTS / 8 / 2.2) + 1000, seed: 7 }, EVENTS);
 progress("warm-up");
+// Both paths get the same warm-up, so neither round 1 pays for JIT compilation the other does not.
 rawInsert(events.slice(0, 20_000));
+await throughNode(events.slice(0, 20_000));
 // Raw and node runs alternate, ROUNDS times, and each side reports its median: the machine is
 // shared, and a load change between one raw and one node run would skew a single ratio.
 const ROUNDS = 3;

@@ -8,7 +8,7 @@ import type {
   ServiceHandler,
 } from "../GraphPort.js";
 import { createNodeLogger } from "../logger.js";
-import { fastMessageCopy } from "./fastMessageCopy.js";
+import { messageCopier } from "./fastMessageCopy.js";
 import { InProcessNode } from "./InProcessNode.js";
 
 export interface InProcessGraphOptions {
@@ -33,6 +33,8 @@ export interface TopicSubscriber {
 
 interface TopicEntry {
   type: MessageTypeName;
+  /** Validates a message of `type` against its schema and returns a copy (see fastMessageCopy). */
+  readonly copy: (message: unknown) => unknown;
   readonly subscribers: Set<TopicSubscriber>;
   /** Last messages of transient_local publishers, for late joiners. */
   readonly latched: unknown[];
@@ -107,7 +109,7 @@ export class InProcessGraph implements Graph {
   topic(name: string, type: MessageTypeName): TopicEntry {
     let entry = this.topics.get(name);
     if (!entry) {
-      entry = { type, subscribers: new Set(), latched: [], latchDepth: 0 };
+      entry = { type, copy: messageCopier(type), subscribers: new Set(), latched: [], latchDepth: 0 };
       this.topics.set(name, entry);
     } else if (entry.type !== type) {
       throw new Error(`topic ${name} already carries ${entry.type}; it cannot also carry ${type}. Remap one side with -r ${name}:=<other>`);
@@ -134,22 +136,25 @@ export class InProcessGraph implements Graph {
    * still throws MessageValidationError here, at publish, naming the field.
    */
   deliver<T extends MessageTypeName>(topic: TopicEntry, type: T, message: MessageOf<T>, latchDepth: number): void {
-    const validated = fastMessageCopy(type, message);
+    // A topic has one type for the graph's life (topic() refuses a second), so its copier fits `type`.
+    void type;
+    const copy = topic.copy;
+    const validated = copy(message);
     if (latchDepth > 0) {
       topic.latchDepth = Math.max(topic.latchDepth, latchDepth);
-      topic.latched.push(fastMessageCopy(type, validated));
+      topic.latched.push(copy(validated));
       while (topic.latched.length > topic.latchDepth) topic.latched.shift();
     }
     let first = true;
     for (const subscriber of topic.subscribers) {
-      this.enqueue(subscriber, first ? validated : fastMessageCopy(type, validated));
+      this.enqueue(subscriber, first ? validated : copy(validated));
       first = false;
     }
   }
 
   /** @internal A copy of each latched message, for a transient_local late joiner. */
   latchedCopies(topic: TopicEntry): unknown[] {
-    return topic.latched.map((message) => fastMessageCopy(topic.type, message));
+    return topic.latched.map((message) => topic.copy(message));
   }
 
   /** @internal */

@@ -104,6 +104,8 @@ class Compiler {
   private object(def: ZodDefLike): string {
     if (def.catchall?._zod.def.type !== "never" || def.checks?.length) throw new Unsupported("non-strict object");
     const keys = Object.keys(def.shape ?? {});
+    // An object literal would set the prototype for this key (zod leaves it out); no .msg field has this name.
+    if (keys.includes("__proto__")) throw new Unsupported("__proto__ field");
     const lines = [
       `if (typeof v !== "object" || v === null || Object.getPrototypeOf(v) !== OBJECT_PROTO) return FAIL;`,
       // Exactly the shape's keys, as for...in (which zod's strict check uses) yields them.
@@ -163,21 +165,31 @@ function compileFastCopy(schema: z.ZodType): FastCopy | undefined {
   }
 }
 
-const compiled = new Map<MessageTypeName, FastCopy | null>();
+const copiers = new Map<MessageTypeName, (message: unknown) => unknown>();
+
+/**
+ * The check-and-copy function of one message type (compiled on first use): same contract
+ * as validatedMessageCopy, which it falls back to. The graph keeps one per topic.
+ */
+export function messageCopier<T extends MessageTypeName>(typeName: T): (message: unknown) => MessageOf<T> {
+  let copier = copiers.get(typeName);
+  if (!copier) {
+    const fast = compileFastCopy(messageSchemas[typeName] as unknown as z.ZodType);
+    copier = fast
+      ? (message: unknown) => {
+          const copy = fast(message);
+          return copy !== FAIL ? copy : validatedMessageCopy(typeName, message);
+        }
+      : (message: unknown) => validatedMessageCopy(typeName, message);
+    copiers.set(typeName, copier);
+  }
+  return copier as (message: unknown) => MessageOf<T>;
+}
 
 /**
  * Same contract as validatedMessageCopy: returns a deep copy of a message that matches
  * its schema, or throws MessageValidationError naming the first offending field (from zod).
  */
 export function fastMessageCopy<T extends MessageTypeName>(typeName: T, message: unknown): MessageOf<T> {
-  let fast = compiled.get(typeName);
-  if (fast === undefined) {
-    fast = compileFastCopy(messageSchemas[typeName] as unknown as z.ZodType) ?? null;
-    compiled.set(typeName, fast);
-  }
-  if (fast) {
-    const copy = fast(message);
-    if (copy !== FAIL) return copy as MessageOf<T>;
-  }
-  return validatedMessageCopy(typeName, message);
+  return messageCopier(typeName)(message);
 }

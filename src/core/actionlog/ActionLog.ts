@@ -4,7 +4,7 @@ import { computeStats, percentile, type StatsGrouping } from "./computeStats.js"
 import { OutcomePairer } from "./OutcomePairer.js";
 import { millisToTime } from "./time.js";
 import { FLAG_REASONS, REJECT_REASONS, type AcceptedEvent, type FlagReason, type IngestResult, type OutcomeDraft, type RejectReason } from "./types.js";
-import { checkActionEvent, DEFAULT_EVENT_LIMITS, validateActionEvent, type EventLimits, type ValidationResult } from "./validateActionEvent.js";
+import { DEFAULT_EVENT_LIMITS, findProblem, validateActionEvent, type EventLimits } from "./validateActionEvent.js";
 
 export interface ActionLogOptions {
   /** SQLite file (":memory:" for tests). */
@@ -193,7 +193,8 @@ export class ActionLog {
     if (this.closed) throw new Error("the action log is closed");
     this.counters.received++;
     const recvMs = this.options.clock();
-    return this.admit(validateActionEvent(raw, recvMs, this.options.limits), recvMs);
+    const checked = validateActionEvent(raw, recvMs, this.options.limits);
+    return checked.ok ? this.admit(checked.event, recvMs) : this.refuse(checked.reason, checked.detail);
   }
 
   /**
@@ -205,15 +206,16 @@ export class ActionLog {
     if (this.closed) throw new Error("the action log is closed");
     this.counters.received++;
     const recvMs = this.options.clock();
-    return this.admit(checkActionEvent(event, recvMs, this.options.limits), recvMs);
+    const problem = findProblem(event, recvMs, this.options.limits);
+    return problem ? this.refuse(problem.reason, problem.detail) : this.admit(event, recvMs);
   }
 
-  private admit(checked: ValidationResult, recvMs: number): IngestResult {
-    if (!checked.ok) return this.refuse(checked.reason, checked.detail);
+  /** Pairs and queues an event that passed validation. */
+  private admit(event: ActionEvent, recvMs: number): IngestResult {
     if (this.pendingEvents.length >= this.options.maxPendingEvents) {
       return this.refuse("store_unavailable", `${this.pendingEvents.length} events are waiting for a commit that keeps failing; see the commit errors in the log`);
     }
-    const accepted: AcceptedEvent = { id: this.nextId, event: checked.event, recvMs };
+    const accepted: AcceptedEvent = { id: this.nextId, event, recvMs };
     const decision = this.pairer.accept(accepted);
     if (decision.kind === "rejected") return this.refuse(decision.reason, decision.detail);
     if (decision.kind === "duplicate") {

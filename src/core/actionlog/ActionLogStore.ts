@@ -141,7 +141,7 @@ const OUTCOMES_PER_INSERT = 32;
  * pages, where a few hundred random ones per commit rewrote most of them. Well below the
  * pairer's closed cache (100,000 by default), which answers for these outcomes meanwhile.
  */
-export const KEYS_PER_CATCH_UP = 4096;
+export const KEYS_PER_CATCH_UP = 8192;
 
 /** The columns lookupClosed reads. */
 const CLOSED_COLUMNS = "result, started_sec, started_nsec, ended_sec, ended_nsec, flag_reason";

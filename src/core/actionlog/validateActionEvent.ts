@@ -17,7 +17,7 @@ export type ValidationResult =
   | { readonly ok: true; readonly event: ActionEvent }
   | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 
-function reject(reason: RejectReason, detail: string): ValidationResult {
+function reject(reason: RejectReason, detail: string): ValidationResult & { ok: false } {
   return { ok: false, reason, detail };
 }
 
@@ -48,6 +48,11 @@ export function validateActionEvent(raw: unknown, nowMs: number, limits: EventLi
  * Pairing problems (an end without a start, a repeat) are the pairer's job.
  */
 export function checkActionEvent(event: ActionEvent, nowMs: number, limits: EventLimits = DEFAULT_EVENT_LIMITS): ValidationResult {
+  return findProblem(event, nowMs, limits) ?? { ok: true, event };
+}
+
+/** checkActionEvent's refusal, or undefined when the event passes (no result object on the hot path). */
+export function findProblem(event: ActionEvent, nowMs: number, limits: EventLimits = DEFAULT_EVENT_LIMITS): (ValidationResult & { ok: false }) | undefined {
   for (const field of SHORT_FIELDS) {
     if (event[field].length > limits.maxFieldChars) {
       return reject("oversized", `${field} has ${event[field].length} characters; the limit is ${limits.maxFieldChars}`);
@@ -77,5 +82,5 @@ export function checkActionEvent(event: ActionEvent, nowMs: number, limits: Even
   if (aheadS > limits.maxFutureS) {
     return reject("future_stamp", `header.stamp is ${aheadS.toFixed(1)} s ahead of this node's clock (limit ${limits.maxFutureS} s); check the robot's time sync`);
   }
-  return { ok: true, event };
+  return undefined;
 }

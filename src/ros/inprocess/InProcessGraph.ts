@@ -24,7 +24,8 @@ export interface TopicSubscriber {
   readonly nodeName: string;
   readonly depth: number;
   readonly callback: MessageCallback<unknown>;
-  readonly queue: unknown[];
+  /** Replaced by a fresh array at each drain (no copy of the pending messages). */
+  queue: unknown[];
   head: number;
   dropped: number;
   scheduled: boolean;
@@ -172,11 +173,12 @@ export class InProcessGraph implements Graph {
 
   private drain(subscriber: TopicSubscriber): void {
     subscriber.scheduled = false;
-    const { queue } = subscriber;
-    const batch = queue.slice(subscriber.head);
-    queue.length = 0;
+    const batch = subscriber.queue;
+    const start = subscriber.head;
+    subscriber.queue = [];
     subscriber.head = 0;
-    for (const message of batch) {
+    for (let i = start; i < batch.length; i++) {
+      const message = batch[i];
       try {
         const result = subscriber.callback(message);
         if (result instanceof Promise) result.catch(subscriber.onError);

@@ -131,9 +131,20 @@ function whereEvents(filter: EventFilter, params: unknown[]): string[] {
 
 const where = (clauses: string[]) => (clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "");
 
-/** Rows per multi-row INSERT: fewer calls into SQLite per batch, well under its 32,766-parameter limit. */
-const EVENTS_PER_INSERT = 64;
-const OUTCOMES_PER_INSERT = 32;
+/**
+ * Rows per multi-row INSERT, largest first: a batch of n rows takes a few calls into SQLite
+ * (500 = 7 x 64 + 3 x 16 + 1 x 4), each well under SQLite's 32,766-parameter limit.
+ */
+const ROWS_PER_INSERT = [64, 16, 4, 1] as const;
+const EVENT_PARAMS = 13;
+const OUTCOME_PARAMS = 17;
+
+/** One multi-row INSERT statement and its reused parameter array. */
+interface RowsInsert {
+  readonly rows: number;
+  readonly statement: Database.Statement;
+  readonly params: unknown[];
+}
 
 /**
  * Committed outcomes whose keys are not yet in outcome_keys, at most, before a commit adds
@@ -154,10 +165,8 @@ export class ActionLogStore {
   readonly db: Database.Database;
   readonly path: string;
   readonly migratedFrom: number;
-  private readonly insertEvent: Database.Statement;
-  private readonly insertEventsMany: Database.Statement;
-  private readonly insertOutcome: Database.Statement;
-  private readonly insertOutcomesMany: Database.Statement;
+  private readonly insertEvents: readonly RowsInsert[];
+  private readonly insertOutcomes: readonly RowsInsert[];
   private readonly setLowWater: Database.Statement;
   private readonly raiseRobotMax: Database.Statement;
   private readonly findClosed: Database.Statement;
@@ -182,16 +191,16 @@ export class ActionLogStore {
     this.db.pragma(`synchronous = ${(options.durability ?? "full") === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.migratedFrom = migrate(this.db, options.path);
-    const placeholders = `(${EVENT_COLUMNS.split(",").map(() => "?").join(", ")})`;
-    this.insertEvent = this.db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ${placeholders}`);
-    this.insertEventsMany = this.db.prepare(
-      `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${Array.from({ length: EVENTS_PER_INSERT }, () => placeholders).join(", ")}`,
-    );
-    const outcomePlaceholders = `(${OUTCOME_INSERT_COLUMNS.split(",").map(() => "?").join(", ")})`;
-    this.insertOutcome = this.db.prepare(`INSERT INTO outcomes (${OUTCOME_INSERT_COLUMNS}) VALUES ${outcomePlaceholders}`);
-    this.insertOutcomesMany = this.db.prepare(
-      `INSERT INTO outcomes (${OUTCOME_INSERT_COLUMNS}) VALUES ${Array.from({ length: OUTCOMES_PER_INSERT }, () => outcomePlaceholders).join(", ")}`,
-    );
+    const inserts = (table: string, columns: string, perRow: number): RowsInsert[] => {
+      const row = `(${columns.split(",").map(() => "?").join(", ")})`;
+      return ROWS_PER_INSERT.map((rows) => ({
+        rows,
+        statement: this.db.prepare(`INSERT INTO ${table} (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`),
+        params: new Array<unknown>(rows * perRow),
+      }));
+    };
+    this.insertEvents = inserts("events", EVENT_COLUMNS, EVENT_PARAMS);
+    this.insertOutcomes = inserts("outcomes", OUTCOME_INSERT_COLUMNS, OUTCOME_PARAMS);
     this.raiseRobotMax = this.db.prepare(
       `INSERT INTO robots (robot_id, max_sec, max_nsec) VALUES (?, ?, ?) ON CONFLICT (robot_id) DO UPDATE
        SET max_sec = excluded.max_sec, max_nsec = excluded.max_nsec WHERE (excluded.max_sec, excluded.max_nsec) > (max_sec, max_nsec)`,
@@ -205,44 +214,60 @@ export class ActionLogStore {
     this.setKeysIndexedTo = this.db.prepare("INSERT INTO meta (key, value) VALUES ('keys_indexed_to', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     this.keysIndexedTo = (this.db.prepare("SELECT value FROM meta WHERE key = 'keys_indexed_to'").get() as { value: number } | undefined)?.value ?? 0;
     this.lastOutcomeId = (this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM outcomes").get() as { id: number }).id;
-    const eventParams = (e: AcceptedEvent, out: unknown[]) => {
+    const eventParams = (e: AcceptedEvent, out: unknown[], at: number) => {
       const m = e.event;
-      out.push(e.id, m.robot_id, m.action_id, m.action, m.object, m.location, m.status, m.progress, m.detail, m.header.stamp.sec, m.header.stamp.nanosec, m.header.frame_id, e.recvMs);
+      const stamp = m.header.stamp;
+      out[at] = e.id;
+      out[at + 1] = m.robot_id;
+      out[at + 2] = m.action_id;
+      out[at + 3] = m.action;
+      out[at + 4] = m.object;
+      out[at + 5] = m.location;
+      out[at + 6] = m.status;
+      out[at + 7] = m.progress;
+      out[at + 8] = m.detail;
+      out[at + 9] = stamp.sec;
+      out[at + 10] = stamp.nanosec;
+      out[at + 11] = m.header.frame_id;
+      out[at + 12] = e.recvMs;
+    };
+    let committedMsNow = 0;
+    const outcomeParams = (o: OutcomeDraft, out: unknown[], at: number) => {
+      out[at] = o.robot_id;
+      out[at + 1] = o.action_id;
+      out[at + 2] = o.action;
+      out[at + 3] = o.object;
+      out[at + 4] = o.location;
+      out[at + 5] = o.result;
+      out[at + 6] = o.reason;
+      out[at + 7] = o.started_at.sec;
+      out[at + 8] = o.started_at.nanosec;
+      out[at + 9] = o.ended_at.sec;
+      out[at + 10] = o.ended_at.nanosec;
+      out[at + 11] = o.duration_s;
+      out[at + 12] = o.progress_events;
+      out[at + 13] = o.flagged ? 1 : 0;
+      out[at + 14] = o.flag_reason;
+      out[at + 15] = committedMsNow;
+      out[at + 16] = actionKeyHash(o.robot_id, o.action_id);
+    };
+    /** Inserts items with the fewest calls; returns the last row id (or `lastId` when there was nothing). */
+    const insertAll = <T>(items: readonly T[], inserts: readonly RowsInsert[], perRow: number, fill: (item: T, out: unknown[], at: number) => void, lastId: number): number => {
+      let i = 0;
+      for (const insert of inserts) {
+        for (; i + insert.rows <= items.length; i += insert.rows) {
+          const params = insert.params;
+          for (let j = 0; j < insert.rows; j++) fill(items[i + j]!, params, j * perRow);
+          lastId = Number(insert.statement.run(params).lastInsertRowid);
+        }
+      }
+      return lastId;
     };
     this.commitTx = this.db.transaction((events, outcomes, committedMs, lowWater) => {
-      this.txLastOutcomeId = this.lastOutcomeId;
       this.txKeysIndexedTo = this.keysIndexedTo;
-      let i = 0;
-      const many: unknown[] = [];
-      for (; i + EVENTS_PER_INSERT <= events.length; i += EVENTS_PER_INSERT) {
-        many.length = 0;
-        for (let j = i; j < i + EVENTS_PER_INSERT; j++) eventParams(events[j]!, many);
-        this.insertEventsMany.run(many);
-      }
-      const one: unknown[] = [];
-      for (; i < events.length; i++) {
-        one.length = 0;
-        eventParams(events[i]!, one);
-        this.insertEvent.run(one);
-      }
-      const outcomeParams = (o: OutcomeDraft, out: unknown[]) => {
-        out.push(
-          o.robot_id, o.action_id, o.action, o.object, o.location, o.result, o.reason,
-          o.started_at.sec, o.started_at.nanosec, o.ended_at.sec, o.ended_at.nanosec,
-          o.duration_s, o.progress_events, o.flagged ? 1 : 0, o.flag_reason, committedMs, actionKeyHash(o.robot_id, o.action_id),
-        );
-      };
-      let k = 0;
-      for (; k + OUTCOMES_PER_INSERT <= outcomes.length; k += OUTCOMES_PER_INSERT) {
-        many.length = 0;
-        for (let j = k; j < k + OUTCOMES_PER_INSERT; j++) outcomeParams(outcomes[j]!, many);
-        this.txLastOutcomeId = Number(this.insertOutcomesMany.run(many).lastInsertRowid);
-      }
-      for (; k < outcomes.length; k++) {
-        one.length = 0;
-        outcomeParams(outcomes[k]!, one);
-        this.txLastOutcomeId = Number(this.insertOutcome.run(one).lastInsertRowid);
-      }
+      committedMsNow = committedMs;
+      insertAll(events, this.insertEvents, EVENT_PARAMS, eventParams, 0);
+      this.txLastOutcomeId = insertAll(outcomes, this.insertOutcomes, OUTCOME_PARAMS, outcomeParams, this.lastOutcomeId);
       if (this.txLastOutcomeId - this.txKeysIndexedTo >= KEYS_PER_CATCH_UP) this.indexTail();
       const newest = new Map<string, BuiltinInterfacesTime>();
       for (const o of outcomes) {

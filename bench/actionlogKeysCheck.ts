@@ -68,4 +68,24 @@ log = new ActionLog({ path, schedule: manual, retention: { maxOutcomes: 1 } });
 log.applyRetention();
 check(`retention removed keys ${JSON.stringify(counts(log))}`, counts(log).o === 1 && counts(log).k === 1);
 log.close();
+// 5. age retention empties the outcomes table: new outcomes still get fresh ids, so their keys are
+//    indexed (not mistaken for already indexed ones), and repeats are found after a restart
+path = join(dir, "d.db");
+let nowMs = Date.now();
+log = new ActionLog({ path, schedule: manual, clock: () => nowMs, retention: { maxAgeS: 60 } });
+for (let i = 0; i < 9000; i++) { log.ingest(ev(`d${i}`, "STARTED", T0 + i / 100)); log.ingest(ev(`d${i}`, "SUCCEEDED", T0 + i / 100 + 0.001)); }
+log.flush();
+nowMs += 3_600_000;
+log.applyRetention();
+const c5 = counts(log);
+check(`retention emptied outcomes and keys ${JSON.stringify(c5)}`, c5.o === 0 && c5.k === 0);
+for (let i = 0; i < 10; i++) { log.ingest(ev(`e${i}`, "STARTED", T0 + 200 + i)); log.ingest(ev(`e${i}`, "SUCCEEDED", T0 + 200 + i + 0.5)); }
+log.flush();
+const ids = log.store.db.prepare("SELECT MIN(id) AS lo FROM outcomes").get() as { lo: number };
+check(`new outcome ids above the indexed mark (${ids.lo} > ${c5.m})`, ids.lo > c5.m);
+log.close();
+log = new ActionLog({ path, schedule: manual, clock: () => nowMs });
+check("after restart the new outcomes are indexed", counts(log).k === 10);
+check("after restart a repeat of a new outcome is a duplicate", log.ingest(ev("e3", "SUCCEEDED", T0 + 203.5)).kind === "duplicate");
+log.close();
 rmSync(dir, { recursive: true, force: true });

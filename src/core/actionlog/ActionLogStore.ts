@@ -61,7 +61,8 @@ export interface OutcomeToCommit {
 const EVENT_COLUMNS = "id, robot_id, action_id, action, object, location, status, progress, detail, stamp_sec, stamp_nsec, frame_id, recv_ms";
 const OUTCOME_COLUMNS =
   "robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec, ended_sec, ended_nsec, duration_s, progress_events, flagged, flag_reason, committed_ms";
-const OUTCOME_INSERT_COLUMNS = `${OUTCOME_COLUMNS}, key_hash`;
+/** Outcome ids are given by the store (see lastOutcomeId), never reused: keys_indexed_to relies on it. */
+const OUTCOME_INSERT_COLUMNS = `id, ${OUTCOME_COLUMNS}, key_hash`;
 
 interface EventRow {
   id: number; robot_id: string; action_id: string; action: string; object: string; location: string; status: string;
@@ -137,7 +138,7 @@ const where = (clauses: string[]) => (clauses.length ? ` WHERE ${clauses.join(" 
  */
 const ROWS_PER_INSERT = [64, 16, 4, 1] as const;
 const EVENT_PARAMS = 13;
-const OUTCOME_PARAMS = 17;
+const OUTCOME_PARAMS = 18;
 
 /** One multi-row INSERT statement and its reused parameter array. */
 interface RowsInsert {
@@ -176,7 +177,11 @@ export class ActionLogStore {
   private readonly commitTx: (events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number) => void;
   /** Outcomes with an id above this have no row in outcome_keys yet (the tail). */
   private keysIndexedTo: number;
-  /** The newest outcome id. */
+  /**
+   * The newest outcome id ever given (at least keys_indexed_to): the next outcome gets the next
+   * id even when retention has emptied the table, so an id at or below keys_indexed_to is never
+   * given again to an outcome whose key is not indexed.
+   */
   private lastOutcomeId: number;
   /** Set inside commitTx, applied once its transaction committed. */
   private txLastOutcomeId = 0;
@@ -213,7 +218,7 @@ export class ActionLogStore {
     this.catchUpKeys = this.db.prepare("INSERT INTO outcome_keys (key_hash, outcome_id) SELECT key_hash, id FROM outcomes WHERE id > ? ORDER BY key_hash, id");
     this.setKeysIndexedTo = this.db.prepare("INSERT INTO meta (key, value) VALUES ('keys_indexed_to', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     this.keysIndexedTo = (this.db.prepare("SELECT value FROM meta WHERE key = 'keys_indexed_to'").get() as { value: number } | undefined)?.value ?? 0;
-    this.lastOutcomeId = (this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM outcomes").get() as { id: number }).id;
+    this.lastOutcomeId = Math.max(this.keysIndexedTo, (this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM outcomes").get() as { id: number }).id);
     const eventParams = (e: AcceptedEvent, out: unknown[], at: number) => {
       const m = e.event;
       const stamp = m.header.stamp;
@@ -233,41 +238,42 @@ export class ActionLogStore {
     };
     let committedMsNow = 0;
     const outcomeParams = (o: OutcomeDraft, out: unknown[], at: number) => {
-      out[at] = o.robot_id;
-      out[at + 1] = o.action_id;
-      out[at + 2] = o.action;
-      out[at + 3] = o.object;
-      out[at + 4] = o.location;
-      out[at + 5] = o.result;
-      out[at + 6] = o.reason;
-      out[at + 7] = o.started_at.sec;
-      out[at + 8] = o.started_at.nanosec;
-      out[at + 9] = o.ended_at.sec;
-      out[at + 10] = o.ended_at.nanosec;
-      out[at + 11] = o.duration_s;
-      out[at + 12] = o.progress_events;
-      out[at + 13] = o.flagged ? 1 : 0;
-      out[at + 14] = o.flag_reason;
-      out[at + 15] = committedMsNow;
-      out[at + 16] = actionKeyHash(o.robot_id, o.action_id);
+      out[at] = ++this.txLastOutcomeId;
+      out[at + 1] = o.robot_id;
+      out[at + 2] = o.action_id;
+      out[at + 3] = o.action;
+      out[at + 4] = o.object;
+      out[at + 5] = o.location;
+      out[at + 6] = o.result;
+      out[at + 7] = o.reason;
+      out[at + 8] = o.started_at.sec;
+      out[at + 9] = o.started_at.nanosec;
+      out[at + 10] = o.ended_at.sec;
+      out[at + 11] = o.ended_at.nanosec;
+      out[at + 12] = o.duration_s;
+      out[at + 13] = o.progress_events;
+      out[at + 14] = o.flagged ? 1 : 0;
+      out[at + 15] = o.flag_reason;
+      out[at + 16] = committedMsNow;
+      out[at + 17] = actionKeyHash(o.robot_id, o.action_id);
     };
-    /** Inserts items with the fewest calls; returns the last row id (or `lastId` when there was nothing). */
-    const insertAll = <T>(items: readonly T[], inserts: readonly RowsInsert[], perRow: number, fill: (item: T, out: unknown[], at: number) => void, lastId: number): number => {
+    /** Inserts items with the fewest calls into SQLite. */
+    const insertAll = <T>(items: readonly T[], inserts: readonly RowsInsert[], perRow: number, fill: (item: T, out: unknown[], at: number) => void): void => {
       let i = 0;
       for (const insert of inserts) {
         for (; i + insert.rows <= items.length; i += insert.rows) {
           const params = insert.params;
           for (let j = 0; j < insert.rows; j++) fill(items[i + j]!, params, j * perRow);
-          lastId = Number(insert.statement.run(params).lastInsertRowid);
+          insert.statement.run(params);
         }
       }
-      return lastId;
     };
     this.commitTx = this.db.transaction((events, outcomes, committedMs, lowWater) => {
       this.txKeysIndexedTo = this.keysIndexedTo;
+      this.txLastOutcomeId = this.lastOutcomeId;
       committedMsNow = committedMs;
-      insertAll(events, this.insertEvents, EVENT_PARAMS, eventParams, 0);
-      this.txLastOutcomeId = insertAll(outcomes, this.insertOutcomes, OUTCOME_PARAMS, outcomeParams, this.lastOutcomeId);
+      insertAll(events, this.insertEvents, EVENT_PARAMS, eventParams);
+      insertAll(outcomes, this.insertOutcomes, OUTCOME_PARAMS, outcomeParams);
       if (this.txLastOutcomeId - this.txKeysIndexedTo >= KEYS_PER_CATCH_UP) this.indexTail();
       const newest = new Map<string, BuiltinInterfacesTime>();
       for (const o of outcomes) {

@@ -26,10 +26,11 @@ import { startActionLogNode } from "../src/nodes/action_log.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
 import { collectEvents } from "./actionlogEvents.js";
 
-const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--crash-runs N] [--batch N]
+const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--rounds N] [--crash-runs N] [--batch N]
 
   --quick          fewer events and the minimum 20 crash runs (under 60 s)
-  --events N       events per throughput run, 3 rounds each of raw and node (default 200000; quick 40000)
+  --events N       events per throughput run (default 200000; quick 40000)
+  --rounds N       alternating rounds of raw and node; each side reports its median (default 5)
   --crash-runs N   SIGKILL crash runs (default 30; quick 20)
   --batch N        events per transaction, node and raw alike (default 500)
   -h, --help       this help
@@ -49,6 +50,7 @@ const numberArg = (flag: string, fallback: number) => {
 const EVENTS = numberArg("--events", quick ? 40_000 : 200_000);
 const CRASH_RUNS = numberArg("--crash-runs", quick ? 20 : 30);
 const BATCH = numberArg("--batch", 500);
+const ROUNDS = numberArg("--rounds", 5);
 const progress = (line: string) => process.stderr.write(`[bench:actionlog] ${line}\n`);
 const dir = mkdtempSync(join(tmpdir(), "bench-actionlog-"));
 
@@ -212,8 +214,9 @@ progress("warm-up");
 rawInsert(events.slice(0, 20_000));
 await throughNode(events.slice(0, 20_000));
 // Raw and node runs alternate, ROUNDS times, and each side reports its median: the machine is
-// shared, and a load change between one raw and one node run would skew a single ratio.
-const ROUNDS = 3;
+// shared, and a load change between one raw and one node run would skew a single ratio. Five
+// rounds rather than three: a quick round lasts a fraction of a second, and one busy moment
+// on the machine could otherwise decide the median.
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const raws: number[] = [];
 const nodes: Awaited<ReturnType<typeof throughNode>>[] = [];

@@ -18,9 +18,10 @@ import { exportRequest, outcomeQuery, statsQuery } from "../core/actionlog/servi
 import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
+import { defaultDataFile } from "./dataPaths.js";
 
 const PARAMETERS: readonly ParameterDescriptor[] = [
-  { name: "db_path", type: "string", defaultValue: "action_log.db", readOnly: true, description: "SQLite file of the log (WAL mode); created and migrated on start" },
+  { name: "db_path", type: "string", defaultValue: defaultDataFile("action_log.db"), readOnly: true, description: "SQLite file of the log (WAL mode; default $ROS_HOME/embodied_assistant/action_log.db); created and migrated on start" },
   { name: "durability", type: "string", defaultValue: "full", readOnly: true, allowedValues: ["full", "normal"], description: "full: a committed batch survives power loss (synchronous=FULL); normal: survives a crash of this process (synchronous=NORMAL)" },
   { name: "batch_max_events", type: "integer", defaultValue: 500, integerRange: { from: 1, to: 10_000 }, description: "commit when this many events are pending..." },
   { name: "batch_max_ms", type: "integer", defaultValue: 20, integerRange: { from: 1, to: 1000 }, description: "...or when the oldest pending event has waited this long, whichever first; outcomes are published after the commit" },
@@ -37,7 +38,7 @@ const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "retention.period_s", type: "double", defaultValue: 60, floatingPointRange: { from: 1, to: 86_400 }, readOnly: true, description: "how often retention runs" },
   { name: "stats_window_s", type: "double", defaultValue: 3600, floatingPointRange: { from: 1, to: 2_592_000 }, description: "rolling window of the outcome figures in /diagnostics" },
   { name: "reject_log_interval_s", type: "double", defaultValue: 10, floatingPointRange: { from: 0.1, to: 3600 }, readOnly: true, description: "at most one log line per rejection reason per this many seconds (all are counted)" },
-  { name: "export_dir", type: "string", defaultValue: "exports", description: "where ~/export writes when the request's path is '' or relative" },
+  { name: "export_dir", type: "string", defaultValue: defaultDataFile("exports"), description: "where ~/export writes when the request's path is '' or relative" },
 ];
 
 /** The running node, with its log exposed for consoles and tests. */

@@ -1,5 +1,5 @@
 /**
- * node --import tsx bench/actionlogCopyCheck.ts
+ * node --import tsx test/checks/fastMessageCopyCheck.ts
  *
  * Compares the in-process graph's compiled check-and-copy (src/ros/inprocess/fastMessageCopy.ts)
  * with zod's parse over every message type: random valid messages and mutations of them (wrong
@@ -7,9 +7,9 @@
  * must give the same verdict, the same error, and the same copy (as JSON, key order included),
  * and a copy must never be the input object. Exits 1 on any difference.
  */
-import { messageSchemas, type MessageTypeName } from "../src/core/interfaces/messages.generated.js";
-import { fastMessageCopy } from "../src/ros/inprocess/fastMessageCopy.js";
-import { validatedMessageCopy } from "../src/ros/validateMessage.js";
+import { messageSchemas, type MessageTypeName } from "../../src/core/interfaces/messages.generated.js";
+import { fastMessageCopy } from "../../src/ros/inprocess/fastMessageCopy.js";
+import { validatedMessageCopy } from "../../src/ros/validateMessage.js";
 // Generate random valid messages from the schema, then mutate them; compare fast vs zod.
 let seed = 12345; const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
 const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;

@@ -1,5 +1,5 @@
 /**
- * node --import tsx bench/actionlogKeysCheck.ts
+ * node --import tsx test/checks/actionlogKeysCheck.ts
  *
  * Checks of the outcome key index (schema v3, bulk-indexed keys) that the tests do not make:
  * repeats of actions evicted from a tiny closed cache are found in the unindexed tail and,
@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
-import { actionKeyHash } from "../src/core/actionlog/actionKeyHash.js";
-import { migrate } from "../src/core/actionlog/migrations.js";
+import { ActionLog } from "../../src/core/actionlog/ActionLog.js";
+import { actionKeyHash } from "../../src/core/actionlog/actionKeyHash.js";
+import { migrate } from "../../src/core/actionlog/migrations.js";
 const dir = mkdtempSync(join(tmpdir(), "keys-"));
 const T0 = Math.floor(Date.now() / 1000) - 86400;
 const ev = (id: string, status: string, t: number, robot = "r1") => ({ header: { stamp: { sec: Math.floor(t), nanosec: Math.round((t % 1) * 1e9) }, frame_id: "" }, robot_id: robot, action_id: id, action: "pick", object: "mug", location: "", status, progress: 0, detail: "" });

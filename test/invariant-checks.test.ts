@@ -1,0 +1,25 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+
+/** Each check script exits 1 and names the case when an invariant breaks. */
+function runCheck(script: string): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, "test/checks", script)], { cwd: root, encoding: "utf8", timeout: 120_000 });
+  return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+describe("invariant checks", () => {
+  it("the in-process graph's compiled check-and-copy agrees with zod on every message type (valid and mutated messages)", () => {
+    const { status, output } = runCheck("fastMessageCopyCheck.ts");
+    expect(status, output).toBe(0);
+    expect(output).toMatch(/diffs: 0, types: 12/);
+  });
+
+  it("the action log's outcome key index, unindexed scans, v2 -> v3 migration and retention hold", () => {
+    const { status, output } = runCheck("actionlogKeysCheck.ts");
+    expect(status, output).toBe(0);
+    expect(output).not.toMatch(/^FAIL/m);
+  });
+});

@@ -123,6 +123,30 @@ describe("dialogue node on the in-process graph", () => {
     await close(r);
   });
 
+  it("applies temperature and memory_timeout_ms set at run time to the next turn", async () => {
+    const r = await rig();
+    const setOk = (values: Record<string, ParameterValue>) => expect(r.dialogue.node.setParameters(values).successful).toBe(true);
+    setOk({ temperature: 0 });
+    const greedy = await r.chat("Tell me about the kitchen", { session_id: "t1" });
+    setOk({ temperature: 2 });
+    const hot = await r.chat("Tell me about the kitchen", { session_id: "t2" });
+    setOk({ temperature: 0 });
+    const greedyAgain = await r.chat("Tell me about the kitchen", { session_id: "t3" });
+    expect(greedyAgain.reply).toBe(greedy.reply);
+    expect(hot.reply).not.toBe(greedy.reply);
+
+    // Started with 500 ms; memory answers after ~900 ms, within the new 3000 ms.
+    setOk({ memory_timeout_ms: 3000 });
+    r.memory.hold = true;
+    const pending = r.chat("What happened with the cup?", { session_id: "t4" });
+    await r.memory.called;
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    r.memory.release();
+    const grounded = await pending;
+    expect(grounded.grounded, grounded.message).toBe(true);
+    await close(r);
+  });
+
   it("rejects out-of-range and unknown parameters with a reason", async () => {
     const r = await rig();
     const out = r.dialogue.node.setParameters({ "persona.warmth": 1.5 });

@@ -139,7 +139,7 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
       }
     : undefined;
 
-  const dialogue = new Dialogue({ spec: { ...spec, grounding: { ...spec.grounding, timeoutMs: num("memory_timeout_ms") } }, adapterFiles, ...(engine ? { engine } : {}), ...(recall ? { recall } : {}) });
+  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), ...(recall ? { recall } : {}) });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
   const queue = new FairTurnQueue({ timeoutMs: num("queue_timeout_ms"), capacity: num("queue_capacity") });
@@ -173,6 +173,8 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
           maxTokens: request.max_tokens > 0 ? Math.min(request.max_tokens, limit) : limit,
           routing: node.getParameter("routing") as boolean,
           ...(seed >= 0 ? { seed } : {}),
+          temperature: num("temperature"),
+          groundingTimeoutMs: num("memory_timeout_ms"),
           forbiddenPhrases: node.getParameter("forbidden_phrases") as readonly string[],
           onPiece: (piece) => replyStream.publish({ data: piece }),
           signal: cancel.signal,

@@ -35,6 +35,10 @@ export interface TurnRequest {
   readonly maxTokens: number;
   readonly routing?: boolean;
   readonly seed?: number;
+  /** Sampling temperature of this turn (default: the spec's). */
+  readonly temperature?: number;
+  /** How long this turn waits for memory (default: the spec's grounding.timeoutMs). */
+  readonly groundingTimeoutMs?: number;
   readonly forbiddenPhrases?: readonly string[];
   readonly signal?: AbortSignal;
   /** Whole, cleaned sentences as they are ready (for ~/reply_stream). */
@@ -110,7 +114,10 @@ export class Dialogue {
     const filter = this.filterFor(request.forbiddenPhrases ?? spec.generation.forbiddenPhrases);
     const notes: string[] = [];
 
-    const grounding = await recallForTurn(this.options.recall, request.text, spec.grounding);
+    const grounding = await recallForTurn(this.options.recall, request.text, {
+      ...spec.grounding,
+      timeoutMs: request.groundingTimeoutMs ?? spec.grounding.timeoutMs,
+    });
     if (!grounding.reachable) notes.push(`ungrounded: ${grounding.error ?? "memory unreachable"}`);
     const citedEpisodes = grounding.episodes.map((e) => e.id);
     const base = { routing, blend, citedEpisodes, grounded: grounding.reachable, removedPhrases: 0 };
@@ -134,7 +141,7 @@ export class Dialogue {
       adapters: blend.adapters,
       prompt: { system, history, user: request.text },
       maxTokens: request.maxTokens,
-      temperature: spec.generation.temperature,
+      temperature: request.temperature ?? spec.generation.temperature,
       topP: spec.generation.topP,
       ...(seed !== undefined ? { seed } : {}),
       stop: spec.generation.stop,

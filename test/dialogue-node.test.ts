@@ -147,6 +147,15 @@ describe("dialogue node on the in-process graph", () => {
     await close(r);
   });
 
+  it("a failed start (a corrupt persona file) names the problem and leaves the node name free", async () => {
+    const graph = new InProcessGraph({ logLevel: "silent" });
+    const bad = join(dir, "bad-persona.yaml");
+    writeFileSync(bad, "name: [unclosed\n");
+    await expect(startDialogueNode(graph, { parameterOverrides: { persona_file: bad } })).rejects.toThrow(/bad-persona\.yaml/);
+    expect(graph.nodeNames()).not.toContain("/dialogue");
+    await graph.shutdown();
+  });
+
   it("rejects out-of-range and unknown parameters with a reason", async () => {
     const r = await rig();
     const out = r.dialogue.node.setParameters({ "persona.warmth": 1.5 });

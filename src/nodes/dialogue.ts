@@ -22,7 +22,7 @@ import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
 import type { PersonaWeights } from "../core/persona/types.js";
-import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
+import type { Graph, GraphNode, ParameterDescriptor } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 
@@ -74,6 +74,16 @@ function resolveConfigPath(path: string): string {
 
 export async function startDialogueNode(graph: Graph, options: NodeStartOptions = {}): Promise<DialogueNode> {
   const node = graph.createNode(options.name ?? "dialogue", options);
+  try {
+    return await wireDialogueNode(node);
+  } catch (error) {
+    // A failed start (a bad persona spec, say) must not leave the name taken on the graph.
+    node.destroy();
+    throw error;
+  }
+}
+
+async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   for (const descriptor of STARTUP_PARAMETERS) node.declareParameter(descriptor);
   const str = (name: string) => node.getParameter(name) as string;
   const num = (name: string) => node.getParameter(name) as number;

@@ -188,6 +188,30 @@ describe("EpisodeBatcher", () => {
   });
 });
 
+describe("EpisodeBatcher pending ids", () => {
+  it("reports an id as pending while queued and while its batch commits, and not after", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove, dims: 2048 });
+    const original = m.remember.bind(m);
+    let releaseCommit!: () => void;
+    const commitStarted = new Promise<void>((started) => {
+      m.remember = async (inputs) => {
+        started();
+        await new Promise<void>((resolve) => (releaseCommit = resolve));
+        return original(inputs);
+      };
+    });
+    const batcher = new EpisodeBatcher(m);
+    const stored = batcher.add({ ...ep({ description: "a redelivered outcome" }), id: "outcome:r1/a-1" });
+    expect(batcher.isPending("outcome:r1/a-1")).toBe(true);
+    await commitStarted; // the batch has left the queue and is being committed
+    expect(batcher.isPending("outcome:r1/a-1")).toBe(true);
+    releaseCommit();
+    await stored;
+    expect(batcher.isPending("outcome:r1/a-1")).toBe(false);
+    expect(m.has("outcome:r1/a-1")).toBe(true);
+  });
+});
+
 describe("EpisodicMemory persistence", () => {
   it("reopening restores every episode with identical vectors, and they match a fresh encoding", async () => {
     const path = join(dir, "reopen.db");

@@ -35,14 +35,34 @@ export class EpisodeBatcher {
     this.schedule = options.schedule ?? ((flush) => setImmediate(flush));
   }
 
-  /** Ids queued but not yet committed (for duplicate checks). */
+  /**
+   * Ids queued or being committed, until their episode settles (for duplicate checks). A set,
+   * not a scan of the queue: a burst would cost O(n^2), and the batch in flight has left the queue.
+   */
+  private readonly pendingIds = new Set<string>();
+
   isPending(id: string): boolean {
-    return this.queue.some((p) => p.input.id === id);
+    return this.pendingIds.has(id);
   }
 
   add(input: EpisodeInput): Promise<Episode> {
+    const id = input.id ?? "";
+    if (id !== "") this.pendingIds.add(id);
+    const settled = () => {
+      if (id !== "") this.pendingIds.delete(id);
+    };
     return new Promise<Episode>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      this.queue.push({
+        input,
+        resolve: (episode) => {
+          settled();
+          resolve(episode);
+        },
+        reject: (error) => {
+          settled();
+          reject(error);
+        },
+      });
       if (!this.scheduled) {
         this.scheduled = true;
         this.schedule(() => {

@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { messageSchemas, type MessageTypeName } from "../src/core/interfaces/messages.generated.js";
+import { hasFastPath } from "../src/ros/inprocess/fastMessageCopy.js";
 
 const root = join(import.meta.dirname, "..");
 
@@ -15,6 +17,11 @@ describe("invariant checks", () => {
     const { status, output } = runCheck("fastMessageCopyCheck.ts");
     expect(status, output).toBe(0);
     expect(output).toMatch(/diffs: 0, types: 12/);
+  });
+
+  it("every message type has a compiled fast path (a silent fallback to zod would pass the check above)", () => {
+    const types = Object.keys(messageSchemas) as MessageTypeName[];
+    expect(types.filter((type) => !hasFastPath(type))).toEqual([]);
   });
 
   it("the action log's outcome key index, unindexed scans, v2 -> v3 migration and retention hold", () => {

@@ -166,6 +166,13 @@ function compileFastCopy(schema: z.ZodType): FastCopy | undefined {
 }
 
 const copiers = new Map<MessageTypeName, (message: unknown) => unknown>();
+const compiled = new Set<MessageTypeName>();
+
+/** Whether the type got a compiled fast path (false: zod alone checks it). For tests. */
+export function hasFastPath(typeName: MessageTypeName): boolean {
+  messageCopier(typeName);
+  return compiled.has(typeName);
+}
 
 /**
  * The check-and-copy function of one message type (compiled on first use): same contract
@@ -175,6 +182,7 @@ export function messageCopier<T extends MessageTypeName>(typeName: T): (message:
   let copier = copiers.get(typeName);
   if (!copier) {
     const fast = compileFastCopy(messageSchemas[typeName] as unknown as z.ZodType);
+    if (fast) compiled.add(typeName);
     copier = fast
       ? (message: unknown) => {
           const copy = fast(message);

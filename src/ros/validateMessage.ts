@@ -27,14 +27,6 @@ function parseOrThrow<T>(typeName: string, schema: z.ZodType<T>, value: unknown)
   return parsed.data;
 }
 
-export function isMessageType(name: string): name is MessageTypeName {
-  return Object.hasOwn(messageSchemas, name);
-}
-
-export function isServiceType(name: string): name is ServiceTypeName {
-  return Object.hasOwn(serviceSchemas, name);
-}
-
 /**
  * Validates a message and returns a deep copy of it (zod's parse output shares no
  * objects with its input). Doubling as the copy makes validation nearly free next to

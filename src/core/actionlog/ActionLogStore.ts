@@ -54,10 +54,6 @@ export interface RetentionPolicy {
   readonly maxEvents: number;
 }
 
-export interface OutcomeToCommit {
-  readonly draft: OutcomeDraft;
-}
-
 const EVENT_COLUMNS = "id, robot_id, action_id, action, object, location, status, progress, detail, stamp_sec, stamp_nsec, frame_id, recv_ms";
 const OUTCOME_COLUMNS =
   "robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec, ended_sec, ended_nsec, duration_s, progress_events, flagged, flag_reason, committed_ms";

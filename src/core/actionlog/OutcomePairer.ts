@@ -102,10 +102,6 @@ function sameStamp(a: BuiltinInterfacesTime, b: BuiltinInterfacesTime): boolean 
   return a.sec === b.sec && a.nanosec === b.nanosec;
 }
 
-export function actionKey(robotId: string, actionId: string): string {
-  return `${robotId}\u0000${actionId}`;
-}
-
 /**
  * Pairs STARTED events with their ends into outcomes, by (robot_id, action_id).
  *

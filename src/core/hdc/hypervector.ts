@@ -21,10 +21,6 @@ export function wordsFor(dims: number): number {
   return dims / 32;
 }
 
-export function dimsOf(v: Hypervector): number {
-  return v.length * 32;
-}
-
 export function zeros(dims: number): Hypervector {
   return new Uint32Array(wordsFor(dims));
 }

@@ -120,10 +120,9 @@ export class InProcessGraph implements Graph {
 
   /** @internal */
   removeNodeEndpoints(nodeName: string): void {
-    for (const [name, entry] of this.topics) {
-      // Topic entries stay: other nodes' publishers hold them, and a topic keeps its type for the graph's life.
+    // Topic entries stay: other nodes' publishers hold them, and a topic keeps its type for the graph's life.
+    for (const entry of this.topics.values()) {
       for (const sub of entry.subscribers) if (sub.nodeName === nodeName) entry.subscribers.delete(sub);
-      void name;
     }
     for (const [name, service] of this.services) if (service.nodeName === nodeName) this.services.delete(name);
     this.nodes.delete(nodeName);
@@ -136,9 +135,8 @@ export class InProcessGraph implements Graph {
    * compiled from it and falls back to zod for anything unusual, so an invalid message
    * still throws MessageValidationError here, at publish, naming the field.
    */
-  deliver<T extends MessageTypeName>(topic: TopicEntry, type: T, message: MessageOf<T>, latchDepth: number): void {
-    // A topic has one type for the graph's life (topic() refuses a second), so its copier fits `type`.
-    void type;
+  deliver<T extends MessageTypeName>(topic: TopicEntry, message: MessageOf<T>, latchDepth: number): void {
+    // A topic has one type for the graph's life (topic() refuses a second), so its copier fits the message.
     const copy = topic.copy;
     const validated = copy(message);
     if (latchDepth > 0) {

@@ -82,7 +82,7 @@ export class InProcessNode implements GraphNode {
       topic,
       publish: (message) => {
         this.assertAlive();
-        this.graph.deliver(entry, type, message, latchDepth);
+        this.graph.deliver(entry, message, latchDepth);
       },
       subscriptionCount: () => entry.subscribers.size,
     };

@@ -19,6 +19,7 @@ import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { defaultDataFile } from "./dataPaths.js";
+import { timeToMillis } from "../core/time.js";
 
 const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "db_path", type: "string", defaultValue: defaultDataFile("action_log.db"), readOnly: true, description: "SQLite file of the log (WAL mode; default $ROS_HOME/embodied_assistant/action_log.db); created and migrated on start" },
@@ -52,10 +53,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   const node = graph.createNode(options.name ?? "action_log", options);
   for (const descriptor of PARAMETERS) node.declareParameter(descriptor);
   const num = (name: string) => node.getParameter(name) as number;
-  const clock = () => {
-    const t = node.now();
-    return t.sec * 1000 + t.nanosec / 1e6;
-  };
+  const clock = () => timeToMillis(node.now());
 
   let closed = false;
 

@@ -2,7 +2,7 @@ import type { ActionEvent, ActionOutcome } from "../interfaces/messages.generate
 import { ActionLogStore, type Durability, type OutcomeFilter, type RetentionPolicy, type StatsRow } from "./ActionLogStore.js";
 import { computeStats, percentile, type StatsGrouping } from "./computeStats.js";
 import { OutcomePairer } from "./OutcomePairer.js";
-import { millisToTime } from "./time.js";
+import { millisToTime } from "../time.js";
 import { FLAG_REASONS, REJECT_REASONS, type AcceptedEvent, type FlagReason, type IngestResult, type OutcomeDraft, type RejectReason } from "./types.js";
 import { DEFAULT_EVENT_LIMITS, findProblem, validateActionEvent, type EventLimits } from "./validateActionEvent.js";
 

@@ -3,7 +3,7 @@ import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../inter
 import { actionKeyHash } from "./actionKeyHash.js";
 import { migrate } from "./migrations.js";
 import type { ClosedAction } from "./OutcomePairer.js";
-import { millisToTime } from "./time.js";
+import { millisToTime } from "../time.js";
 import type { AcceptedEvent, OutcomeDraft } from "./types.js";
 
 export type Durability = "full" | "normal";

@@ -1,5 +1,5 @@
 import type { ActionEvent, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
-import { secondsToTime, stampKey, timeToSeconds } from "./time.js";
+import { secondsToTime, stampKey, timeToSeconds } from "../time.js";
 import { type AcceptedEvent, type FlagReason, type OutcomeDraft, type RejectReason } from "./types.js";
 
 /** What the log remembers about an action whose outcome is recorded: enough to tell a repeat from a late event. */

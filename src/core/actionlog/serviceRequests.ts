@@ -13,7 +13,7 @@ import type {
 import type { EventFilter, OutcomeFilter } from "./ActionLogStore.js";
 import { STATS_GROUPINGS, type StatsGrouping } from "./computeStats.js";
 import type { ExportFormat } from "./exportLog.js";
-import { isZeroTime } from "./time.js";
+import { isZeroTime } from "../time.js";
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 

@@ -1,5 +1,5 @@
 import { ActionEventSchema, type ActionEvent } from "../interfaces/messages.generated.js";
-import { isZeroTime, timeToSeconds } from "./time.js";
+import { isZeroTime, timeToSeconds } from "../time.js";
 import { ALL_STATUSES, type RejectReason } from "./types.js";
 
 export interface EventLimits {

@@ -16,6 +16,7 @@
 import { hammingAt } from "../hdc/hamming.js";
 import type { Hypervector } from "../hdc/hypervector.js";
 import type { Episode } from "./types.js";
+import { timeToSeconds } from "../time.js";
 
 export interface EpisodeIndexOptions {
   readonly dims: number;
@@ -120,7 +121,7 @@ export class EpisodeIndex {
     this.texts.set(text, i * this.words);
     this.episodeVectors.set(episodeVector, i * this.words);
     this.embeddings.set(embedding, i * this.embeddingDims);
-    this.stamps[i] = episode.stamp.sec + episode.stamp.nanosec / 1e9;
+    this.stamps[i] = timeToSeconds(episode.stamp);
     let robot = this.robotIds.get(episode.robot_id);
     if (robot === undefined) {
       robot = this.robotIds.size;

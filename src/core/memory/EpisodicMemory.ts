@@ -14,6 +14,7 @@ import { InvalidEpisodeError, InvalidQueryError } from "./errors.js";
 import { PrototypeSummaries, type PrototypeSummary } from "./PrototypeSummaries.js";
 import { ROLES, isRole, type Episode, type EpisodeInput, type RecallHit, type RecallQuery, type RecallResult, type Role } from "./types.js";
 import type { Hypervector } from "../hdc/hypervector.js";
+import { timeToSeconds } from "../time.js";
 
 export interface EpisodicMemoryOptions {
   readonly embedder: TextEmbedder;
@@ -275,7 +276,7 @@ export class EpisodicMemory {
     const recent: ScoredIndex[] = [];
     for (let i = this.index.size - 1; i >= 0 && recent.length < k; i--) {
       const e = this.index.episode(i);
-      const t = e.stamp.sec + e.stamp.nanosec / 1e9;
+      const t = timeToSeconds(e.stamp);
       if (filter.robotId && e.robot_id !== filter.robotId) continue;
       if ((filter.since !== undefined && t < filter.since) || (filter.until !== undefined && t > filter.until)) continue;
       recent.push({ index: i, distance: 0 });

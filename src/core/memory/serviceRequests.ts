@@ -3,13 +3,12 @@
  * request becomes { ok: false, message } for a success=false reply, never an exception.
  */
 import type { RecallRequest, RecallResponse, RememberRequest } from "../interfaces/messages.generated.js";
+import { isZeroTime, timeToSeconds } from "../time.js";
 import { MAX_K } from "./EpisodicMemory.js";
 import { ROLES, isRole, type EpisodeInput, type RecallQuery, type RecallResult } from "./types.js";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
-const isZero = (t: { sec: number; nanosec: number }) => t.sec === 0 && t.nanosec === 0;
-const seconds = (t: { sec: number; nanosec: number }) => t.sec + t.nanosec / 1e9;
 
 export function recallQuery(req: RecallRequest): Parsed<RecallQuery> {
   const askRole = req.ask_role.trim();
@@ -17,8 +16,8 @@ export function recallQuery(req: RecallRequest): Parsed<RecallQuery> {
     return { ok: false, message: `ask_role "${req.ask_role}" is not one of ${ROLES.join(", ")} (or '' for none)` };
   }
   if (req.k > MAX_K) return { ok: false, message: `k=${req.k} is above the maximum ${MAX_K}; use 0 for the node's default_k` };
-  const since = isZero(req.since) ? undefined : seconds(req.since);
-  const until = isZero(req.until) ? undefined : seconds(req.until);
+  const since = isZeroTime(req.since) ? undefined : timeToSeconds(req.since);
+  const until = isZeroTime(req.until) ? undefined : timeToSeconds(req.until);
   if (since !== undefined && until !== undefined && since > until) return { ok: false, message: "since is after until" };
   const cue = {
     agent: req.cue_agent.trim(),

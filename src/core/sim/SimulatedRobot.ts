@@ -1,4 +1,5 @@
 import { createPrng } from "../hdc/prng.js";
+import { millisToTime, timeToMillis } from "../time.js";
 import { ActionEventConstants, type ActionEvent } from "../interfaces/messages.generated.js";
 
 /**
@@ -50,8 +51,7 @@ interface PlannedAction {
 }
 
 function headerAt(ms: number): ActionEvent["header"] {
-  const sec = Math.floor(ms / 1000);
-  return { stamp: { sec, nanosec: Math.round((ms - sec * 1000) * 1e6) }, frame_id: "" };
+  return { stamp: millisToTime(ms), frame_id: "" };
 }
 
 export function defaultDayStart(now = Date.now()): number {
@@ -113,13 +113,9 @@ export function simulateDay(options: SimulatedDayOptions = {}): ActionEvent[] {
   return options.endMs === undefined ? events : shiftToEndAt(events, options.endMs);
 }
 
-function stampMs(event: ActionEvent): number {
-  return event.header.stamp.sec * 1000 + event.header.stamp.nanosec / 1e6;
-}
-
 function shiftToEndAt(events: ActionEvent[], endMs: number): ActionEvent[] {
   const last = events.at(-1);
   if (!last) return events;
-  const offset = endMs - stampMs(last);
-  return events.map((event) => ({ ...event, header: headerAt(Math.round(stampMs(event) + offset)) }));
+  const offset = endMs - timeToMillis(last.header.stamp);
+  return events.map((event) => ({ ...event, header: headerAt(Math.round(timeToMillis(event.header.stamp) + offset)) }));
 }

@@ -32,13 +32,9 @@ import { fullyQualifiedNodeName, normalizeNamespace, resolveTopicName, validateN
 import { ParameterTable } from "../parameters.js";
 import { validatedServiceCopy } from "../validateMessage.js";
 import type { InProcessGraph, TopicSubscriber } from "./InProcessGraph.js";
+import { millisToTime } from "../../core/time.js";
 
 const DEFAULT_CALL_TIMEOUT_MS = 5000;
-
-export function millisToTime(ms: number): BuiltinInterfacesTime {
-  const sec = Math.floor(ms / 1000);
-  return { sec, nanosec: Math.round((ms - sec * 1000) * 1e6) };
-}
 
 export class InProcessNode implements GraphNode {
   readonly name: string;

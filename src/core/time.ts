@@ -1,5 +1,8 @@
-/** Time helpers. Stamps are stored as exact (sec, nanosec) pairs; arithmetic uses float seconds. */
-import type { BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
+/**
+ * builtin_interfaces/Time helpers, shared by every part of the package. Stamps are kept as exact
+ * (sec, nanosec) pairs; arithmetic uses float seconds or milliseconds.
+ */
+import type { BuiltinInterfacesTime } from "./interfaces/messages.generated.js";
 
 export function timeToSeconds(t: BuiltinInterfacesTime): number {
   return t.sec + t.nanosec / 1e9;
@@ -14,7 +17,12 @@ export function secondsToTime(seconds: number): BuiltinInterfacesTime {
 
 export function millisToTime(ms: number): BuiltinInterfacesTime {
   const sec = Math.floor(ms / 1000);
-  return { sec, nanosec: Math.round((ms - sec * 1000) * 1e6) };
+  // Rounding a fraction just below the next second must not give nanosec = 1e9 (out of range).
+  return { sec, nanosec: Math.min(999_999_999, Math.round((ms - sec * 1000) * 1e6)) };
+}
+
+export function timeToMillis(t: BuiltinInterfacesTime): number {
+  return t.sec * 1000 + t.nanosec / 1e6;
 }
 
 export function isZeroTime(t: BuiltinInterfacesTime): boolean {

@@ -3,7 +3,7 @@
  * unrelated (half the bits differ), so similarity falls off linearly with the scalar distance.
  * Built by flipping a growing prefix of a seeded random bit order of a seeded base vector.
  */
-import { createPrng } from "./prng.js";
+import { createPrng, fnv1a32 } from "./prng.js";
 import { randomHypervector, wordsFor, type Hypervector } from "./hypervector.js";
 
 export interface LevelCodesOptions {
@@ -27,7 +27,7 @@ export class LevelCodes {
     if (!(resolved.max > resolved.min)) throw new RangeError(`level codes need max > min, got [${resolved.min}, ${resolved.max}]`);
     if (!Number.isInteger(resolved.levels) || resolved.levels < 2) throw new RangeError(`level codes need >= 2 levels, got ${resolved.levels}`);
     this.options = resolved;
-    const stream = [...resolved.name].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0, 0x811c9dc5);
+    const stream = fnv1a32(resolved.name);
     const base = randomHypervector(resolved.dims, resolved.seed, stream);
     // A seeded Fisher-Yates order of bit positions: level i flips the first flipsAt(i) of them.
     const order = new Uint32Array(resolved.dims);

@@ -4,14 +4,19 @@
  * vectors must be identical across restarts and machines.
  */
 
-/** FNV-1a over the UTF-16 code units of a string, folded with a seed; 32 bits. */
-export function hashString(text: string, seed = 0): number {
+/** FNV-1a over the UTF-16 code units of a string, folded with a seed; 32 bits, unmixed. */
+export function fnv1a32(text: string, seed = 0): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return mix32(h);
+  return h >>> 0;
+}
+
+/** FNV-1a then a finaliser, so that similar strings get unrelated 32-bit values. */
+export function hashString(text: string, seed = 0): number {
+  return mix32(fnv1a32(text, seed));
 }
 
 /** A bijective 32-bit finaliser (murmur3 fmix32): spreads nearby inputs far apart. */

@@ -7,6 +7,7 @@
 import { EXPERT_NAMES, type ExpertName, type PersonaSpec } from "./PersonaSpec.js";
 import type { RoutingDecision } from "./types.js";
 import { clamp01 } from "./blendPersona.js";
+import { fnv1a32 } from "../hdc/prng.js";
 
 /** Any synchronous text encoder; vectors need not be normalised. */
 export type EmbedSync = (text: string) => Float32Array;
@@ -19,15 +20,6 @@ export function words(text: string): string[] {
   return text.toLowerCase().match(/[a-z0-9]+(?:'[a-z]+)?/g) ?? [];
 }
 
-function fnv(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
 /**
  * A hashed bag of words plus character trigrams (so "medicine" and "medical" overlap): no data
  * needed, about a microsecond per word. Good enough to compare short utterances with prototypes.
@@ -37,11 +29,11 @@ export function hashedBagOfWords(dimensions = 512): EmbedSync {
     const v = new Float32Array(dimensions);
     for (const w of words(text)) {
       if (STOP_WORDS.has(w)) continue;
-      const h = fnv(w, 17);
+      const h = fnv1a32(w, 17);
       v[h % dimensions]! += h & 0x80000000 ? -1 : 1;
       const padded = `^${w}$`;
       for (let i = 0; i + 3 <= padded.length; i++) {
-        const g = fnv(padded.slice(i, i + 3), 91);
+        const g = fnv1a32(padded.slice(i, i + 3), 91);
         v[g % dimensions]! += g & 0x80000000 ? -0.4 : 0.4;
       }
     }

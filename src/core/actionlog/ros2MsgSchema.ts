@@ -1,8 +1,6 @@
 import { messageDefinitionText, type MessageTypeName } from "../interfaces/messages.generated.js";
+import { parseMessage } from "../interfaces/parseInterface.js";
 
-const PRIMITIVES = new Set([
-  "bool", "byte", "char", "float32", "float64", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "string", "wstring",
-]);
 const SEPARATOR = "=".repeat(80);
 
 export class UnknownMessageTypeError extends Error {
@@ -12,28 +10,9 @@ export class UnknownMessageTypeError extends Error {
   }
 }
 
-/** "std_msgs/Header" as written in a field, resolved to "std_msgs/msg/Header". */
-function resolveFieldType(type: string, parentPackage: string): string {
-  const parts = type.split("/");
-  if (parts.length === 1) return `${parentPackage}/msg/${type}`;
-  if (parts.length === 2) return `${parts[0]}/msg/${parts[1]}`;
-  return type;
-}
-
-/** The complex types a .msg text refers to, in order of first use. */
+/** The complex types a .msg text refers to, in order of first use (parsed by the one .msg parser). */
 function dependencies(typeName: string, text: string): string[] {
-  const pkg = typeName.split("/")[0]!;
-  const found: string[] = [];
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/#.*/, "").trim();
-    if (!line) continue;
-    const [fieldType, rest] = line.split(/\s+/, 2);
-    if (!fieldType || !rest || rest.includes("=")) continue; // constants are primitives
-    const base = fieldType.replace(/\[.*\]$/, "").replace(/<=\d+$/, "");
-    if (PRIMITIVES.has(base)) continue;
-    found.push(resolveFieldType(base, pkg));
-  }
-  return found;
+  return parseMessage(text, typeName).fields.filter((field) => !field.type.isPrimitive).map((field) => field.type.base);
 }
 
 /**

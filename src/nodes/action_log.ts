@@ -20,6 +20,7 @@ import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { defaultDataFile } from "./dataPaths.js";
 import { timeToMillis } from "../core/time.js";
+import { parameterReader } from "./parameterReader.js";
 
 const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "db_path", type: "string", defaultValue: defaultDataFile("action_log.db"), readOnly: true, description: "SQLite file of the log (WAL mode; default $ROS_HOME/embodied_assistant/action_log.db); created and migrated on start" },
@@ -52,7 +53,7 @@ export interface ActionLogNode extends AssistantNode {
 export async function startActionLogNode(graph: Graph, options: NodeStartOptions = {}): Promise<ActionLogNode> {
   const node = graph.createNode(options.name ?? "action_log", options);
   for (const descriptor of PARAMETERS) node.declareParameter(descriptor);
-  const num = (name: string) => node.getParameter(name) as number;
+  const { num, str } = parameterReader(node);
   const clock = () => timeToMillis(node.now());
 
   let closed = false;
@@ -66,16 +67,19 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     num("reject_log_interval_s") * 1000,
   );
   const commitErrorLog = new RateLimitedReporter((_, message, suppressed) => node.logger.error({ suppressed_since_last: suppressed }, message), 10_000);
+  // Read at start and again on every parameter change.
+  const eventLimits = () => ({ maxFutureS: num("max_future_s"), maxDetailBytes: num("max_detail_bytes"), maxFieldChars: num("max_field_chars") });
+  const retentionLimits = () => ({ maxAgeS: num("retention.max_age_s"), maxOutcomes: num("retention.max_outcomes"), maxEvents: num("retention.max_events") });
   const logOptions: ActionLogOptions = {
-    path: node.getParameter("db_path") as string,
-    durability: node.getParameter("durability") as "full" | "normal",
+    path: str("db_path"),
+    durability: str("durability") as "full" | "normal",
     batchMaxEvents: num("batch_max_events"),
     batchMaxMs: num("batch_max_ms"),
     maxPendingEvents: num("max_pending_events"),
     actionTimeoutS: num("action_timeout_s"),
     reorderWindowS: num("reorder_window_s"),
-    limits: { maxFutureS: num("max_future_s"), maxDetailBytes: num("max_detail_bytes"), maxFieldChars: num("max_field_chars") },
-    retention: { maxAgeS: num("retention.max_age_s"), maxOutcomes: num("retention.max_outcomes"), maxEvents: num("retention.max_events") },
+    limits: eventLimits(),
+    retention: retentionLimits(),
     clock,
     onCommitted: (outcomes) => {
       for (const outcome of outcomes) outcomesPublisher.publish(outcome);
@@ -124,7 +128,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   });
 
   node.createService("embodied_assistant/srv/ExportLog", "~/export", async (req) => {
-    const q = exportRequest(req, node.getParameter("export_dir") as string, clock());
+    const q = exportRequest(req, str("export_dir"), clock());
     const failed = (message: string) => ({ success: false, message, path: "", events: 0, outcomes: 0, bytes: 0 });
     if (!q.ok) return failed(q.message);
     log.flush();
@@ -157,8 +161,8 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     log.setBatching(num("batch_max_events"), num("batch_max_ms"), num("max_pending_events"));
     log.setActionTimeoutS(num("action_timeout_s"));
     log.setReorderWindowS(num("reorder_window_s"));
-    log.setLimits({ maxFutureS: num("max_future_s"), maxDetailBytes: num("max_detail_bytes"), maxFieldChars: num("max_field_chars") });
-    log.setRetention({ maxAgeS: num("retention.max_age_s"), maxOutcomes: num("retention.max_outcomes"), maxEvents: num("retention.max_events") });
+    log.setLimits(eventLimits());
+    log.setRetention(retentionLimits());
   });
 
   return {

@@ -25,6 +25,7 @@ import type { PersonaWeights } from "../core/persona/types.js";
 import type { Graph, GraphNode, ParameterDescriptor } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
+import { parameterReader } from "./parameterReader.js";
 
 const UNIT = { from: 0, to: 1 } as const;
 
@@ -85,8 +86,7 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
 
 async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   for (const descriptor of STARTUP_PARAMETERS) node.declareParameter(descriptor);
-  const str = (name: string) => node.getParameter(name) as string;
-  const num = (name: string) => node.getParameter(name) as number;
+  const { num, str, bool, strs } = parameterReader(node);
 
   // ---- persona spec, registry, model (a bad spec is fatal: there is no sane default personality) ----
   const spec = loadPersonaSpec(resolveConfigPath(str("persona_file")));
@@ -179,13 +179,13 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
           sessionId: request.session_id || "default",
           text: request.text,
           weights,
-          jsonMode: request.json_mode || (node.getParameter("json_mode") as boolean),
+          jsonMode: request.json_mode || bool("json_mode"),
           maxTokens: request.max_tokens > 0 ? Math.min(request.max_tokens, limit) : limit,
-          routing: node.getParameter("routing") as boolean,
+          routing: bool("routing"),
           ...(seed >= 0 ? { seed } : {}),
           temperature: num("temperature"),
           groundingTimeoutMs: num("memory_timeout_ms"),
-          forbiddenPhrases: node.getParameter("forbidden_phrases") as readonly string[],
+          forbiddenPhrases: strs("forbidden_phrases"),
           onPiece: (piece) => replyStream.publish({ data: piece }),
           signal: cancel.signal,
         }).finally(() => {
@@ -249,7 +249,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   // ---- callbacks: parameters ----
   const publishPersonaState = () => {
     const weights = readWeights();
-    const blend = dialogue.prewarm(weights, node.getParameter("routing") as boolean);
+    const blend = dialogue.prewarm(weights, bool("routing"));
     personaState.publish({
       header: { stamp: node.now(), frame_id: "" },
       persona_name: spec.name,

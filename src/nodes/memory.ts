@@ -23,6 +23,7 @@ import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { defaultDataFile } from "./dataPaths.js";
+import { parameterReader } from "./parameterReader.js";
 
 const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "dimensions", type: "integer", defaultValue: 10_240, readOnly: true, integerRange: { from: 1024, to: 65_536, step: 32 }, description: "bits per hypervector (a multiple of 32); stored with the memory, which refuses to open with another value" },
@@ -64,8 +65,7 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 export async function startMemoryNode(graph: Graph, options: NodeStartOptions = {}): Promise<MemoryNode> {
   const node = graph.createNode(options.name ?? "memory", options);
   for (const descriptor of PARAMETERS) node.declareParameter(descriptor);
-  const num = (name: string) => node.getParameter(name) as number;
-  const str = (name: string) => node.getParameter(name) as string;
+  const { num, str } = parameterReader(node);
   const counters: MemoryCounters = {
     outcomesStored: 0, outcomesDuplicate: 0, outcomesFailed: 0, remembered: 0, rememberRejected: 0,
     recalls: 0, recallRejected: 0, abstentions: 0, lastRecallMs: 0,

@@ -98,14 +98,7 @@ function whereOutcomes(filter: OutcomeFilter, params: unknown[]): string[] {
       params.push(value);
     }
   }
-  if (filter.since) {
-    clauses.push("(ended_sec, ended_nsec) >= (?, ?)");
-    params.push(filter.since.sec, filter.since.nanosec);
-  }
-  if (filter.until) {
-    clauses.push("(ended_sec, ended_nsec) <= (?, ?)");
-    params.push(filter.until.sec, filter.until.nanosec);
-  }
+  timeRange("ended", filter, clauses, params);
   return clauses;
 }
 
@@ -115,15 +108,25 @@ function whereEvents(filter: EventFilter, params: unknown[]): string[] {
     clauses.push("robot_id = ?");
     params.push(filter.robotId);
   }
+  timeRange("stamp", filter, clauses, params);
+  return clauses;
+}
+
+/** Inclusive [since, until] on a (<column>_sec, <column>_nsec) stamp; either bound may be absent. */
+function timeRange(
+  column: "ended" | "stamp",
+  filter: { readonly since?: BuiltinInterfacesTime | undefined; readonly until?: BuiltinInterfacesTime | undefined },
+  clauses: string[],
+  params: unknown[],
+): void {
   if (filter.since) {
-    clauses.push("(stamp_sec, stamp_nsec) >= (?, ?)");
+    clauses.push(`(${column}_sec, ${column}_nsec) >= (?, ?)`);
     params.push(filter.since.sec, filter.since.nanosec);
   }
   if (filter.until) {
-    clauses.push("(stamp_sec, stamp_nsec) <= (?, ?)");
+    clauses.push(`(${column}_sec, ${column}_nsec) <= (?, ?)`);
     params.push(filter.until.sec, filter.until.nanosec);
   }
-  return clauses;
 }
 
 const where = (clauses: string[]) => (clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "");

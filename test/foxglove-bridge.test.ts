@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -244,6 +244,40 @@ describe("Foxglove bridge over the in-process graph", () => {
     const bridgeStatus = (diagnostics.decoded() as DiagnosticMsgsDiagnosticArray[]).flatMap((a) => a.status).find((s) => s.name === "foxglove_bridge: websocket")!;
     expect(bridgeStatus.message).toContain(bridge.url);
     expect(bridgeStatus.values.find((v) => v.key === "clients")?.value).toBe("1");
+  });
+});
+
+describe("the shipped Foxglove layout", () => {
+  it("names only topics, fields and services the running assistant has", async () => {
+    const layout = JSON.parse(readFileSync(join(import.meta.dirname, "../configs/foxglove/embodied_assistant.json"), "utf8"));
+    const panelsInTree: string[] = [];
+    const walk = (node: unknown): void => {
+      if (typeof node === "string") panelsInTree.push(node);
+      else if (node && typeof node === "object") for (const key of ["first", "second"]) walk((node as Record<string, unknown>)[key]);
+    };
+    walk(layout.layout);
+    expect(panelsInTree.sort()).toEqual(Object.keys(layout.configById).sort());
+    expect(panelsInTree.map((id) => id.split("!")[0])).toEqual(expect.arrayContaining(["Parameters", "Plot", "DiagnosticSummary", "CallService"]));
+
+    const { graph, client } = await connectedAssistant("layout");
+    graph.createNode("sim").createPublisher("embodied_assistant/msg/ActionEvent", "/robot/action_events");
+    const { definitions } = loadInterfaceCatalog();
+    const fieldsOf = (type: string) => definitions.get(type)!.fields.map((f) => f.name);
+    const paths: string[] = [];
+    for (const [id, config] of Object.entries(layout.configById as Record<string, Record<string, unknown>>)) {
+      for (const path of (config.paths as { value: string }[] | undefined) ?? []) paths.push(path.value);
+      for (const key of ["topicPath", "topicToRender"]) if (typeof config[key] === "string") paths.push(config[key] as string);
+      if (id.startsWith("CallService!")) {
+        const service = await client.service(config.serviceName as string);
+        const payload = JSON.parse(config.requestPayload as string) as Record<string, unknown>;
+        expect(fieldsOf(`${service.type}_Request`)).toEqual(expect.arrayContaining(Object.keys(payload)));
+      }
+    }
+    for (const path of paths) {
+      const [, topic = "", field] = /^(\/[^.{]+)(?:\{[^}]*\})?(?:\.([a-z_]+))?/.exec(path)!;
+      const channel = await client.channel(topic);
+      if (field) expect(fieldsOf(channel.schemaName), path).toContain(field);
+    }
   });
 });
 

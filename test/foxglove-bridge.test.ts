@@ -22,9 +22,11 @@ import {
   type RecallResponse,
 } from "../src/core/interfaces/messages.generated.js";
 import { FoxgloveBridge, type FoxgloveBridgeOptions } from "../src/foxglove/FoxgloveBridge.js";
+import { startFoxgloveOnGraph } from "../src/foxglove/foxgloveOption.js";
 import { loadInterfaceCatalog } from "../src/foxglove/interfaceCatalog.js";
 import { CdrCodecError, RosCdrCodec } from "../src/foxglove/RosCdrCodec.js";
 import { ASSISTANT_NODES } from "../src/nodes/registry.js";
+import type { Graph } from "../src/ros/GraphPort.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
 import {
   FoxgloveClient,
@@ -304,6 +306,11 @@ describe("--foxglove program option", () => {
       ws.on("error", () => resolve(true));
     });
     expect(refused).toBe(true);
+  });
+
+  it("refuses to serve a ROS 2 graph, pointing at foxglove_bridge", async () => {
+    const rosGraph = { kind: "rclnodejs", createNode: () => { throw new Error("not used"); }, spin: () => undefined, shutdown: async () => undefined } as Graph;
+    await expect(startFoxgloveOnGraph(rosGraph, { port: 0, host: "127.0.0.1" })).rejects.toThrow(/in-process graph only; on a ROS 2 graph run foxglove_bridge/);
   });
 
   it("refuses a bad port and --foxglove-host without --foxglove", async () => {

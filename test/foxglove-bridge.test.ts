@@ -235,6 +235,15 @@ describe("Foxglove bridge over the in-process graph", () => {
     expect(bridge.counters).toMatchObject({ serviceCalls: 3, serviceCallsFailed: 2 });
   });
 
+  it("drops and counts messages instead of queueing them for a client that is behind", async () => {
+    // A negative limit makes every client count as behind.
+    const { bridge, client } = await connectedAssistant("slow", { maxBufferedBytes: -1 });
+    const diagnostics = await client.subscribe("/diagnostics");
+    await waitFor(() => bridge.counters.messagesDropped >= 2, "dropped diagnostics");
+    expect(diagnostics.decoded()).toEqual([]);
+    expect(bridge.counters.messagesSent).toBe(0);
+  });
+
   it("publishes /diagnostics, including its own status", async () => {
     const { graph, bridge, client } = await connectedAssistant("diagnostics");
     const diagnostics = await client.subscribe("/diagnostics");

@@ -16,6 +16,9 @@ export interface ServiceCounters {
   serviceCallsFailed: number;
 }
 
+/** The id kept for a service of an unknown type, so it is looked at (and logged) once. */
+const UNADVERTISED = -1;
+
 interface AdvertisedService {
   readonly name: string;
   readonly type: ServiceTypeName;
@@ -41,7 +44,7 @@ export class BridgeServices {
     const present = new Set(services.map((s) => s.name));
     for (const [name, id] of this.idByName) {
       if (present.has(name)) continue;
-      this.server.removeService(id);
+      if (id !== UNADVERTISED) this.server.removeService(id);
       this.byId.delete(id);
       this.idByName.delete(name);
     }
@@ -52,7 +55,7 @@ export class BridgeServices {
         schemas = this.catalog.serviceSchemas(type as ServiceTypeName);
       } catch (error) {
         this.logger.warn({ err: error, service: name }, "service not shown in Foxglove: its type has no definition");
-        this.idByName.set(name, -1);
+        this.idByName.set(name, UNADVERTISED);
         continue;
       }
       const half = (h: { schemaName: string; schema: string }) => ({ encoding: "cdr", schemaEncoding: "ros2msg", ...h });

@@ -37,6 +37,11 @@ export interface FoxgloveBridgeOptions {
   readonly discoveryPeriodMs?: number;
   /** Timeout of a service call from Foxglove (default 30000 ms: a chat turn on a CPU can take seconds). */
   readonly serviceTimeoutMs?: number;
+  /**
+   * Messages are dropped (and counted) while a client has more than this many bytes
+   * waiting to be sent (default 16 MiB), so a slow client cannot grow memory without bound.
+   */
+  readonly maxBufferedBytes?: number;
   /** Interface definitions (default: read from the package's msg and srv). */
   readonly catalog?: InterfaceCatalog;
 }
@@ -59,6 +64,7 @@ interface TopicChannel {
 export class FoxgloveBridge {
   readonly counters = {
     messagesSent: 0,
+    messagesDropped: 0,
     encodeErrors: 0,
     serviceCalls: 0,
     serviceCallsFailed: 0,
@@ -73,6 +79,7 @@ export class FoxgloveBridge {
   private readonly parameters: BridgeParameters;
   private readonly diagnostics: DiagnosticsUpdater;
   private readonly discovery: Timer;
+  private readonly maxBufferedBytes: number;
   private closed = false;
 
   private constructor(
@@ -83,6 +90,7 @@ export class FoxgloveBridge {
     options: FoxgloveBridgeOptions,
   ) {
     this.codec = new RosCdrCodec(catalog.definitions);
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
     this.server = new FoxgloveServer({
       name: "embodied_assistant (in-process graph)",
       capabilities: [ServerCapability.parameters, ServerCapability.parametersSubscribe, ServerCapability.services],
@@ -180,6 +188,12 @@ export class FoxgloveBridge {
 
   private forward(channelId: number, channel: TopicChannel, message: unknown): void {
     if (!channel.subscribed || this.closed) return;
+    for (const socket of this.wss.clients) {
+      if (socket.bufferedAmount > this.maxBufferedBytes) {
+        this.counters.messagesDropped++;
+        return;
+      }
+    }
     let data: Uint8Array;
     try {
       data = this.codec.encode(channel.type, message);

@@ -4,6 +4,8 @@ import { toPinoLevel } from "../ros/logger.js";
 import { loadParamsFile, parseRosArguments, RosArgumentError } from "../ros/rosArgs.js";
 import { normalizeNamespace } from "../ros/names.js";
 import type { AssistantNode, NodeFactory } from "../nodes/types.js";
+import type { FoxgloveBridge } from "../foxglove/FoxgloveBridge.js";
+import { foxgloveOptionsHelp, parseFoxgloveArgs, splitFoxgloveArgs, startFoxgloveOnGraph } from "../foxglove/foxgloveOption.js";
 
 export interface NodeProgram {
   /** Executable name as installed in lib/embodied_assistant. */
@@ -23,6 +25,7 @@ const ROS_ARGS_HELP = `ROS arguments (after --ros-args, as with ros2 run):
 
 Program options (before --ros-args):
   --graph auto|ros|in-process   which graph to join (default auto: ROS 2 when sourced)
+${foxgloveOptionsHelp(32)}
   -h, --help                    show this help`;
 
 export function helpText(program: NodeProgram): string {
@@ -54,11 +57,13 @@ export interface StartProgramOptions {
 
 export async function startNodeProgram(program: NodeProgram, argv: readonly string[], options: StartProgramOptions = {}): Promise<StartedProgram> {
   const ros = parseRosArguments(argv);
+  const { foxglove: foxgloveArgs, rest: programArgs } = splitFoxgloveArgs(ros.programArgs);
+  const foxglove = parseFoxgloveArgs(foxgloveArgs);
   let graphChoice: GraphChoice = "auto";
-  for (let i = 0; i < ros.programArgs.length; i++) {
-    const arg = ros.programArgs[i]!;
+  for (let i = 0; i < programArgs.length; i++) {
+    const arg = programArgs[i]!;
     if (arg === "--graph") {
-      const value = ros.programArgs[++i];
+      const value = programArgs[++i];
       if (value !== "auto" && value !== "ros" && value !== "in-process") throw new RosArgumentError(`--graph must be auto, ros or in-process, not ${value}`);
       graphChoice = value;
     } else if (arg.startsWith("--graph=")) {
@@ -80,6 +85,7 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
     ...(rosArgvStart >= 0 ? { rosArgv: argv.slice(rosArgvStart) } : {}),
   });
   const nodes: AssistantNode[] = [];
+  let bridge: FoxgloveBridge | undefined;
   try {
     for (const spec of program.nodes) {
       const name = ros.nodeName ?? spec.defaultName;
@@ -89,6 +95,7 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
       const factory = await spec.factory();
       nodes.push(await factory(graph, { name, namespace, parameterOverrides: overrides, remappings: ros.remappings }));
     }
+    if (foxglove) bridge = await startFoxgloveOnGraph(graph, foxglove, (line) => console.error(line));
   } catch (error) {
     for (const node of nodes.reverse()) await node.close().catch(() => undefined);
     await graph.shutdown();
@@ -101,6 +108,7 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
     nodes,
     stop: () =>
       (stopping ??= (async () => {
+        await bridge?.close();
         for (const node of [...nodes].reverse()) await node.close();
         await graph.shutdown();
       })()),

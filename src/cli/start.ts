@@ -17,6 +17,7 @@ import { AssistantConsole } from "./console/AssistantConsole.js";
 import { parseCommand, CONSOLE_HELP } from "./console/parseCommand.js";
 import { runDemo } from "./console/demo.js";
 import { standaloneOverrides, prepareStandaloneData } from "./console/standaloneData.js";
+import { foxgloveOptionsHelp, splitFoxgloveArgs } from "../foxglove/foxgloveOption.js";
 
 const HELP = `Usage: npm start -- [options] [--ros-args ...]
 
@@ -35,6 +36,7 @@ Options:
   --params-file FILE     parameters (default configs/assistant.yaml)
   --log-level LEVEL      debug | info | warn | error (default info, to DATA_DIR/assistant.log)
   --log-stderr           log to stderr instead of the log file
+${foxgloveOptionsHelp(25)}
   -h, --help             this help
   --ros-args ...         ROS arguments as for the node executables (-p name:=value, ...)
 
@@ -90,7 +92,8 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const options = parseStartArgs(argv);
+  const { foxglove, rest } = splitFoxgloveArgs(argv);
+  const options = parseStartArgs(rest);
   // The demo starts from a clean slate so earlier runs (or older formats) cannot change its script.
   const dataDir = resolve(options.dataDir || (options.demo ? mkdtempSync(join(tmpdir(), "embodied-assistant-demo-")) : "var"));
   mkdirSync(dataDir, { recursive: true });
@@ -109,7 +112,7 @@ async function main(): Promise<number> {
       summary: "standalone assistant",
       nodes: ASSISTANT_NODES,
     },
-    ["--ros-args", "--params-file", options.paramsFile, ...options.rosArgs.slice(1)],
+    [...foxglove, "--ros-args", "--params-file", options.paramsFile, ...options.rosArgs.slice(1)],
     { graph, baseOverrides: standaloneOverrides(dataDir) },
   );
 

@@ -63,3 +63,6 @@ export function encodeActionOutcome(o: ActionOutcome): Uint8Array {
   str(w, o.flag_reason);
   return w.data;
 }
+
+/** The UTF-8-correct CDR string writer, for the Foxglove bridge's schema-driven encoder. */
+export { str as writeCdrString };

@@ -30,7 +30,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const RCLNODEJS_DIR = join(ROOT, ".typecheck-ros", "node_modules", "rclnodejs");
+/**
+ * Where rclnodejs's JavaScript is: `npm run typecheck:ros` installs it (--ignore-scripts) into
+ * .typecheck-ros/; an `npm install --ignore-scripts` of the optional dependency works as well.
+ * The tests need only its JavaScript, never its addon or generated messages.
+ */
+export const RCLNODEJS_DIR =
+  [join(ROOT, ".typecheck-ros", "node_modules", "rclnodejs"), join(ROOT, "node_modules", "rclnodejs")].find((dir) => existsSync(join(dir, "dist", "index.js"))) ??
+  join(ROOT, ".typecheck-ros", "node_modules", "rclnodejs");
 export const rclnodejsAvailable = existsSync(join(RCLNODEJS_DIR, "dist", "index.js"));
 
 type Plain = Record<string, unknown>;

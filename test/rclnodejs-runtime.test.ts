@@ -147,7 +147,7 @@ describe.skipIf(!rclnodejsAvailable)("SIGINT on rclnodejs's own JavaScript", () 
     cleanups.push(() => clearInterval(feeder));
     await new Promise((r) => setTimeout(r, 1500));
     const reader = new Database(db, { readonly: true });
-    cleanups.push(() => reader.close());
+    cleanups.push(() => void reader.close());
     const committedAtSigint = (reader.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n;
     const takenAtSigint = binding.taken.get("/robot/action_events") ?? 0;
     process.emit("SIGINT");

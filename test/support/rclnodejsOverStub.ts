@@ -243,12 +243,12 @@ function createBinding(missingTypes: readonly string[]) {
   const pump = () => {
     if (spinning.size === 0) return;
     for (const node of [...spinning]) {
-      const ready: unknown[] = [];
-      for (const t of node._timers) if (isTimerReady(t.handle as Handle)) ready.push(t.handle);
-      for (const s of node._subscriptions) if (((s.handle as Handle)["queue"] as Plain[]).length > 0) ready.push(s.handle);
-      for (const s of node._services) if (((s.handle as Handle)["requests"] as unknown[]).length > 0) ready.push(s.handle);
-      for (const c of node._clients) if (((c.handle as Handle)["responses"] as unknown[]).length > 0) ready.push(c.handle);
       try {
+        const ready: unknown[] = [];
+        for (const t of node._timers) if (isTimerReady(t.handle as Handle)) ready.push(t.handle);
+        for (const s of node._subscriptions) if (((s.handle as Handle)["queue"] as Plain[]).length > 0) ready.push(s.handle);
+        for (const s of node._services) if (((s.handle as Handle)["requests"] as unknown[]).length > 0) ready.push(s.handle);
+        for (const c of node._clients) if (((c.handle as Handle)["responses"] as unknown[]).length > 0) ready.push(c.handle);
         if (ready.length > 0 && spinning.has(node)) node.execute(ready);
       } catch (error) {
         // executor.cpp surfaces a throwing callback as an uncaught exception; kept here for the test to see.
@@ -318,6 +318,12 @@ function createBinding(missingTypes: readonly string[]) {
       return s;
     },
     getServiceServiceName: (s: Handle) => s["name"],
+    // rcl_type_description_service_bindings.cpp (Jazzy and later): rcl's ~/get_type_description service.
+    initTypeDescriptionService: (node: Handle) => {
+      const s = handle("service", { name: `${fqn(node)}/get_type_description`, requests: [] }, node);
+      services.push(s);
+      return s;
+    },
     rclTakeRequest: (s: Handle, _node: Handle, raw: { value?: Plain }) => {
       const next = (s["requests"] as { header: unknown; request: Plain }[]).shift();
       if (!next) return undefined;

@@ -7,9 +7,6 @@
  * absence is an error, elsewhere the file is skipped with a hint.
  * What it cannot prove: anything about rcl itself, DDS, the wire format or a real ROS graph (docs/ros2.md).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Graph, GraphNode } from "../src/ros/GraphPort.js";
 import { MessageValidationError, ServiceTimeoutError } from "../src/ros/errors.js";
@@ -59,12 +56,6 @@ function declareWarmth(node: GraphNode) {
   return node.declareParameter({
     name: "persona.warmth", type: "double", description: "warmth", defaultValue: 0.5, floatingPointRange: { from: 0, to: 1 },
   });
-}
-
-function paramsFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), "rcl-params-")), "params.yaml");
-  writeFileSync(file, text);
-  return file;
 }
 
 describe.skipIf(!rclnodejsAvailable)("rclnodejs adapter on rclnodejs's own JavaScript", () => {
@@ -209,5 +200,3 @@ describe.skipIf(!rclnodejsAvailable)("rclnodejs adapter on rclnodejs's own JavaS
     }
   });
 });
-
-export { graphWith, paramsFile };

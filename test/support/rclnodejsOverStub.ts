@@ -109,6 +109,9 @@ function interfaceClass(fullName: string) {
 
 // ---------- rcl's parameter overrides ----------
 
+/** lib/clock_type.js */
+const ROS_TIME = 1;
+
 const PARAMETER = { BOOL: 1, INTEGER: 2, DOUBLE: 3, STRING: 4, BOOL_ARRAY: 6, INTEGER_ARRAY: 7, DOUBLE_ARRAY: 8, STRING_ARRAY: 9 } as const;
 
 /** rcl_yaml_param_parser's typing of one value, as rcl_node_bindings.cpp wrapParameters hands it over. */
@@ -238,7 +241,7 @@ function createBinding(missingTypes: readonly string[]) {
     return ns(node) === "/" ? `/${remapped}` : `${ns(node)}/${remapped}`;
   };
   const clockNow = (clock: Handle): bigint =>
-    clock["type"] === 2 && clock["overrideEnabled"] ? (clock["override"] as bigint) : BigInt(Date.now()) * 1_000_000n;
+    clock["type"] === ROS_TIME && clock["overrideEnabled"] ? (clock["override"] as bigint) : BigInt(Date.now()) * 1_000_000n;
 
   const pump = () => {
     if (spinning.size === 0) return;

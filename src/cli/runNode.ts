@@ -6,6 +6,7 @@ import { normalizeNamespace } from "../ros/names.js";
 import type { AssistantNode, NodeFactory } from "../nodes/types.js";
 import type { FoxgloveBridge } from "../foxglove/FoxgloveBridge.js";
 import { foxgloveOptionsHelp, parseFoxgloveArgs, splitFoxgloveArgs, startFoxgloveOnGraph } from "../foxglove/foxgloveOption.js";
+import { ShutdownOnSignals, StartInterruptedError, type ShutdownOptions } from "./shutdown.js";
 
 export interface NodeProgram {
   /** Executable name as installed in lib/embodied_assistant. */
@@ -22,6 +23,7 @@ const ROS_ARGS_HELP = `ROS arguments (after --ros-args, as with ros2 run):
   -p NAME:=VALUE           set a parameter (YAML literal; wins over params files)
   --params-file FILE       load parameters from a ROS 2 params YAML
   --log-level LEVEL        debug | info | warn | error | fatal
+  (rcl's --log-config-file, --log-file-name, --enclave and --enable/--disable-*-logs are accepted)
 
 Program options (before --ros-args):
   --graph auto|ros|in-process   which graph to join (default auto: ROS 2 when sourced)
@@ -115,32 +117,33 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
   };
 }
 
-/** Entry point of a node executable: --help, start, and a clean stop on SIGINT/SIGTERM. */
-export async function runNodeMain(program: NodeProgram, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+export interface RunNodeOptions extends StartProgramOptions, Omit<ShutdownOptions, "executable"> {}
+
+/**
+ * Entry point of a node executable: --help, start, and a clean stop on SIGINT/SIGTERM
+ * (ShutdownOnSignals: installed before the nodes start, so a signal during start-up is handled).
+ */
+export async function runNodeMain(program: NodeProgram, argv: readonly string[] = process.argv.slice(2), options: RunNodeOptions = {}): Promise<void> {
   const before = argv.indexOf("--ros-args") >= 0 ? argv.slice(0, argv.indexOf("--ros-args")) : argv;
   if (before.includes("--help") || before.includes("-h")) {
     console.log(helpText(program));
     return;
   }
+  const shutdown = new ShutdownOnSignals({ ...options, executable: program.executable });
   let started: StartedProgram;
   try {
-    started = await startNodeProgram(program, argv);
+    started = await startNodeProgram(shutdown.interruptible(program), argv, options);
   } catch (error) {
+    shutdown.detach();
+    if (error instanceof StartInterruptedError) {
+      console.error(`${program.executable}: ${error.message}; the nodes already started were closed`);
+      (options.exit ?? ((code: number) => process.exit(code)))(0);
+      return;
+    }
     console.error(`${program.executable}: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
     return;
   }
   for (const node of started.nodes) node.node.logger.info("node started");
-  const shutdown = (signal: string) => {
-    for (const node of started.nodes) node.node.logger.info({ signal }, "shutting down");
-    started.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`${program.executable}: error while shutting down: ${String(error)}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGINT", () => shutdown("SIGINT"));
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  shutdown.attach(started);
 }

@@ -22,7 +22,7 @@ import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
 import type { PersonaWeights } from "../core/persona/types.js";
-import type { Graph, GraphNode, ParameterDescriptor } from "../ros/GraphPort.js";
+import type { Graph, GraphNode, ParameterDescriptor, ServiceClient } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { parameterReader } from "./parameterReader.js";
@@ -138,21 +138,26 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   }
   node.logger.info({ model: engine ? modelPath : "", template: engine?.chatTemplate, adapters: Object.keys(adapterFiles) }, "dialogue ready");
 
-  // ---- memory client ----
-  const memoryService = str("memory_service");
-  const recallClient = memoryService ? node.createClient("embodied_assistant/srv/Recall", memoryService) : undefined;
-  const recall: RecallFn | undefined = recallClient
-    ? async (query, k) => {
-        const r = await recallClient.call({ ...createRecallRequest(), query, k }, { timeoutMs: num("memory_timeout_ms") });
-        if (!r.success) throw new Error(`memory refused: ${r.message}`);
-        return { episodes: r.episodes, scores: r.scores };
-      }
-    : undefined;
+  // ---- memory client: memory_service is read per turn, so a set applies from the next one ----
+  const recallClients = new Map<string, ServiceClient<"embodied_assistant/srv/Recall">>();
+  const recall: RecallFn = async (query, k) => {
+    const service = str("memory_service");
+    if (service === "") throw new Error("no memory service configured (memory_service is '')");
+    let client = recallClients.get(service);
+    if (client === undefined) {
+      client = node.createClient("embodied_assistant/srv/Recall", service);
+      recallClients.set(service, client);
+    }
+    const r = await client.call({ ...createRecallRequest(), query, k }, { timeoutMs: num("memory_timeout_ms") });
+    if (!r.success) throw new Error(`memory refused: ${r.message}`);
+    return { episodes: r.episodes, scores: r.scores };
+  };
 
-  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), ...(recall ? { recall } : {}) });
+  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
-  const queue = new FairTurnQueue({ timeoutMs: num("queue_timeout_ms"), capacity: num("queue_capacity") });
+  // queue_capacity is read-only; queue_timeout_ms is passed per chat, so a set applies from the next one.
+  const queue = new FairTurnQueue({ capacity: num("queue_capacity") });
   const readWeights = (): PersonaWeights => ({
     dimensions: Object.fromEntries(DIMENSION_NAMES.map((n) => [n, num(`persona.${n}`)])) as PersonaWeights["dimensions"],
     experts: Object.fromEntries(EXPERT_NAMES.map((n) => [n, num(`expertise.${n}`)])) as PersonaWeights["experts"],
@@ -213,7 +218,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
           total_ms: turn.totalMs,
           tokens: turn.tokens,
         };
-      });
+      }, num("queue_timeout_ms"));
     } catch (error) {
       counters.failed++;
       node.logger.warn({ err: error }, "chat failed");

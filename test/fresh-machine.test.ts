@@ -2,7 +2,6 @@
  * Issue #8 item 2: on a fresh machine ($ROS_HOME/embodied_assistant does not exist yet) every
  * executable starts with default parameters, and the assistant ingests and answers.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +11,8 @@ import { createChatRequest, createGetActionStatsRequest, createRecallRequest } f
 import { ASSISTANT_NODES } from "../src/nodes/registry.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
 import { ev } from "./fixtures/actionlog/helpers.js";
+import { runUntilStarted } from "./fixtures/nodes/runExecutable.js";
 
-const root = join(import.meta.dirname, "..");
 const homes: string[] = [];
 afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
@@ -26,40 +25,6 @@ function freshRosHome(): string {
   return home;
 }
 
-interface ExecutableRun {
-  code: number | null;
-  output: string;
-  started: number;
-}
-
-/** Runs an executable until each of its nodes has logged "node started", then stops it with SIGTERM. */
-function runUntilStarted(executable: string, nodes: number, rosHome: string): Promise<ExecutableRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli", `${executable}.ts`), "--graph", "in-process"], {
-      cwd: root,
-      env: { ...process.env, ROS_HOME: rosHome },
-    });
-    let output = "";
-    let started = 0;
-    let signalled = false;
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      started = output.split("\n").filter((line) => line.includes('"msg":"node started"')).length;
-      if (started >= nodes && !signalled) {
-        signalled = true;
-        child.kill("SIGTERM");
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const guard = setTimeout(() => child.kill("SIGKILL"), 50_000);
-    child.on("exit", (code) => {
-      clearTimeout(guard);
-      resolve({ code, output, started });
-    });
-  });
-}
-
 describe("a fresh machine (empty ROS_HOME)", () => {
   it.each([
     ["action_log", 1, ["action_log.db", "exports"]],
@@ -68,7 +33,7 @@ describe("a fresh machine (empty ROS_HOME)", () => {
     ["assistant", 3, ["action_log.db", "exports", "memory.db"]],
   ] as const)("%s starts with default parameters and creates its folders", async (executable, nodes, files) => {
     const home = freshRosHome();
-    const run = await runUntilStarted(executable, nodes, home);
+    const run = await runUntilStarted(executable, nodes, ["--graph", "in-process"], { ROS_HOME: home });
     expect(run.started, run.output).toBe(nodes);
     expect(run.code, run.output).toBe(0);
     const data = join(home, "embodied_assistant");

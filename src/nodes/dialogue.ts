@@ -16,6 +16,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { Dialogue } from "../core/dialogue/Dialogue.js";
 import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
 import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
+import { fallbackPersona } from "../core/dialogue/fallbackPersona.js";
 import type { RecallFn } from "../core/dialogue/grounding.js";
 import { createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
@@ -88,11 +89,23 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   for (const descriptor of STARTUP_PARAMETERS) node.declareParameter(descriptor);
   const { num, str, bool, strs } = parameterReader(node);
 
-  // ---- persona spec, registry, model (a bad spec is fatal: there is no sane default personality) ----
-  const spec = loadPersonaSpec(resolveConfigPath(str("persona_file")));
+  // ---- persona spec, registry, model ----
+  // A persona or registry file that cannot be used must not stop the node (nor, in `assistant`, the
+  // others): it runs model-free with a neutral built-in persona and reports why at ERROR.
+  let startProblem = "";
+  let spec: PersonaSpec;
+  let registry: ModelRegistry;
+  try {
+    spec = loadPersonaSpec(resolveConfigPath(str("persona_file")));
+    const modelsFile = resolveConfigPath(str("models_file"));
+    registry = existsSync(modelsFile) ? ModelRegistry.load(modelsFile) : ModelRegistry.empty(packageRoot());
+  } catch (error) {
+    startProblem = error instanceof Error ? error.message : String(error);
+    node.logger.error(`${startProblem}\nrunning degraded: model-free, with a neutral built-in persona`);
+    spec = fallbackPersona();
+    registry = ModelRegistry.empty(packageRoot());
+  }
   for (const descriptor of tunableParameters(spec)) node.declareParameter(descriptor);
-  const modelsFile = resolveConfigPath(str("models_file"));
-  const registry = existsSync(modelsFile) ? ModelRegistry.load(modelsFile) : ModelRegistry.empty(packageRoot());
   const runtime = {
     ...spec.runtime,
     ...(str("gpu") !== "" ? { gpu: str("gpu") === "cpu" ? (false as const) : (str("gpu") as "auto" | "cuda" | "vulkan" | "metal") } : {}),
@@ -109,7 +122,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       if (path && existsSync(path)) adapterFiles[`${kind}.${n}`] = path;
     }
   }
-  const modelPath = str("model_path") ? resolveConfigPath(str("model_path")) : registry.resolveModel(spec.baseModel);
+  const modelPath = startProblem !== "" ? "" : str("model_path") ? resolveConfigPath(str("model_path")) : registry.resolveModel(spec.baseModel);
   let engine: DialogueEngine | undefined;
   let modelProblem = "";
   const counters = { turns: 0, failed: 0, ungrounded: 0, rejectedParameters: 0, backgroundErrors: 0, removedPhrases: 0, cancelled: 0 };
@@ -124,7 +137,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       node.logger.error(modelProblem + "; running model-free");
     }
   } else {
-    modelProblem = modelPath ? `model file ${modelPath} does not exist` : "no model configured";
+    modelProblem = startProblem !== "" ? `degraded: ${startProblem}` : modelPath ? `model file ${modelPath} does not exist` : "no model configured";
     node.logger.warn(`${modelProblem}: running model-free (replies from memory, marked model_free); set model_path or configs/models.yaml`);
   }
   const rejectedAdapters: string[] = [];
@@ -231,7 +244,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   diagnostics.add("generation", () => {
     const cache = engine?.cacheStats();
     return {
-      level: engine ? (counters.backgroundErrors > 0 || rejectedAdapters.length > 0 ? "warn" : "ok") : "warn",
+      level: startProblem !== "" ? "error" : engine ? (counters.backgroundErrors > 0 || rejectedAdapters.length > 0 ? "warn" : "ok") : "warn",
       message: engine ? `model loaded (${engine.chatTemplate})` : `model-free: ${modelProblem}`,
       values: {
         turns: counters.turns,

@@ -17,6 +17,7 @@ import { Dialogue } from "../core/dialogue/Dialogue.js";
 import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
 import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
 import { fallbackPersona } from "../core/dialogue/fallbackPersona.js";
+import { chatRequestProblem } from "../core/dialogue/chatRequestProblem.js";
 import type { RecallFn } from "../core/dialogue/grounding.js";
 import { createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
@@ -125,7 +126,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   const modelPath = startProblem !== "" ? "" : str("model_path") ? resolveConfigPath(str("model_path")) : registry.resolveModel(spec.baseModel);
   let engine: DialogueEngine | undefined;
   let modelProblem = "";
-  const counters = { turns: 0, failed: 0, ungrounded: 0, rejectedParameters: 0, backgroundErrors: 0, removedPhrases: 0, cancelled: 0 };
+  const counters = { turns: 0, failed: 0, rejectedRequests: 0, ungrounded: 0, rejectedParameters: 0, backgroundErrors: 0, removedPhrases: 0, cancelled: 0 };
   if (modelPath && existsSync(modelPath)) {
     try {
       engine = await DialogueEngine.open({ modelPath, runtime, onBackgroundError: (error) => {
@@ -183,7 +184,11 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   // ---- services ----
   node.createService("embodied_assistant/srv/Chat", "~/chat", async (request): Promise<ChatResponse> => {
     const failed = (message: string): ChatResponse => ({ ...createChatResponse(), success: false, message });
-    if (request.text.trim() === "") return failed("text is empty; send what the person said");
+    const problem = chatRequestProblem(request);
+    if (problem !== undefined) {
+      counters.rejectedRequests++;
+      return failed(problem);
+    }
     try {
       return await queue.run(request.session_id || "default", async () => {
         // Weights are read when the turn starts: a parameter set during a reply applies to the next one.
@@ -249,6 +254,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       values: {
         turns: counters.turns,
         failed: counters.failed,
+        rejected_requests: counters.rejectedRequests,
         ungrounded: counters.ungrounded,
         cancelled: counters.cancelled,
         queue_pending: queue.pending,

@@ -7,6 +7,7 @@ import type { AssistantNode, NodeFactory } from "../nodes/types.js";
 import type { FoxgloveBridge } from "../foxglove/FoxgloveBridge.js";
 import { foxgloveOptionsHelp, parseFoxgloveArgs, splitFoxgloveArgs, startFoxgloveOnGraph } from "../foxglove/foxgloveOption.js";
 import { ShutdownOnSignals, StartInterruptedError, type ShutdownOptions } from "./shutdown.js";
+import { startDegradedNode } from "../nodes/degraded.js";
 
 export interface NodeProgram {
   /** Executable name as installed in lib/embodied_assistant. */
@@ -46,6 +47,8 @@ Example:
 export interface StartedProgram {
   readonly graph: Graph;
   readonly nodes: AssistantNode[];
+  /** Nodes that could not start and run as stand-ins reporting the reason (multi-node programs only). */
+  readonly degraded: readonly { readonly name: string; readonly reason: string }[];
   stop(): Promise<void>;
 }
 
@@ -88,14 +91,25 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
   });
   const nodes: AssistantNode[] = [];
   let bridge: FoxgloveBridge | undefined;
+  const degraded: { name: string; reason: string }[] = [];
   try {
     for (const spec of program.nodes) {
       const name = ros.nodeName ?? spec.defaultName;
       const overrides: Record<string, ParameterValue> = { ...(options.baseOverrides?.[spec.defaultName] ?? {}) };
       for (const file of ros.paramsFiles) Object.assign(overrides, loadParamsFile(file, name, namespace));
       Object.assign(overrides, ros.parameters, ros.nodeParameters[name] ?? {});
-      const factory = await spec.factory();
-      nodes.push(await factory(graph, { name, namespace, parameterOverrides: overrides, remappings: ros.remappings }));
+      const nodeOptions = { name, namespace, parameterOverrides: overrides, remappings: ros.remappings };
+      try {
+        const factory = await spec.factory();
+        nodes.push(await factory(graph, nodeOptions));
+      } catch (error) {
+        // One node that cannot start must not take the others down: it is replaced by a stand-in
+        // that reports why at ERROR. A single-node executable has nothing else to keep: it fails.
+        if (program.nodes.length === 1 || error instanceof StartInterruptedError) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        nodes.push(startDegradedNode(graph, name, nodeOptions, reason));
+        degraded.push({ name, reason });
+      }
     }
     if (foxglove) bridge = await startFoxgloveOnGraph(graph, foxglove, (line) => console.error(line));
   } catch (error) {
@@ -108,6 +122,7 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
   return {
     graph,
     nodes,
+    degraded,
     stop: () =>
       (stopping ??= (async () => {
         await bridge?.close();

@@ -1,0 +1,81 @@
+/**
+ * The question suite of bench:memory: three simulated days of two robots flow through the same
+ * outcome -> episode path as the memory node, then Ask answers the generated questions.
+ * Reports accuracy per kind, abstention precision and recall, and Ask latency.
+ */
+import { describeOutcome } from "../src/core/memory/describeOutcome.js";
+import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
+import { AskEngine, type FusionWeights } from "../src/core/memory/ask/AskEngine.js";
+import type { TextEmbedder } from "../src/core/embedding/types.js";
+import { simulateOutcomes } from "../src/core/sim/simulateOutcomes.js";
+import { episodeIdOf, generateQuestionSuite, isCorrect, type SuiteQuestion } from "../src/core/sim/questionSuite.js";
+import { zonedToEpoch } from "../src/core/memory/ask/zonedTime.js";
+
+export interface SuiteFigures {
+  questions: number;
+  accuracy: Record<string, number>;
+  per_kind_n: Record<string, number>;
+  overall_accuracy: number;
+  abstention_precision: number;
+  abstention_recall: number;
+  ask_p50_ms: number;
+  failures: string[];
+}
+
+export const SUITE_ZONE = "America/New_York";
+/** The suite's "now": 18:30 local on a fixed day, so the figures do not depend on the date. */
+export const SUITE_NOW_S = zonedToEpoch(2025, 11, 20, 18, 30, SUITE_ZONE);
+
+export async function buildSuiteMemory(embedder: TextEmbedder): Promise<{ memory: EpisodicMemory; questions: SuiteQuestion[] }> {
+  const outcomes = simulateOutcomes({ endS: SUITE_NOW_S, timeZone: SUITE_ZONE, days: 3, robots: ["robot1", "robot2"] });
+  const memory = await EpisodicMemory.open({ embedder });
+  await memory.remember(outcomes.map((o) => ({ ...describeOutcome(o), id: episodeIdOf(o), durationS: o.duration_s })));
+  return { memory, questions: generateQuestionSuite(outcomes, SUITE_NOW_S, SUITE_ZONE) };
+}
+
+export async function runQuestionSuite(
+  memory: EpisodicMemory,
+  questions: readonly SuiteQuestion[],
+  embedder: TextEmbedder,
+  fusion?: FusionWeights,
+  threshold = 0.5,
+): Promise<SuiteFigures> {
+  const engine = new AskEngine(memory, { timeZone: SUITE_ZONE, threshold, now: () => SUITE_NOW_S, ...(fusion ? { fusion } : {}) }, embedder.embedSync?.bind(embedder));
+  const right: Record<string, number> = {};
+  const total: Record<string, number> = {};
+  let abstained = 0;
+  let abstainedRight = 0;
+  let unanswerable = 0;
+  const ms: number[] = [];
+  const failures: string[] = [];
+  for (const q of questions) {
+    const t0 = performance.now();
+    const a = await engine.ask({ question: q.question, robotId: q.robotId });
+    ms.push(performance.now() - t0);
+    const key = q.answerable ? q.kind : "unanswerable";
+    total[key] = (total[key] ?? 0) + 1;
+    const correct = isCorrect(q, { ...a, episodeIds: a.episodes.map((e) => e.id) });
+    if (correct) right[key] = (right[key] ?? 0) + 1;
+    else failures.push(`[${key}] ${q.robotId}: ${q.question} -> ${a.abstained ? "ABSTAINED " : ""}${a.answer} (expected ${JSON.stringify(q.expected)}; ${a.explanation})`);
+    if (!q.answerable) unanswerable++;
+    if (a.abstained) {
+      abstained++;
+      if (!q.answerable) abstainedRight++;
+    }
+  }
+  const accuracy: Record<string, number> = {};
+  for (const k of Object.keys(total)) accuracy[k] = Number(((right[k] ?? 0) / total[k]!).toFixed(4));
+  ms.sort((a, b) => a - b);
+  const answerableTotal = questions.filter((q) => q.answerable).length;
+  const answerableRight = Object.entries(right).filter(([k]) => k !== "unanswerable").reduce((n, [, v]) => n + v, 0);
+  return {
+    questions: questions.length,
+    accuracy,
+    per_kind_n: total,
+    overall_accuracy: Number((answerableRight / answerableTotal).toFixed(4)),
+    abstention_precision: abstained === 0 ? 1 : Number((abstainedRight / abstained).toFixed(4)),
+    abstention_recall: unanswerable === 0 ? 1 : Number((abstainedRight / unanswerable).toFixed(4)),
+    ask_p50_ms: Number(ms[Math.floor(ms.length / 2)]!.toFixed(3)),
+    failures,
+  };
+}

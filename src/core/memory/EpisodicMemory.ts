@@ -69,6 +69,16 @@ const MAX_FIELD = 4096;
 /** Most episodes one recall returns. */
 export const MAX_K = 1000;
 
+/** What to forget; every given condition must hold. */
+export interface ForgetSelector {
+  readonly ids?: readonly string[];
+  readonly robotId?: string;
+  readonly since?: number;
+  readonly until?: number;
+  /** Words that must all occur in the description (FTS5). */
+  readonly textMatch?: string;
+}
+
 export class EpisodicMemory {
   /** Resolved options; the query tuning (threshold, defaultK, candidates) changes via setTuning. */
   options: Resolved;
@@ -294,6 +304,29 @@ export class EpisodicMemory {
   /** BM25 keyword search over descriptions (SQLite FTS5), best first, at most `limit` hits. */
   searchKeywords(terms: readonly string[], limit: number, mode: "any" | "all" = "any"): KeywordHit[] {
     return this.store.searchKeywords(terms, limit, mode);
+  }
+
+  /**
+   * The ids a forget selector names: every given condition must hold (ids, robot, time range, a
+   * full-text match of all the words of `textMatch`). Unknown ids are ignored.
+   */
+  selectForForget(selector: ForgetSelector): string[] {
+    const index = this.index;
+    const passes = index.matcher({
+      ...(selector.robotId ? { robotId: selector.robotId } : {}),
+      ...(selector.since !== undefined ? { since: selector.since } : {}),
+      ...(selector.until !== undefined ? { until: selector.until } : {}),
+    }) ?? ((i: number) => index.isLive(i));
+    let rows =
+      selector.ids !== undefined && selector.ids.length > 0
+        ? selector.ids.map((id) => index.indexOf(id)).filter((i): i is number => i !== undefined)
+        : Array.from({ length: index.rows }, (_, i) => i);
+    if (selector.textMatch) {
+      const words = selector.textMatch.split(/\s+/);
+      const matching = new Set(this.store.searchKeywords(words, Number.MAX_SAFE_INTEGER, "all").map((h) => h.id));
+      rows = rows.filter((i) => index.isLive(i) && matching.has(index.episode(i).id));
+    }
+    return [...new Set(rows)].filter((i) => passes(i)).sort((a, b) => a - b).map((i) => index.episode(i).id);
   }
 
   /**

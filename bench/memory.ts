@@ -26,6 +26,7 @@ import { createPrng } from "../src/core/hdc/prng.js";
 import { GloveEmbedder } from "../src/core/embedding/GloveEmbedder.js";
 import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { ROLES, type EpisodeInput, type Role } from "../src/core/memory/types.js";
+import { buildSuiteMemory, fitFusion, runQuestionSuite } from "./memoryQuestions.js";
 
 const HELP = `Usage: npm run bench:memory -- [--quick] [--episodes N] [--queries Q]
   --quick        ingest 5k, text queries at 20k and 100k, cue set 10k (under 60 s)
@@ -35,6 +36,7 @@ const HELP = `Usage: npm run bench:memory -- [--quick] [--episodes N] [--queries
   --code-bits B  prefilter code bits (default 256)
   --rerank R     embedding (default: exact cosine of stored embeddings) or hamming (full text HV)
   --skip-ingest  skip the ingest and cue phases (for tuning the text path)
+  --fit-fusion   grid-search the Ask fusion weights on the question suite (MRR of "episodes" questions)
   --help         this help
 Needs models/glove (node --import tsx src/cli/convert-glove.ts).`;
 
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     candidates: { type: "string" },
     "code-bits": { type: "string" },
     "skip-ingest": { type: "boolean", default: false },
+    "fit-fusion": { type: "boolean", default: false },
     rerank: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -323,6 +326,12 @@ async function main(): Promise<void> {
   log(`ingest ${ingest.perS.toFixed(0)} episodes/s wall, ${ingest.perCpuS.toFixed(0)} per CPU-second (batches of 500), ${ingest.singlePerS.toFixed(0)}/s one per transaction; load average ${load.toFixed(1)}`);
   const cues = skip ? { accuracy: 0, abstained: 0, p50Ms: 0 } : await measureCues(glove);
   log(`cue answers: accuracy ${cues.accuracy}, abstained ${cues.abstained}`);
+  const suiteBuilt = await buildSuiteMemory(glove);
+  const suite = await runQuestionSuite(suiteBuilt.memory, suiteBuilt.questions, glove);
+  for (const f of suite.failures) log(`suite miss: ${f}`);
+  const fusion = values["fit-fusion"] ? await fitFusion(suiteBuilt.memory, suiteBuilt.questions, glove) : undefined;
+  suiteBuilt.memory.close();
+  log(`question suite: ${JSON.stringify({ ...suite, failures: suite.failures.length })}${fusion ? `; fusion fit ${JSON.stringify(fusion)}` : ""}`);
   const { figures, bytesPerEpisode } = await measureScales(glove, [...new Set([SMALL, LARGE])]);
   const small = figures.find((f) => f.episodes === SMALL)!;
   const large = figures.find((f) => f.episodes === LARGE)!;
@@ -355,6 +364,14 @@ async function main(): Promise<void> {
     cue_query_p50_ms_at_10k: round(cues.p50Ms),
     bytes_per_episode: bytesPerEpisode,
     disk_bytes_per_episode: Math.round(ingest.diskBytesPerEpisode),
+    suite_questions: suite.questions,
+    suite_accuracy: suite.accuracy,
+    suite_per_kind_n: suite.per_kind_n,
+    suite_overall_accuracy: suite.overall_accuracy,
+    suite_abstention_precision: suite.abstention_precision,
+    suite_abstention_recall: suite.abstention_recall,
+    suite_ask_p50_ms: suite.ask_p50_ms,
+    ...(fusion ? { fusion_fit: fusion } : {}),
     scales: figures,
     wall_s: round((performance.now() - t0) / 1000, 1),
   };

@@ -79,3 +79,55 @@ export async function runQuestionSuite(
     failures,
   };
 }
+
+/**
+ * Fits the fusion weights on the suite's "episodes" questions: a grid over the three weights,
+ * scored by the mean reciprocal rank of the first expected episode (accuracy saturates; MRR still
+ * separates settings), ties broken towards the default.
+ */
+export async function fitFusion(
+  memory: EpisodicMemory,
+  questions: readonly SuiteQuestion[],
+  embedder: TextEmbedder,
+): Promise<{ best: FusionWeights; bestMrr: number; defaultMrr: number; keywordOnlyMrr: number; textOnlyMrr: number; worstMrr: number; grid: number }> {
+  const episodes = questions.filter((q) => q.kind === "episodes" && q.answerable);
+  const grid = [0, 0.5, 1, 2];
+  const mrrOf = async (fusion: FusionWeights) => {
+    const engine = new AskEngine(memory, { timeZone: SUITE_ZONE, threshold: 0, now: () => SUITE_NOW_S, fusion }, embedder.embedSync?.bind(embedder));
+    let sum = 0;
+    for (const q of episodes) {
+      const a = await engine.ask({ question: q.question, robotId: q.robotId });
+      const rank = a.episodes.findIndex((e) => q.expected.episodeIds!.includes(e.id));
+      sum += rank < 0 ? 0 : 1 / (rank + 1);
+    }
+    return sum / episodes.length;
+  };
+  const { DEFAULT_FUSION } = await import("../src/core/memory/ask/AskEngine.js");
+  const defaultMrr = await mrrOf(DEFAULT_FUSION);
+  let best = DEFAULT_FUSION;
+  let bestMrr = defaultMrr;
+  let worstMrr = defaultMrr;
+  for (const keyword of grid) {
+    for (const text of grid) {
+      for (const structure of grid) {
+        if (keyword + text + structure === 0) continue;
+        const mrr = await mrrOf({ keyword, text, structure });
+        worstMrr = Math.min(worstMrr, mrr);
+        if (mrr > bestMrr + 1e-9) {
+          best = { keyword, text, structure };
+          bestMrr = mrr;
+        }
+      }
+    }
+  }
+  const r = (x: number) => Number(x.toFixed(4));
+  return {
+    best,
+    bestMrr: r(bestMrr),
+    defaultMrr: r(defaultMrr),
+    keywordOnlyMrr: r(await mrrOf({ keyword: 1, text: 0, structure: 0 })),
+    textOnlyMrr: r(await mrrOf({ keyword: 0, text: 1, structure: 0 })),
+    worstMrr: r(worstMrr),
+    grid: grid.length ** 3 - 1,
+  };
+}

@@ -144,7 +144,13 @@ export function generateQuestionSuite(outcomes: readonly ActionOutcome[], nowS: 
     episodes: () => {
       const robot = pick(robots);
       const mine = of(robot, () => true);
-      if (u() < 0.5) {
+      const form = u();
+      if (form < 0.34) {
+        // Words only the description holds: keyword and vector retrieval must find it.
+        const failed = pick(mine.filter((o) => o.reason !== "" && o.result === "FAILED"));
+        const ids = mine.filter((o) => o.reason === failed.reason).map(episodeIdOf);
+        add({ question: `What happened when the ${failed.reason.replace(/^(the|a) /, "")}?`, robotId: robot, kind: "episodes", answerable: true, expected: { episodeIds: ids } });
+      } else if (form < 0.67) {
         const [label, w] = pick(DAYS);
         const object = pick(objectsOf(robot, "pick"));
         const ids = mine.filter((o) => o.object === object && inWindow(w)(o)).map(episodeIdOf);

@@ -226,6 +226,8 @@ interface ScaleFigures {
   float_baseline_p99_ms: number;
   speedup_vs_float: number;
   recall_at_10_vs_float: number;
+  cue_query_p50_ms: number;
+  cue_answer_accuracy: number;
 }
 
 async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ figures: ScaleFigures[]; bytesPerEpisode: number }> {
@@ -269,6 +271,17 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
       }
       recallSum += good / 10;
     }
+    // Cue queries on the real vocabulary: two roles of a stored episode, ask a third.
+    const cueMs: number[] = [];
+    let cueRight = 0;
+    const CUE_AT_SCALE = 100;
+    for (let q = 0; q < CUE_AT_SCALE; q++) {
+      const target = memory.index.episode(queryNext() % scale);
+      const t0 = performance.now();
+      const r = await memory.recall({ cue: { action: target.action, object: target.object }, askRole: "location", k: 5 });
+      cueMs.push(performance.now() - t0);
+      if (!r.abstained && memory.index.rowsWith("location", r.answer).some((i) => { const e = memory.index.episode(i); return e.action === target.action && e.object === target.object; })) cueRight++;
+    }
     const f: ScaleFigures = {
       episodes: scale,
       text_query_p50_ms: round(percentile(hdcMs, 50)),
@@ -277,6 +290,8 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
       float_baseline_p99_ms: round(percentile(floatMs, 99)),
       speedup_vs_float: round(percentile(floatMs, 50) / percentile(hdcMs, 50), 2),
       recall_at_10_vs_float: round(recallSum / queries.length, 4),
+      cue_query_p50_ms: round(percentile(cueMs, 50)),
+      cue_answer_accuracy: round(cueRight / CUE_AT_SCALE, 4),
     };
     log(`scale ${scale}: ${JSON.stringify(f)}`);
     figures.push(f);
@@ -332,6 +347,12 @@ async function main(): Promise<void> {
   const fusion = values["fit-fusion"] ? await fitFusion(suiteBuilt.memory, suiteBuilt.questions, glove) : undefined;
   suiteBuilt.memory.close();
   log(`question suite: ${JSON.stringify({ ...suite, failures: suite.failures.length })}${fusion ? `; fusion fit ${JSON.stringify(fusion)}` : ""}`);
+  const askScale = quick ? 20_000 : 100_000;
+  const big = await buildSuiteMemory(glove, askScale);
+  const askAtScale = await runQuestionSuite(big.memory, big.questions, glove);
+  log(`ask at ${big.memory.size} episodes: ${JSON.stringify({ ...askAtScale, failures: askAtScale.failures.slice(0, 5) })}`);
+  const askEpisodes = big.memory.size;
+  big.memory.close();
   const { figures, bytesPerEpisode } = await measureScales(glove, [...new Set([SMALL, LARGE])]);
   const small = figures.find((f) => f.episodes === SMALL)!;
   const large = figures.find((f) => f.episodes === LARGE)!;
@@ -364,6 +385,12 @@ async function main(): Promise<void> {
     cue_query_p50_ms_at_10k: round(cues.p50Ms),
     bytes_per_episode: bytesPerEpisode,
     disk_bytes_per_episode: Math.round(ingest.diskBytesPerEpisode),
+    ask_scale_episodes: askEpisodes,
+    ask_p50_ms_at_scale: askAtScale.ask_p50_ms,
+    ask_accuracy_at_scale: askAtScale.accuracy,
+    ask_abstention_precision_at_scale: askAtScale.abstention_precision,
+    cue_query_p50_ms_at_large: large.cue_query_p50_ms,
+    cue_answer_accuracy_at_large: large.cue_answer_accuracy,
     suite_questions: suite.questions,
     suite_accuracy: suite.accuracy,
     suite_per_kind_n: suite.per_kind_n,

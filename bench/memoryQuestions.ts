@@ -26,10 +26,17 @@ export const SUITE_ZONE = "America/New_York";
 /** The suite's "now": 18:30 local on a fixed day, so the figures do not depend on the date. */
 export const SUITE_NOW_S = zonedToEpoch(2025, 11, 20, 18, 30, SUITE_ZONE);
 
-export async function buildSuiteMemory(embedder: TextEmbedder): Promise<{ memory: EpisodicMemory; questions: SuiteQuestion[] }> {
-  const outcomes = simulateOutcomes({ endS: SUITE_NOW_S, timeZone: SUITE_ZONE, days: 3, robots: ["robot1", "robot2"] });
-  const memory = await EpisodicMemory.open({ embedder });
-  await memory.remember(outcomes.map((o) => ({ ...describeOutcome(o), id: episodeIdOf(o), durationS: o.duration_s })));
+/**
+ * The suite's memory: 3 days of 2 robots by default; `episodes` asks for about that many (more
+ * days, 90 actions per session) for Ask's latency at scale.
+ */
+export async function buildSuiteMemory(embedder: TextEmbedder, episodes?: number): Promise<{ memory: EpisodicMemory; questions: SuiteQuestion[] }> {
+  const perSession = episodes === undefined ? 45 : 90;
+  const days = episodes === undefined ? 3 : Math.ceil(episodes / (2 * 2 * perSession * 0.97));
+  const outcomes = simulateOutcomes({ endS: SUITE_NOW_S, timeZone: SUITE_ZONE, days, robots: ["robot1", "robot2"], actionsPerSession: perSession });
+  const memory = await EpisodicMemory.open({ embedder, initialCapacity: outcomes.length + 16 });
+  const inputs = outcomes.map((o) => ({ ...describeOutcome(o), id: episodeIdOf(o), durationS: o.duration_s }));
+  for (let b = 0; b < inputs.length; b += 5_000) await memory.remember(inputs.slice(b, b + 5_000));
   return { memory, questions: generateQuestionSuite(outcomes, SUITE_NOW_S, SUITE_ZONE) };
 }
 

@@ -373,12 +373,21 @@ export class EpisodeIndex {
    * pairs against the episode vector; optionally the text vector against the text matrix) and
    * returns the `top` best.
    */
-  scoreProbes(episodeProbes: readonly Hypervector[], textProbe: Hypervector | undefined, top: number, filter?: Filter): ScoredIndex[] {
+  scoreProbes(
+    episodeProbes: readonly Hypervector[],
+    textProbe: Hypervector | undefined,
+    top: number,
+    filter?: Filter,
+    /** Only these rows (e.g. from posting lists); undefined = every row. */
+    rows?: readonly number[],
+  ): ScoredIndex[] {
     const matches = this.matcher(filter);
     const w = this.words;
     const best: ScoredIndex[] = [];
     let worst = Infinity;
-    for (let i = 0; i < this.count; i++) {
+    const n = rows === undefined ? this.count : rows.length;
+    for (let r = 0; r < n; r++) {
+      const i = rows === undefined ? r : rows[r]!;
       if (matches !== undefined && !matches(i)) continue;
       let d = 0;
       for (const p of episodeProbes) d += hammingAt(this.episodeVectors, i * w, p, 0, w);

@@ -6,6 +6,7 @@
 import type { SimHashKind } from "../hdc/SimHashProjection.js";
 import type { TextEmbedder } from "../embedding/types.js";
 import { answerCue, cueMatchStrength } from "./answerCue.js";
+import { intersectSorted } from "./sortedRows.js";
 import { describeRoles } from "./describeOutcome.js";
 import { EpisodeEncoder } from "./EpisodeEncoder.js";
 import { EpisodeIndex, type Filter, type ScoredIndex } from "./EpisodeIndex.js";
@@ -66,6 +67,8 @@ function resolveOptions(o: EpisodicMemoryOptions): Resolved {
 
 /** Longest accepted text field: descriptions longer than this are a caller bug, not a memory. */
 const MAX_FIELD = 4096;
+/** Most exact cue matches scored per cue query (the newest): bounds a cue query at any scale. */
+const CUE_CANDIDATES = 4096;
 /** Most episodes one recall returns. */
 export const MAX_K = 1000;
 
@@ -237,7 +240,7 @@ export class EpisodicMemory {
     if (cue.length > 0) {
       const probes = cue.map(([role, filler]) => this.encoder.probe(role, filler));
       const parts = probes.length + (textHv ? 1 : 0);
-      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), filter);
+      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), filter, this.cueCandidates(cue));
       const cueAnswer = answerCue(this.encoder, this.index, ranked, probes, query.askRole);
       // Episodes that match every cue role first, then the rest by score.
       const matchedSet = new Set(cueAnswer.matched);
@@ -293,6 +296,21 @@ export class EpisodicMemory {
       abstained: recent.length === 0,
       explanation: `${recent.length} most recent episode(s) passing the filters`,
     };
+  }
+
+  /**
+   * Rows that can match a cue: an episode matches a role only when it stores exactly that filler
+   * (a pair's similarity is ~0.5 otherwise), so the intersection of the fillers' posting lists is
+   * the match set, found without scanning every vector. The newest CUE_CANDIDATES of them are
+   * scored. Undefined (scan everything, ranking partial matches) when no episode matches all roles.
+   */
+  private cueCandidates(cue: readonly (readonly [Role, string])[]): number[] | undefined {
+    const lists = cue.map(([role, filler]) => this.index.rowsWith(role, filler)).sort((a, b) => a.length - b.length);
+    if (lists.some((l) => l.length === 0)) return undefined;
+    let rows: readonly number[] = lists[0]!;
+    for (const list of lists.slice(1)) rows = intersectSorted(rows, list);
+    if (rows.length === 0) return undefined;
+    return rows.slice(-CUE_CANDIDATES);
   }
 
   /** Seconds the episode's action took (0 when unknown); undefined for an unknown id. */

@@ -7,34 +7,13 @@ import type { EpisodeIndex, Filter } from "../EpisodeIndex.js";
 import type { Episode } from "../types.js";
 import type { Polarity } from "./types.js";
 import type { Resolution } from "./Lexicon.js";
+import { intersectSorted, unionSorted } from "../sortedRows.js";
 
 export function resultMatches(result: string, polarity: Polarity): boolean {
   if (polarity === "any") return true;
   // A remembered fact has no result: it is simply so.
   if (result === "" || result === "SUCCEEDED") return polarity === "succeeded";
   return polarity === "failed";
-}
-
-/** Sorted union of ascending lists. */
-export function unionSorted(lists: readonly (readonly number[])[]): number[] {
-  if (lists.length === 1) return [...lists[0]!];
-  const all = lists.flatMap((l) => l);
-  all.sort((a, b) => a - b);
-  return all.filter((x, i) => i === 0 || all[i - 1] !== x);
-}
-
-export function intersectSorted(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
-    if (a[i]! < b[j]!) i++;
-    else if (a[i]! > b[j]!) j++;
-    else {
-      out.push(a[i]!);
-      i++;
-      j++;
-    }
-  }
-  return out;
 }
 
 export interface EvidenceSpec {

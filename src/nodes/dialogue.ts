@@ -7,6 +7,7 @@
  *               ~/persona_state   embodied_assistant/msg/PersonaState (transient_local; on start and every change)
  *               /diagnostics      diagnostic_msgs/msg/DiagnosticArray
  *   calls       <memory_service>  embodied_assistant/srv/Recall (default memory/recall)
+ *               <memory_service with recall -> ask>  embodied_assistant/srv/Ask (default memory/ask)
  *
  * Wiring only: spec, blending, routing and contexts live in src/core/persona; prompting,
  * generation, grounding and post-processing in src/core/dialogue.
@@ -16,8 +17,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { Dialogue } from "../core/dialogue/Dialogue.js";
 import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
 import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
-import type { RecallFn } from "../core/dialogue/grounding.js";
-import { createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
+import type { AskFn, RecallFn } from "../core/dialogue/grounding.js";
+import { createAskRequest, createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
@@ -149,7 +150,19 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       }
     : undefined;
 
-  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), ...(recall ? { recall } : {}) });
+  // Ask lives next to Recall (memory/ask beside memory/recall): its typed answers make model-free
+  // replies answer memory questions, and refuse plainly what needs the model.
+  const askService = memoryService ? memoryService.replace(/recall$/, "ask") : "";
+  const askClient = askService && askService !== memoryService ? node.createClient("embodied_assistant/srv/Ask", askService) : undefined;
+  const ask: AskFn | undefined = askClient
+    ? async (question) => {
+        const r = await askClient.call({ ...createAskRequest(), question }, { timeoutMs: num("memory_timeout_ms") });
+        if (!r.success) throw new Error(`memory refused: ${r.message}`);
+        return r;
+      }
+    : undefined;
+
+  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), ...(recall ? { recall } : {}), ...(ask ? { ask } : {}) });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
   const queue = new FairTurnQueue({ timeoutMs: num("queue_timeout_ms"), capacity: num("queue_capacity") });

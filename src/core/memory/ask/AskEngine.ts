@@ -223,8 +223,16 @@ export class AskEngine {
   private async rankEpisodes(parsed: ParsedQuestion, main: ReturnType<AskEngine["readClause"]>, filter: Filter, ctx: say.SentenceContext): Promise<AskAnswer> {
     const index = this.memory.index;
     const w = this.options.fusion ?? DEFAULT_FUSION;
-    const constrained = main.resolution.roles.size > 0 || main.resolution.people.length > 0;
-    const structural = constrained || parsed.window !== undefined || parsed.polarity !== "any" ? this.rows(parsed, main.resolution, undefined, filter).reverse() : [];
+    const roles = main.resolution.roles.size > 0 || main.resolution.people.length > 0;
+    const constrained = roles || main.textRows !== undefined;
+    const noRoles: Resolution = { roles: new Map(), people: [], personConfidence: 1, textTerms: [] };
+    // Roles and description words together first ("when the handover pose was unreachable"); when
+    // no episode has both, the description words alone (a verb in a reason is not the action),
+    // then the roles alone.
+    let structural = constrained || parsed.window !== undefined || parsed.polarity !== "any" ? this.rows(parsed, main.resolution, main.textRows, filter) : [];
+    if (structural.length === 0 && main.textRows !== undefined && main.textRows.length > 0) structural = this.rows({ ...parsed, polarity: "any" }, noRoles, main.textRows, filter);
+    if (structural.length === 0 && roles) structural = this.rows(parsed, main.resolution, undefined, filter);
+    structural.reverse();
     const words = parsed.terms;
     const passes = index.matcher(filter) ?? ((i: number) => index.isLive(i));
     const keyword = words.length === 0 ? [] : this.memory.searchKeywords(words, FUSION_DEPTH * 4).map((h) => index.indexOf(h.id)).filter((i): i is number => i !== undefined && passes(i));

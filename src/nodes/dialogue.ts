@@ -7,6 +7,7 @@
  *               ~/persona_state   embodied_assistant/msg/PersonaState (transient_local; on start and every change)
  *               /diagnostics      diagnostic_msgs/msg/DiagnosticArray
  *   calls       <memory_service>  embodied_assistant/srv/Recall (default memory/recall)
+ *               <memory_service with recall -> ask>  embodied_assistant/srv/Ask (default memory/ask)
  *
  * Wiring only: spec, blending, routing and contexts live in src/core/persona; prompting,
  * generation, grounding and post-processing in src/core/dialogue.
@@ -18,8 +19,8 @@ import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
 import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
 import { fallbackPersona } from "../core/dialogue/fallbackPersona.js";
 import { chatRequestProblem } from "../core/dialogue/chatRequestProblem.js";
-import type { RecallFn } from "../core/dialogue/grounding.js";
-import { createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
+import type { AskFn, RecallFn } from "../core/dialogue/grounding.js";
+import { createAskRequest, createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
@@ -167,7 +168,25 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     return { episodes: r.episodes, scores: r.scores };
   };
 
-  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall });
+  // Ask lives next to Recall (memory/ask beside memory/recall): its typed answers make model-free
+  // replies answer memory questions, and refuse plainly what needs the model. Derived per turn from
+  // memory_service, like recall; a failed ask falls back to the recall reply.
+  const askClients = new Map<string, ServiceClient<"embodied_assistant/srv/Ask">>();
+  const ask: AskFn = async (question) => {
+    const service = str("memory_service");
+    const askService = service.replace(/recall$/, "ask");
+    if (service === "" || askService === service) throw new Error(`no ask service beside memory_service '${service}'`);
+    let client = askClients.get(askService);
+    if (client === undefined) {
+      client = node.createClient("embodied_assistant/srv/Ask", askService);
+      askClients.set(askService, client);
+    }
+    const r = await client.call({ ...createAskRequest(), question }, { timeoutMs: num("memory_timeout_ms") });
+    if (!r.success) throw new Error(`memory refused: ${r.message}`);
+    return r;
+  };
+
+  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall, ask });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
   // queue_capacity is read-only; queue_timeout_ms is passed per chat, so a set applies from the next one.

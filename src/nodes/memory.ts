@@ -53,6 +53,8 @@ export interface MemoryNode extends AssistantNode {
   readonly memory: EpisodicMemory | undefined;
   /** Why the memory is unavailable, '' when it is open. */
   readonly startError: string;
+  /** Answers ~/ask; undefined while the memory is unavailable. */
+  readonly askEngine: AskEngine | undefined;
   readonly counters: Readonly<MemoryCounters>;
 }
 
@@ -306,6 +308,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
     get startError() {
       return startError;
     },
+    askEngine: ask,
     counters,
     async close() {
       if (closed) return;

@@ -115,7 +115,7 @@ export async function askForTurn(ask: AskFn | undefined, question: string, timeo
  */
 export function looksLikeMemoryQuestion(text: string): boolean {
   const t = text.toLowerCase();
-  if (/^\s*(?:tell me about|do you remember|what happened|when did|when was|where did|where was|who did|why did|why could|why was|how many|how long|how often|what did you|which .* did you)\b/.test(t)) return true;
+  if (/^\s*(?:tell me about|do you remember|what happened|when did|when was|where did|where was|where is|where are|where's|who did|why did|why could|why was|how many|how long|how often|what did you|which .* did you)\b/.test(t)) return true;
   return /\b(?:you|your|robot\w*)\b/.test(t) && /\b(?:did|have you|were you|was it|happened|yesterday|today|this morning|last|earlier|before|after|remember)\b/.test(t);
 }
 

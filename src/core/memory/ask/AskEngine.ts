@@ -207,7 +207,15 @@ export class AskEngine {
         const wants = parsed.wants ?? "object";
         const entity =
           wants === "place" ? phraseOf(e.location) : wants === "person" ? personOf(e) : wants === "reason" ? reasonOf(e) : wants === "robot" ? e.robot_id : humanize(e.object);
-        if (entity === "") return none(`episode ${e.id} names no ${wants}`);
+        if (entity === "") {
+          // No stored role for it, but the episode's own words may say it ("the mug is on the top
+          // shelf"): answer with the episode rather than refuse what the text may well hold.
+          if ((wants === "place" || wants === "person") && e.description.trim() !== "") {
+            const { episodes, scores } = evidence(chosen);
+            return finish({ kind: "episodes", episodes, scores, answer: say.episodesSentence(episodes, ctx), explanation: `no ${wants} role in ${e.id}; its text is the evidence` });
+          }
+          return none(`episode ${e.id} names no ${wants}`);
+        }
         return finish({ ...evidence(chosen), entity, answer: say.entitySentence(wants, entity, e, ctx), explanation: `${wants} of ${e.id}` });
       }
       case "episodes":

@@ -86,3 +86,23 @@ describe("synthetic replies", () => {
     }
   }, 300_000);
 });
+
+describe("style scorer", () => {
+  it("places held-out warm replies nearer the warm pole and curt ones nearer the curt pole (GloVe)", async () => {
+    const { createEmbedder } = await import("../src/core/embedding/createEmbedder.js");
+    const { StyleScorer } = await import("../src/core/persona/workshop/gate/StyleScorer.js");
+    const { splitHeldOut } = await import("../src/core/persona/workshop/datasets/heldOutSplit.js");
+    const { train, heldOut } = splitHeldOut(loadContrastItems(DATA, "warmth"), (i) => i.situation);
+    const embedder = await createEmbedder({ kind: "glove" });
+    try {
+      const scorer = await StyleScorer.build(embedder, train.map((i) => i.high), train.map((i) => i.low));
+      const high = await scorer.score(heldOut.map((i) => i.high));
+      const low = await scorer.score(heldOut.map((i) => i.low));
+      console.log(`style score of held-out warmth replies: high pole ${high.toFixed(2)}, low pole ${low.toFixed(2)}`);
+      expect(high).toBeGreaterThan(0.3);
+      expect(low).toBeLessThan(-0.3);
+    } finally {
+      await embedder.close();
+    }
+  });
+});

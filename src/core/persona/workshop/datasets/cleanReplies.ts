@@ -28,7 +28,8 @@ export interface CleanResult<T> {
   readonly dropped: ReasonCounts;
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
+/** Cosine similarity of two embeddings (0 when either is all zeros). */
+export function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   let na = 0;
   let nb = 0;

@@ -6,23 +6,12 @@
  * word vectors, and on a small benchmark model it shows direction, not quality.
  */
 import type { TextEmbedder } from "../../../embedding/types.js";
+import { cosine } from "../datasets/cleanReplies.js";
 
 function mean(vectors: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(vectors[0]?.length ?? 0);
   for (const v of vectors) for (let i = 0; i < v.length; i++) out[i] = out[i]! + v[i]! / vectors.length;
   return out;
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
 export class StyleScorer {

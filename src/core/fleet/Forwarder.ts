@@ -102,6 +102,19 @@ export class Forwarder {
 
   /** Ships one batch now; returns how many entries it acked (0: nothing waiting). Throws on failure. */
   async shipOnce(): Promise<number> {
+    try {
+      return await this.shipBatch();
+    } catch (error) {
+      this.counts.failures++;
+      this.counts.failingFor++;
+      this.prepared = false;
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.options.onError(error);
+      throw error;
+    }
+  }
+
+  private async shipBatch(): Promise<number> {
     if (!this.prepared && this.options.prepare) await this.options.prepare();
     this.prepared = true;
     this.outbox.enforceLimit(this.options.maxBacklog);
@@ -151,13 +164,8 @@ export class Forwarder {
       try {
         acked = await this.shipOnce();
         delay = this.options.retryMinMs;
-      } catch (error) {
-        this.counts.failures++;
-        this.counts.failingFor++;
-        this.prepared = false;
-        this.lastError = error instanceof Error ? error.message : String(error);
-        this.options.onError(error);
-        // Jitter, so a site's robots do not all come back in the same instant after an outage.
+      } catch {
+        // Counted and reported by shipOnce. Jitter, so a site's robots do not all come back in the same instant after an outage.
         await this.sleep(delay * (0.5 + Math.random() / 2));
         delay = Math.min(this.options.retryMaxMs, delay * 2);
         continue;

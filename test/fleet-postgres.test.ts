@@ -6,7 +6,7 @@ import { FleetRecall } from "../src/core/fleet/FleetRecall.js";
 import { fleetOutcomes, fleetStats, withFleetFallback } from "../src/core/fleet/fleetServices.js";
 import { Forwarder } from "../src/core/fleet/Forwarder.js";
 import { EPISODES_SOURCE, Outbox, OUTCOMES_SOURCE } from "../src/core/fleet/Outbox.js";
-import { createGetActionStatsRequest, createQueryOutcomesRequest } from "../src/core/interfaces/messages.generated.js";
+import { createGetActionStatsRequest, createQueryOutcomesRequest, type GetActionStatsRequest, type GetActionStatsResponse } from "../src/core/interfaces/messages.generated.js";
 import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { FLEET_SCHEMA_VERSION } from "../src/stores/postgres/migrations.js";
 import { FleetMemoryMismatchError, PostgresFleetStore } from "../src/stores/postgres/PostgresFleetStore.js";
@@ -123,7 +123,7 @@ describe.skipIf(server === undefined)("fleet store on a real PostgreSQL", () => 
 
   it("a robot without a connection answers from its own store and says so", async () => {
     const dead = new PostgresFleetStore({ url: "postgresql://postgres@127.0.0.1:1/none", connectTimeoutMs: 500 });
-    const handler = withFleetFallback(
+    const handler = withFleetFallback<GetActionStatsRequest, GetActionStatsResponse>(
       (req) => fleetStats(dead, req, NOW_MS),
       () => "unused",
       () => ({ success: true, message: "2 groups", stats: [] }),

@@ -124,6 +124,10 @@ export class PostgresFleetStore implements FleetStore {
     });
     // Without a listener an idle connection's error (the server was killed) would crash the process.
     this.pool.on("error", (error) => options.onIdleError?.(error));
+    // A connection can also fail while it is checked out between two statements (the server was
+    // killed): the statement in flight rejects, and this keeps the client's own 'error' event
+    // from being unhandled, which would end the process.
+    this.pool.on("connect", (client) => client.on("error", (error) => options.onIdleError?.(error)));
   }
 
   /** Applies the schema migrations once per store (every call awaits the same run; a failed run is retried). */

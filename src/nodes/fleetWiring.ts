@@ -11,14 +11,13 @@
  */
 import { hostname } from "node:os";
 import { RateLimitedReporter } from "../core/actionlog/RateLimitedReporter.js";
-import type { TextEmbedder } from "../core/embedding/types.js";
 import { FleetRecall } from "../core/fleet/FleetRecall.js";
 import { fleetHealth, fleetOutcomes, fleetRecallResponse, fleetStats, redactUrl, withFleetFallback } from "../core/fleet/fleetServices.js";
 import { Forwarder } from "../core/fleet/Forwarder.js";
 import { EPISODES_SOURCE, Outbox, OUTCOMES_SOURCE, type OutboxSource } from "../core/fleet/Outbox.js";
 import type { FleetMemoryIdentity } from "../core/fleet/types.js";
 import type { GetActionStatsRequest, GetActionStatsResponse, QueryOutcomesRequest, QueryOutcomesResponse, RecallRequest, RecallResponse } from "../core/interfaces/messages.generated.js";
-import type { EpisodeEncoder } from "../core/memory/EpisodeEncoder.js";
+import type { EpisodicMemory } from "../core/memory/EpisodicMemory.js";
 import type { GraphNode, ParameterDescriptor } from "../ros/GraphPort.js";
 import type { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import { PostgresFleetStore } from "../stores/postgres/PostgresFleetStore.js";
@@ -122,22 +121,20 @@ export function startActionLogFleet(node: GraphNode, dbPath: string, clock: () =
   };
 }
 
-export interface MemoryFleetOptions {
-  /** The memory's file ('' when it is kept in RAM: nothing can be forwarded then). */
-  readonly dbPath: string;
-  readonly encoder: EpisodeEncoder;
-  readonly embedder: TextEmbedder;
-  readonly identity: FleetMemoryIdentity;
-  /** The node's current recall tuning (default_k, candidates, threshold), read per request. */
-  readonly tuning: () => { k: number; candidates: number; threshold: number };
-}
-
-/** The memory's fleet link: forwards its episodes; answers ~/recall with fleet: true. */
-export function startMemoryFleet(node: GraphNode, options: MemoryFleetOptions): MemoryFleet {
-  const claim = (store: PostgresFleetStore) => store.claimMemoryIdentity(options.identity);
-  const link = connect(node, options.dbPath, EPISODES_SOURCE, claim);
+/**
+ * The memory's fleet link: forwards its episodes; answers ~/recall with fleet: true, tuned by the
+ * memory node's own default_k, candidates and threshold. A memory that failed to open (undefined)
+ * can do neither: its requests get the local answer (the failure) as before.
+ */
+export function startMemoryFleet(node: GraphNode, memory: EpisodicMemory | undefined, dbPath: string): MemoryFleet {
+  if (memory === undefined) return { addDiagnostics: () => undefined, close: async () => undefined, serveRecall: (local) => async (req) => local(req) };
+  const o = memory.options;
+  const identity: FleetMemoryIdentity = { dimensions: o.dims, seed: o.seed, encoder: o.embedder.identity, simhash: o.simhash, code_bits: o.codeBits };
+  const claim = (store: PostgresFleetStore) => store.claimMemoryIdentity(identity);
+  const link = connect(node, dbPath, EPISODES_SOURCE, claim);
   const store = link.store;
-  const recall = store && new FleetRecall({ reader: store, encoder: options.encoder, embedder: options.embedder });
+  const recall = store && new FleetRecall({ reader: store, encoder: memory.encoder, embedder: o.embedder });
+  const { num } = parameterReader(node);
   let claimed: Promise<void> | undefined;
   const ask = recall && (async (req: RecallRequest) => {
     // Vectors of another memory configuration would be compared as if they were ours: check first, once.
@@ -146,7 +143,7 @@ export function startMemoryFleet(node: GraphNode, options: MemoryFleetOptions): 
       throw error;
     });
     await claimed;
-    return fleetRecallResponse(recall, req, options.tuning());
+    return fleetRecallResponse(recall, req, { k: num("default_k"), candidates: num("candidates"), threshold: num("threshold") });
   });
   return {
     addDiagnostics: link.addDiagnostics,

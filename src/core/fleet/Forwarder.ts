@@ -141,9 +141,18 @@ export class Forwarder {
     }
   }
 
+  /** Local-commit-to-fleet-commit delays (s) of the last 8192 entries shipped, unordered (fleet-wide percentiles). */
+  deliveryLags(): Float64Array {
+    return this.lags.slice(0, Math.min(this.lagCount, LAG_SAMPLES));
+  }
+
+  /** Forgets the delivery delays recorded so far (a benchmark phase starts). */
+  clearDeliveryLags(): void {
+    this.lagCount = 0;
+  }
+
   snapshot(): ForwarderSnapshot {
-    const n = Math.min(this.lagCount, LAG_SAMPLES);
-    const sorted = Array.from(this.lags.subarray(0, n)).sort((a, b) => a - b);
+    const sorted = Array.from(this.deliveryLags()).sort((a, b) => a - b);
     const oldest = this.outbox.oldestCreatedMs();
     return {
       backlog: this.outbox.backlog(),

@@ -50,6 +50,9 @@ CREATE TABLE fleet_episodes (
   UNIQUE (origin, stream, seq)
 );
 CREATE INDEX fleet_episodes_robot ON fleet_episodes (robot_id, id);
+-- Hypervectors and embeddings are incompressible: stored out of line without a futile pglz attempt,
+-- which also keeps the rows the code scan reads narrow.
+ALTER TABLE fleet_episodes ALTER COLUMN text_hv SET STORAGE EXTERNAL, ALTER COLUMN episode_hv SET STORAGE EXTERNAL, ALTER COLUMN embedding SET STORAGE EXTERNAL;
 CREATE TABLE fleet_memory_identity (
   only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
   dimensions integer NOT NULL, seed bigint NOT NULL, encoder text NOT NULL, simhash text NOT NULL, code_bits integer NOT NULL

@@ -21,6 +21,7 @@ import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { defaultDataFile, ensureFolder, ensureFolderOf } from "./dataPaths.js";
 import { timeToMillis } from "../core/time.js";
 import { parameterReader } from "./parameterReader.js";
+import { startActionLogFleet } from "./fleetWiring.js";
 
 const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "db_path", type: "string", defaultValue: defaultDataFile("action_log.db"), readOnly: true, description: "SQLite file of the log (WAL mode; default $ROS_HOME/embodied_assistant/action_log.db); created and migrated on start" },
@@ -107,6 +108,8 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     "action log open",
   );
 
+  const fleet = startActionLogFleet(node, log.store.path, clock);
+
   // ---- subscriptions ----
   const events = node.createSubscription("embodied_assistant/msg/ActionEvent", "/robot/action_events", (event) => {
     // Messages already queued when close() ran are dropped: the database is closed.
@@ -116,7 +119,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   }, { depth: num("queue_depth"), reliability: "reliable" });
 
   // ---- services ----
-  node.createService("embodied_assistant/srv/GetActionStats", "~/get_stats", (req) => {
+  node.createService("embodied_assistant/srv/GetActionStats", "~/get_stats", fleet.serveStats((req) => {
     const q = statsQuery(req);
     if (!q.ok) return { success: false, message: q.message, stats: [] };
     log.flush();
@@ -124,15 +127,15 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     const snap = log.snapshot();
     const rejected = Object.entries(snap.counters.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`).join(" ");
     return { success: true, message: `${stats.length} groups; events accepted=${snap.counters.accepted} duplicates=${snap.counters.duplicates} rejected=${snap.rejectedTotal}${rejected ? ` (${rejected})` : ""}`, stats };
-  });
+  }));
 
-  node.createService("embodied_assistant/srv/QueryOutcomes", "~/query", (req) => {
+  node.createService("embodied_assistant/srv/QueryOutcomes", "~/query", fleet.serveQuery((req) => {
     const q = outcomeQuery(req);
     if (!q.ok) return { success: false, message: q.message, outcomes: [], next_cursor: "", total: 0 };
     log.flush();
     const page = log.store.queryOutcomes(q.value.filter, q.value.pageSize, q.value.cursor);
     return { success: true, message: "", outcomes: page.outcomes, next_cursor: page.nextCursor === undefined ? "" : String(page.nextCursor), total: page.total };
-  });
+  }));
 
   node.createService("embodied_assistant/srv/ExportLog", "~/export", async (req) => {
     const q = exportRequest(req, str("export_dir"), clock());
@@ -162,6 +165,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     return report;
   });
   diagnostics.add("outcomes", () => outcomesHealth(log.recentStats(num("stats_window_s")), num("stats_window_s")));
+  fleet.addDiagnostics(diagnostics);
 
   // ---- callbacks: parameter changes apply from the next event or batch ----
   node.onParametersChanged(() => {
@@ -182,6 +186,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
       expiry.cancel();
       retention.cancel();
       diagnostics.stop();
+      await fleet.close();
       log.close();
       node.destroy();
     },

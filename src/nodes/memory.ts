@@ -30,6 +30,7 @@ import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { defaultDataFile } from "./dataPaths.js";
 import { parameterReader } from "./parameterReader.js";
+import { startMemoryFleet } from "./fleetWiring.js";
 
 const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "dimensions", type: "integer", defaultValue: 10_240, readOnly: true, integerRange: { from: 1024, to: 65_536, step: 32 }, description: "bits per hypervector (a multiple of 32); stored with the memory, which refuses to open with another value" },
@@ -119,6 +120,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
 
   // Outcomes arriving in one burst share a transaction; each is published only after its commit.
   const batcher = memory === undefined ? undefined : new EpisodeBatcher(memory);
+  const fleet = startMemoryFleet(node, memory, str("db_path"));
 
   // ---- publishers ----
   const episodesPublisher = node.createPublisher("embodied_assistant/msg/Episode", "~/episodes", 100);
@@ -130,7 +132,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
   });
 
   // ---- services ----
-  node.createService("embodied_assistant/srv/Recall", "~/recall", async (req) => {
+  node.createService("embodied_assistant/srv/Recall", "~/recall", fleet.serveRecall(async (req) => {
     if (memory === undefined) return failedRecall(`memory unavailable: ${startError}`);
     const q = recallQuery(req);
     if (!q.ok) {
@@ -148,7 +150,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       counters.recallRejected++;
       return failedRecall(errorText(error));
     }
-  });
+  }));
 
   node.createService("embodied_assistant/srv/Remember", "~/remember", async (req) => {
     const failed = (message: string) => {
@@ -268,6 +270,8 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
     };
   });
 
+  fleet.addDiagnostics(diagnostics);
+
   // ---- callbacks ----
   async function onOutcome(outcome: ActionOutcome): Promise<void> {
     if (memory === undefined || batcher === undefined) {
@@ -315,6 +319,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       closed = true;
       diagnostics.stop();
       await batcher?.drain();
+      await fleet.close();
       memory?.close();
       await memory?.options.embedder.close();
       node.destroy();

@@ -485,6 +485,7 @@ export const GetActionStatsRequestSchema = z.strictObject({
   object: z.string(),
   window_s: z.number(),
   group_by: z.string(),
+  fleet: z.boolean(),
 });
 export type GetActionStatsRequest = z.infer<typeof GetActionStatsRequestSchema>;
 export function createGetActionStatsRequest(): GetActionStatsRequest {
@@ -494,6 +495,7 @@ export function createGetActionStatsRequest(): GetActionStatsRequest {
     object: "",
     window_s: 0,
     group_by: "",
+    fleet: false,
   };
 }
 
@@ -522,6 +524,7 @@ export const QueryOutcomesRequestSchema = z.strictObject({
   until: BuiltinInterfacesTimeSchema,
   page_size: z.number().int().min(0).max(4294967295),
   cursor: z.string(),
+  fleet: z.boolean(),
 });
 export type QueryOutcomesRequest = z.infer<typeof QueryOutcomesRequestSchema>;
 export function createQueryOutcomesRequest(): QueryOutcomesRequest {
@@ -534,6 +537,7 @@ export function createQueryOutcomesRequest(): QueryOutcomesRequest {
     until: createBuiltinInterfacesTime(),
     page_size: 0,
     cursor: "",
+    fleet: false,
   };
 }
 
@@ -569,6 +573,7 @@ export const RecallRequestSchema = z.strictObject({
   since: BuiltinInterfacesTimeSchema,
   until: BuiltinInterfacesTimeSchema,
   k: z.number().int().min(0).max(4294967295),
+  fleet: z.boolean(),
 });
 export type RecallRequest = z.infer<typeof RecallRequestSchema>;
 export function createRecallRequest(): RecallRequest {
@@ -584,6 +589,7 @@ export function createRecallRequest(): RecallRequest {
     since: createBuiltinInterfacesTime(),
     until: createBuiltinInterfacesTime(),
     k: 0,
+    fleet: false,
   };
 }
 

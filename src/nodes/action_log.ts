@@ -66,6 +66,10 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     (reason, message, suppressed) => node.logger.warn({ reason, suppressed_since_last: suppressed }, `rejected action event (${reason}): ${message}`),
     num("reject_log_interval_s") * 1000,
   );
+  const conflictingRepeatLog = new RateLimitedReporter(
+    (_, message, suppressed) => node.logger.warn({ suppressed_since_last: suppressed }, `conflicting repeat: ${message}`),
+    num("reject_log_interval_s") * 1000,
+  );
   const commitErrorLog = new RateLimitedReporter((_, message, suppressed) => node.logger.error({ suppressed_since_last: suppressed }, message), 10_000);
   // Read at start and again on every parameter change.
   const eventLimits = () => ({ maxFutureS: num("max_future_s"), maxDetailBytes: num("max_detail_bytes"), maxFieldChars: num("max_field_chars") });
@@ -85,7 +89,13 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
       for (const outcome of outcomes) outcomesPublisher.publish(outcome);
     },
     onRejected: (reason, detail) => rejectLog.report(reason, detail),
-    onCommitError: (error) => commitErrorLog.report("commit", `commit failed, will retry: ${error instanceof Error ? error.message : String(error)}`),
+    onConflictingRepeat: (detail) => conflictingRepeatLog.report("conflicting_repeat", detail),
+    onCommitError: (error) => commitErrorLog.report("commit", `commit failed, will retry: ${errorText(error)}`),
+    onUnstoredAtClose: (unstoredEvents, unstoredOutcomes, error) =>
+      node.logger.error(
+        { events_not_stored: unstoredEvents, outcomes_not_stored: unstoredOutcomes },
+        `closing: the final commit failed after retries; ${unstoredEvents} events and ${unstoredOutcomes} outcomes were not stored: ${errorText(error)}`,
+      ),
   };
   let log: ActionLog;
   try {
@@ -116,7 +126,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     const stats = log.stats(q.value.filter, q.value.groupBy, q.value.windowS);
     const snap = log.snapshot();
     const rejected = Object.entries(snap.counters.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`).join(" ");
-    return { success: true, message: `${stats.length} groups; events accepted=${snap.counters.accepted} duplicates=${snap.counters.duplicates} rejected=${snap.rejectedTotal}${rejected ? ` (${rejected})` : ""}`, stats };
+    return { success: true, message: `${stats.length} groups; events accepted=${snap.counters.accepted} duplicates=${snap.counters.duplicates} conflicting_repeats=${snap.counters.conflictingRepeats} rejected=${snap.rejectedTotal}${rejected ? ` (${rejected})` : ""}`, stats };
   });
 
   node.createService("embodied_assistant/srv/QueryOutcomes", "~/query", (req) => {
@@ -148,7 +158,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     if (deleted.events || deleted.outcomes) node.logger.info(deleted, "retention deleted old rows");
   });
   const diagnostics = new DiagnosticsUpdater(node, { periodMs: 1000 });
-  let baseline: HealthBaseline = { atMs: clock(), received: 0, rejected: 0, commitErrors: 0, dropped: 0 };
+  let baseline: HealthBaseline = { atMs: clock(), received: 0, rejected: 0, commitErrors: 0, dropped: 0, conflictingRepeats: 0 };
   diagnostics.add("ingest", () => {
     const { report, baseline: next } = ingestHealth(log.snapshot(), events.dropped, baseline, clock());
     baseline = next;
@@ -180,5 +190,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     },
   };
 }
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export const createActionLogNode: NodeFactory = startActionLogNode;

@@ -473,6 +473,11 @@ export class ActionLogStore {
     return { events, outcomes };
   }
 
+  /** The journal mode and synchronous level this connection writes with (tests pin them). */
+  durabilityPragmas(): { journal_mode: string; synchronous: number } {
+    return { journal_mode: this.db.pragma("journal_mode", { simple: true }) as string, synchronous: this.db.pragma("synchronous", { simple: true }) as number };
+  }
+
   /** PRAGMA integrity_check; "ok" when the file is sound. */
   integrityCheck(): string {
     const rows = this.db.pragma("integrity_check") as { integrity_check: string }[];

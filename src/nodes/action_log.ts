@@ -12,6 +12,7 @@
  */
 import { ActionLog, ActionLogOpenError, type ActionLogOptions } from "../core/actionlog/ActionLog.js";
 import { exportLog } from "../core/actionlog/exportLog.js";
+import { resolveExportPath } from "../core/actionlog/resolveExportPath.js";
 import { ingestHealth, outcomesHealth, type HealthBaseline } from "../core/actionlog/healthReport.js";
 import { RateLimitedReporter } from "../core/actionlog/RateLimitedReporter.js";
 import { exportRequest, outcomeQuery, statsQuery } from "../core/actionlog/serviceRequests.js";
@@ -40,7 +41,7 @@ const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "retention.period_s", type: "double", defaultValue: 60, floatingPointRange: { from: 1, to: 86_400 }, readOnly: true, description: "how often retention runs" },
   { name: "stats_window_s", type: "double", defaultValue: 3600, floatingPointRange: { from: 1, to: 2_592_000 }, description: "rolling window of the outcome figures in /diagnostics" },
   { name: "reject_log_interval_s", type: "double", defaultValue: 10, floatingPointRange: { from: 0.1, to: 3600 }, readOnly: true, description: "at most one log line per rejection reason per this many seconds (all are counted)" },
-  { name: "export_dir", type: "string", defaultValue: defaultDataFile("exports"), description: "where ~/export writes when the request's path is '' or relative" },
+  { name: "export_dir", type: "string", defaultValue: defaultDataFile("exports"), readOnly: true, description: "the only folder ~/export writes in: a request names a file or a relative path below it ('..', absolute paths and links out of it are refused); created if missing" },
 ];
 
 /** The running node, with its log exposed for consoles and tests. */
@@ -57,6 +58,8 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   const clock = () => timeToMillis(node.now());
 
   let closed = false;
+  // Read-only: where exports may land is fixed for the node's life.
+  const exportDir = str("export_dir");
 
   // ---- publishers ----
   const outcomesPublisher = node.createPublisher("embodied_assistant/msg/ActionOutcome", "/assistant/action_outcomes", 1000);
@@ -138,15 +141,18 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   });
 
   node.createService("embodied_assistant/srv/ExportLog", "~/export", async (req) => {
-    const q = exportRequest(req, str("export_dir"), clock());
     const failed = (message: string) => ({ success: false, message, path: "", events: 0, outcomes: 0, bytes: 0 });
+    const q = exportRequest(req);
     if (!q.ok) return failed(q.message);
+    const path = resolveExportPath(exportDir, req.path, q.value.format, clock());
+    if (!path.ok) return failed(path.message);
     log.flush();
     try {
-      const summary = await exportLog(q.value.format, log.store, q.value.filter, q.value.path);
+      // Paced: the export yields to the event loop between slices, so ingest and commits go on.
+      const summary = await exportLog(q.value.format, log.store, q.value.filter, path.value);
       return { success: true, message: `wrote ${q.value.format}`, path: summary.path, events: summary.events, outcomes: summary.outcomes, bytes: summary.bytes };
     } catch (error) {
-      return failed(`export to ${q.value.path} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return failed(`export to ${path.value} failed: ${errorText(error)}`);
     }
   });
 

@@ -1,8 +1,9 @@
-import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, fstatSync, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { McapWriter, type IWritable } from "@mcap/core";
-import type { ActionLogStore, EventFilter } from "./ActionLogStore.js";
+import type { ActionLogStore, EventFilter, OutcomeFilter } from "./ActionLogStore.js";
 import { encodeActionEvent, encodeActionOutcome } from "./encodeCdr.js";
+import { pathExists } from "./resolveExportPath.js";
 import { ros2MsgSchema } from "./ros2MsgSchema.js";
 
 export type ExportFormat = "mcap" | "jsonl";
@@ -12,6 +13,17 @@ export interface ExportSummary {
   readonly events: number;
   readonly outcomes: number;
   readonly bytes: number;
+}
+
+/** How an export shares the event loop with ingest. */
+export interface ExportPacing {
+  /** Rows per database read (default 1000: one read blocks the loop for about a millisecond). */
+  readonly pageSize?: number;
+  /**
+   * The longest stretch of work between two yields to the event loop, in ms (default 4):
+   * commits, subscriptions and services run in between, so an export never stalls ingest.
+   */
+  readonly sliceMs?: number;
 }
 
 /** Topics the exported messages are filed under: the ones they travel on live. */
@@ -34,9 +46,73 @@ class FileWritable implements IWritable {
 
 const ns = (t: { sec: number; nanosec: number }) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nanosec);
 
-function openOutput(path: string): number {
-  mkdirSync(dirname(path), { recursive: true });
-  return openSync(path, "w");
+const outcomeFilter = (filter: EventFilter): OutcomeFilter => ({ robotId: filter.robotId, since: filter.since, until: filter.until });
+
+/**
+ * Rows of the log as they were when the export began (rows committed during it are left out),
+ * read a page at a time, with a yield to the event loop whenever a slice of work has run
+ * sliceMs: a long export interleaves with commits instead of freezing the node.
+ */
+class ExportReader {
+  private readonly through: { readonly event: number; readonly outcome: number };
+  private readonly pageSize: number;
+  private readonly sliceMs: number;
+  private sliceStart = performance.now();
+
+  constructor(
+    private readonly store: ActionLogStore,
+    private readonly filter: EventFilter,
+    pacing: ExportPacing,
+  ) {
+    this.through = store.newestIds();
+    this.pageSize = pacing.pageSize ?? 1000;
+    this.sliceMs = pacing.sliceMs ?? 4;
+  }
+
+  events() {
+    return this.paced(this.store.iterateEvents(this.filter, { pageSize: this.pageSize, throughId: this.through.event }));
+  }
+
+  outcomes() {
+    return this.paced(this.store.iterateOutcomes(outcomeFilter(this.filter), { pageSize: this.pageSize, throughId: this.through.outcome }));
+  }
+
+  private async *paced<T>(rows: Iterable<T>): AsyncGenerator<T> {
+    for (const row of rows) {
+      if (performance.now() - this.sliceStart >= this.sliceMs) {
+        await new Promise((resolve) => setImmediate(resolve));
+        this.sliceStart = performance.now();
+      }
+      yield row;
+    }
+  }
+}
+
+/**
+ * Writes an export to a temporary file beside `path`, then links it to `path` once complete
+ * (a link, unlike a rename, fails when `path` exists: an export never overwrites a file).
+ * A failed export removes its temporary file, so nothing half-written is left.
+ */
+async function writeAtomically(path: string, write: (fd: number) => Promise<{ events: number; outcomes: number }>): Promise<ExportSummary> {
+  if (pathExists(path)) throw new Error(`${path} already exists; exports never overwrite a file`);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const fd = openSync(temporary, "wx");
+  let open = true;
+  try {
+    const counts = await write(fd);
+    fsyncSync(fd);
+    const bytes = fstatSync(fd).size;
+    open = false;
+    closeSync(fd);
+    linkSync(temporary, path);
+    return { path, ...counts, bytes };
+  } catch (error) {
+    if (open) closeSync(fd);
+    if (error instanceof Error && (error as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`${path} already exists; exports never overwrite a file`, { cause: error });
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
 }
 
 /**
@@ -45,11 +121,11 @@ function openOutput(path: string): number {
  * so Foxglove Studio and `ros2 bag play` open it. Event log time is the robot's stamp;
  * outcome log time is its commit time. The robot filter and time range apply to both.
  */
-export async function exportMcap(store: ActionLogStore, filter: EventFilter, path: string): Promise<ExportSummary> {
-  const fd = openOutput(path);
-  let events = 0;
-  let outcomes = 0;
-  try {
+export function exportMcap(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
+  const reader = new ExportReader(store, filter, pacing);
+  return writeAtomically(path, async (fd) => {
+    let events = 0;
+    let outcomes = 0;
     const writer = new McapWriter({ writable: new FileWritable(fd), useStatistics: true, useChunks: true, useChunkIndex: true, useMessageIndex: true });
     await writer.start({ profile: "ros2", library: "embodied_assistant action_log" });
     const eventSchema = await writer.registerSchema({
@@ -64,7 +140,7 @@ export async function exportMcap(store: ActionLogStore, filter: EventFilter, pat
     });
     const eventChannel = await writer.registerChannel({ topic: EVENTS_TOPIC, schemaId: eventSchema, messageEncoding: "cdr", metadata: new Map() });
     const outcomeChannel = await writer.registerChannel({ topic: OUTCOMES_TOPIC, schemaId: outcomeSchema, messageEncoding: "cdr", metadata: new Map() });
-    for (const row of store.iterateEvents(filter)) {
+    for await (const row of reader.events()) {
       const { recv_ms, ...event } = row;
       await writer.addMessage({
         channelId: eventChannel,
@@ -74,7 +150,7 @@ export async function exportMcap(store: ActionLogStore, filter: EventFilter, pat
         data: encodeActionEvent(event),
       });
     }
-    for (const outcome of store.iterateOutcomes({ robotId: filter.robotId, since: filter.since, until: filter.until })) {
+    for await (const outcome of reader.outcomes()) {
       await writer.addMessage({
         channelId: outcomeChannel,
         sequence: outcomes++,
@@ -84,44 +160,40 @@ export async function exportMcap(store: ActionLogStore, filter: EventFilter, pat
       });
     }
     await writer.end();
-    return { path, events, outcomes, bytes: fstatSync(fd).size };
-  } finally {
-    closeSync(fd);
-  }
+    return { events, outcomes };
+  });
 }
 
 /**
  * One JSON object per line: {"topic": ..., "message": {...}} with the message in its
  * .msg field names, events first, then outcomes. Easy to grep, jq, or load in pandas.
  */
-export async function exportJsonl(store: ActionLogStore, filter: EventFilter, path: string): Promise<ExportSummary> {
-  const fd = openOutput(path);
-  let events = 0;
-  let outcomes = 0;
-  try {
+export function exportJsonl(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
+  const reader = new ExportReader(store, filter, pacing);
+  return writeAtomically(path, async (fd) => {
+    let events = 0;
+    let outcomes = 0;
     let buffer: string[] = [];
     const spill = () => {
       if (buffer.length) writeSync(fd, buffer.join(""));
       buffer = [];
     };
-    for (const row of store.iterateEvents(filter)) {
+    for await (const row of reader.events()) {
       const { recv_ms, ...message } = row;
       buffer.push(`${JSON.stringify({ topic: EVENTS_TOPIC, received_ms: recv_ms, message })}\n`);
       events++;
       if (buffer.length >= 1000) spill();
     }
-    for (const message of store.iterateOutcomes({ robotId: filter.robotId, since: filter.since, until: filter.until })) {
+    for await (const message of reader.outcomes()) {
       buffer.push(`${JSON.stringify({ topic: OUTCOMES_TOPIC, message })}\n`);
       outcomes++;
       if (buffer.length >= 1000) spill();
     }
     spill();
-    return { path, events, outcomes, bytes: fstatSync(fd).size };
-  } finally {
-    closeSync(fd);
-  }
+    return { events, outcomes };
+  });
 }
 
-export function exportLog(format: ExportFormat, store: ActionLogStore, filter: EventFilter, path: string): Promise<ExportSummary> {
-  return format === "mcap" ? exportMcap(store, filter, path) : exportJsonl(store, filter, path);
+export function exportLog(format: ExportFormat, store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
+  return format === "mcap" ? exportMcap(store, filter, path, pacing) : exportJsonl(store, filter, path, pacing);
 }

@@ -12,17 +12,9 @@ import { resolveExportPath } from "../src/core/actionlog/resolveExportPath.js";
 import type { ActionOutcome, ExportLogRequest } from "../src/core/interfaces/messages.generated.js";
 import { startActionLogNode } from "../src/nodes/action_log.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
-import { ev, manualSchedule, T0 } from "./fixtures/actionlog/helpers.js";
+import { ev, manualSchedule, T0, waitFor } from "./fixtures/actionlog/helpers.js";
 
 const NOW_MS = (T0 + 100) * 1000;
-
-async function waitFor(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

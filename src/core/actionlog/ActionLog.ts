@@ -110,6 +110,8 @@ export interface ActionLogCounters {
   rejected: Record<RejectReason, number>;
   flagged: Record<FlagReason, number>;
   outcomes: number;
+  /** Events stored by successful commits (accepted minus those still pending). */
+  committedEvents: number;
   commits: number;
   commitErrors: number;
   /** Events replayed from the database at start-up to rebuild open actions. */
@@ -175,7 +177,7 @@ export class ActionLog {
   private tailFromSeq = 0;
   readonly counters: ActionLogCounters = {
     received: 0, accepted: 0, duplicates: 0, conflictingRepeats: 0, rejected: zeroCounts(REJECT_REASONS), flagged: zeroCounts(FLAG_REASONS),
-    outcomes: 0, commits: 0, commitErrors: 0, replayed: 0,
+    outcomes: 0, committedEvents: 0, commits: 0, commitErrors: 0, replayed: 0,
   };
 
   constructor(options: ActionLogOptions) {
@@ -290,6 +292,7 @@ export class ActionLog {
     const hadItems = this.pendingEvents.length > 0 || this.pendingOutcomes.length > 0;
     if (hadItems) this.recordLatency(performance.now() - this.pendingSince);
     this.counters.commits++;
+    this.counters.committedEvents += this.pendingEvents.length;
     const stamp = millisToTime(committedMs);
     const outcomes: ActionOutcome[] = [];
     for (const draft of this.pendingOutcomes) {

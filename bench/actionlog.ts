@@ -40,6 +40,7 @@ const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--rounds
   --batch N        events per transaction, node and raw alike (default 500)
   --export-events N  stored events the export phase exports to MCAP (default 200000, also in quick)
   --export-rate N    events/s published during the export phase (default 20000)
+  --export-only      run the export phase alone
   -h, --help       this help
 Last stdout line: JSON with events, events_per_s, raw_sqlite_events_per_s, ratio_vs_raw,
 commit_latency_p99_ms, lost, crash_runs, crash_lost, commit_latency_p99_ms_during_export,
@@ -332,6 +333,12 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
 }
 
 // ---------- main ----------
+if (argv.includes("--export-only")) {
+  const duringExport = await ingestDuringExport(EXPORT_EVENTS, EXPORT_RATE);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({ bench: "actionlog", export_only: true, durability: "full", load_average_1m: Number(loadavg()[0]!.toFixed(2)), cpus: cpus().length, ...duringExport }));
+  process.exit(0);
+}
 progress(`generating ${EVENTS} events from simulated robot days`);
 const events = collectEvents({ robots: 8, actionsPerRobot: Math.ceil(EVENTS / 8 / 2.2) + 1000, seed: 7 }, EVENTS);
 progress("warm-up");

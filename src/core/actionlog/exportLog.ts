@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsync, linkSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { promisify } from "node:util";
 import { basename, dirname, join } from "node:path";
 import { McapWriter, type IWritable } from "@mcap/core";
 import type { ActionLogStore, EventFilter, OutcomeFilter } from "./ActionLogStore.js";
@@ -43,6 +44,8 @@ class FileWritable implements IWritable {
     return this.offset;
   }
 }
+
+const fsyncAsync = promisify(fsync);
 
 const ns = (t: { sec: number; nanosec: number }) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nanosec);
 
@@ -100,7 +103,8 @@ async function writeAtomically(path: string, write: (fd: number) => Promise<{ ev
   let open = true;
   try {
     const counts = await write(fd);
-    fsyncSync(fd);
+    // On the thread pool: flushing tens of megabytes must not hold the event loop.
+    await fsyncAsync(fd);
     const bytes = fstatSync(fd).size;
     open = false;
     closeSync(fd);

@@ -18,7 +18,7 @@ export interface ExportSummary {
 
 /** How an export shares the event loop with ingest. */
 export interface ExportPacing {
-  /** Rows per database read (default 1000: one read blocks the loop for about a millisecond). */
+  /** Rows per database read (default 250): one read is one block of the event loop, so it stays short. */
   readonly pageSize?: number;
   /**
    * The longest stretch of work between two yields to the event loop, in ms (default 4):
@@ -68,7 +68,7 @@ class ExportReader {
     pacing: ExportPacing,
   ) {
     this.through = store.newestIds();
-    this.pageSize = pacing.pageSize ?? 1000;
+    this.pageSize = pacing.pageSize ?? 250;
     this.sliceMs = pacing.sliceMs ?? 4;
   }
 
@@ -130,7 +130,11 @@ export function exportMcap(store: ActionLogStore, filter: EventFilter, path: str
   return writeAtomically(path, async (fd) => {
     let events = 0;
     let outcomes = 0;
-    const writer = new McapWriter({ writable: new FileWritable(fd), useStatistics: true, useChunks: true, useChunkIndex: true, useMessageIndex: true });
+    // 256 KiB chunks, not the library's 1 MiB: a chunk is checksummed twice and copied in one go
+    // when it closes, which is the longest block of the event loop in an export.
+    const writer = new McapWriter({
+      writable: new FileWritable(fd), useStatistics: true, useChunks: true, useChunkIndex: true, useMessageIndex: true, chunkSize: 256 * 1024,
+    });
     await writer.start({ profile: "ros2", library: "embodied_assistant action_log" });
     const eventSchema = await writer.registerSchema({
       name: "embodied_assistant/msg/ActionEvent",

@@ -31,21 +31,54 @@ export interface ExportPacing {
 export const EVENTS_TOPIC = "/robot/action_events";
 export const OUTCOMES_TOPIC = "/assistant/action_outcomes";
 
-/** Appends to a file descriptor; writes are synchronous, so positions are exact. */
-class FileWritable implements IWritable {
+const fsyncAsync = promisify(fsync);
+
+/** Bytes written between two background flushes of an export file. */
+const FLUSH_EVERY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Appends to an export file; writes are synchronous, so positions are exact. Every few
+ * megabytes it flushes the file on the thread pool: left dirty, tens of megabytes would be
+ * written out by the log's next commit fsync (ext4 orders data before the journal commit),
+ * stalling the event loop inside a commit.
+ */
+class ExportFile implements IWritable {
   private offset = 0n;
+  private unflushed = 0;
+  private flushing: Promise<void> | undefined;
   constructor(private readonly fd: number) {}
+
   async write(buffer: Uint8Array): Promise<void> {
+    this.append(buffer);
+  }
+
+  append(data: Uint8Array | string): void {
+    const buffer = typeof data === "string" ? Buffer.from(data) : data;
     let written = 0;
     while (written < buffer.length) written += writeSync(this.fd, buffer, written);
     this.offset += BigInt(buffer.length);
+    this.unflushed += buffer.length;
+    if (this.unflushed >= FLUSH_EVERY_BYTES && !this.flushing) {
+      this.unflushed = 0;
+      this.flushing = fsyncAsync(this.fd).finally(() => (this.flushing = undefined));
+    }
   }
+
   position(): bigint {
     return this.offset;
   }
-}
 
-const fsyncAsync = promisify(fsync);
+  /** Resolves once no background flush runs on the descriptor (before it is closed). */
+  async settled(): Promise<void> {
+    await this.flushing?.catch(() => undefined);
+  }
+
+  /** Flushes everything written (on the thread pool); the file is durable when this resolves. */
+  async sync(): Promise<void> {
+    await this.settled();
+    await fsyncAsync(this.fd);
+  }
+}
 
 const ns = (t: { sec: number; nanosec: number }) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nanosec);
 
@@ -96,22 +129,26 @@ class ExportReader {
  * (a link, unlike a rename, fails when `path` exists: an export never overwrites a file).
  * A failed export removes its temporary file, so nothing half-written is left.
  */
-async function writeAtomically(path: string, write: (fd: number) => Promise<{ events: number; outcomes: number }>): Promise<ExportSummary> {
+async function writeAtomically(path: string, write: (file: ExportFile) => Promise<{ events: number; outcomes: number }>): Promise<ExportSummary> {
   if (pathExists(path)) throw new Error(`${path} already exists; exports never overwrite a file`);
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
   const fd = openSync(temporary, "wx");
+  const file = new ExportFile(fd);
   let open = true;
   try {
-    const counts = await write(fd);
+    const counts = await write(file);
     // On the thread pool: flushing tens of megabytes must not hold the event loop.
-    await fsyncAsync(fd);
+    await file.sync();
     const bytes = fstatSync(fd).size;
     open = false;
     closeSync(fd);
     linkSync(temporary, path);
     return { path, ...counts, bytes };
   } catch (error) {
-    if (open) closeSync(fd);
+    if (open) {
+      await file.settled();
+      closeSync(fd);
+    }
     if (error instanceof Error && (error as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`${path} already exists; exports never overwrite a file`, { cause: error });
     throw error;
   } finally {
@@ -127,13 +164,13 @@ async function writeAtomically(path: string, write: (fd: number) => Promise<{ ev
  */
 export function exportMcap(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
   const reader = new ExportReader(store, filter, pacing);
-  return writeAtomically(path, async (fd) => {
+  return writeAtomically(path, async (file) => {
     let events = 0;
     let outcomes = 0;
     // 256 KiB chunks, not the library's 1 MiB: a chunk is checksummed twice and copied in one go
     // when it closes, which is the longest block of the event loop in an export.
     const writer = new McapWriter({
-      writable: new FileWritable(fd), useStatistics: true, useChunks: true, useChunkIndex: true, useMessageIndex: true, chunkSize: 256 * 1024,
+      writable: file, useStatistics: true, useChunks: true, useChunkIndex: true, useMessageIndex: true, chunkSize: 256 * 1024,
     });
     await writer.start({ profile: "ros2", library: "embodied_assistant action_log" });
     const eventSchema = await writer.registerSchema({
@@ -178,12 +215,12 @@ export function exportMcap(store: ActionLogStore, filter: EventFilter, path: str
  */
 export function exportJsonl(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
   const reader = new ExportReader(store, filter, pacing);
-  return writeAtomically(path, async (fd) => {
+  return writeAtomically(path, async (file) => {
     let events = 0;
     let outcomes = 0;
     let buffer: string[] = [];
     const spill = () => {
-      if (buffer.length) writeSync(fd, buffer.join(""));
+      if (buffer.length) file.append(buffer.join(""));
       buffer = [];
     };
     for await (const row of reader.events()) {

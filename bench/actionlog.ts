@@ -308,7 +308,9 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
   // The in-run baseline, after the export (so the export holds exactly the stored events):
   // the same publisher and node for two seconds, no export.
   const baselineEnd = performance.now() + 2000;
+  const committedBeforeBaseline = log.counters.committedEvents;
   const baseline = await paced(log, publish, afterwards, 0, rate, () => performance.now() >= baselineEnd);
+  const baselineStored = log.counters.committedEvents - committedBeforeBaseline;
   const sortedDuring = [...during.latenciesMs].sort((a, b) => a - b);
   const sortedBaseline = [...baseline.latenciesMs].sort((a, b) => a - b);
   const result = {
@@ -327,6 +329,8 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
     commit_latency_max_ms_during_export: Number((sortedDuring[sortedDuring.length - 1] ?? 0).toFixed(2)),
     event_loop_max_gap_ms_during_export: Number(during.maxLoopGapMs.toFixed(2)),
     commit_latency_p99_ms_at_rate_without_export: Number(percentile(sortedBaseline, 99).toFixed(2)),
+    dropped_without_export: baseline.published - baselineStored,
+    event_loop_max_gap_ms_without_export: Number(baseline.maxLoopGapMs.toFixed(2)),
   };
   progress(
     `export phase: MCAP of ${response.events} events + ${response.outcomes} outcomes in ${exportSeconds.toFixed(2)} s while ${during.published} events arrived at ${rate}/s: ` +

@@ -121,6 +121,7 @@ describe.skipIf(cluster === undefined)("fleet fault test: PostgreSQL killed and 
     }
     // Nothing that was not acknowledged, nothing twice.
     expect(rows.length).toBe(total);
-    expect(total).toBeGreaterThan(ROBOTS * 300);
+    // Enough traffic that the outages fell mid-stream (the rate itself depends on the machine's load).
+    expect(total).toBeGreaterThan(ROBOTS * 100);
   });
 });

@@ -17,7 +17,7 @@ import { Dialogue } from "../core/dialogue/Dialogue.js";
 import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
 import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
 import type { RecallFn } from "../core/dialogue/grounding.js";
-import { createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
+import { createChatResponse, createPersonaState, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
@@ -198,6 +198,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         if (turn.stopReason === "abort") counters.cancelled++;
         const used = Dialogue.flatten(turn.blend.effective);
         return {
+          ...createChatResponse(),
           success: true,
           message: turn.notes.join("; "),
           reply: turn.reply,
@@ -251,6 +252,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     const weights = readWeights();
     const blend = dialogue.prewarm(weights, bool("routing"));
     personaState.publish({
+      ...createPersonaState(),
       header: { stamp: node.now(), frame_id: "" },
       persona_name: spec.name,
       dimension_names: [...DIMENSION_NAMES],

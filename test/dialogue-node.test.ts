@@ -147,12 +147,17 @@ describe("dialogue node on the in-process graph", () => {
     await close(r);
   });
 
-  it("a failed start (a corrupt persona file) names the problem and leaves the node name free", async () => {
+  it("a corrupt persona file runs the node degraded: model-free, neutral persona, the reason at ERROR", async () => {
     const graph = new InProcessGraph({ logLevel: "silent" });
     const bad = join(dir, "bad-persona.yaml");
     writeFileSync(bad, "name: [unclosed\n");
-    await expect(startDialogueNode(graph, { parameterOverrides: { persona_file: bad } })).rejects.toThrow(/bad-persona\.yaml/);
-    expect(graph.nodeNames()).not.toContain("/dialogue");
+    const node = await startDialogueNode(graph, { parameterOverrides: { persona_file: bad, model_path: modelPath } });
+    expect(node.engine).toBeUndefined();
+    expect(node.weights().dimensions.warmth).toBe(0.5);
+    const res = await graph.createNode("user").createClient("embodied_assistant/srv/Chat", "/dialogue/chat").call({ ...createChatRequest(), text: "hello" });
+    expect(res.success).toBe(true);
+    expect(res.model_free).toBe(true);
+    await node.close();
     await graph.shutdown();
   });
 

@@ -318,7 +318,7 @@ describe("--foxglove program option", () => {
   });
 
   it("refuses to serve a ROS 2 graph, pointing at foxglove_bridge", async () => {
-    const rosGraph = { kind: "rclnodejs", createNode: () => { throw new Error("not used"); }, spin: () => undefined, shutdown: async () => undefined } as Graph;
+    const rosGraph = { kind: "rclnodejs", createNode: () => { throw new Error("not used"); }, spin: () => undefined, shutdown: async () => undefined, stopIntake: () => undefined } as Graph;
     await expect(startFoxgloveOnGraph(rosGraph, { port: 0, host: "127.0.0.1" })).rejects.toThrow(/in-process graph only; on a ROS 2 graph run foxglove_bridge/);
   });
 

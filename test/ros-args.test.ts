@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadParamsFile, parseRosArguments, paramsKeyMatches, RosArgumentError } from "../src/ros/rosArgs.js";
+import { loadParamsFile, parseRosArguments, paramsKeyMatches, RosArgumentError, withoutParameterArguments } from "../src/ros/rosArgs.js";
 
 describe("parseRosArguments", () => {
   it("reads node name, namespace, remaps, parameters, params files and log level", () => {
@@ -25,6 +25,22 @@ describe("parseRosArguments", () => {
     const parsed = parseRosArguments(["--ros-args", "-p", "dialogue:seed:=3", "-p", "/memory:seed:=7", "-p", "seed:=1"]);
     expect(parsed.parameters).toEqual({ seed: 1 });
     expect(parsed.nodeParameters).toEqual({ dialogue: { seed: 3 }, memory: { seed: 7 } });
+  });
+
+  it("accepts rcl's logging and enclave arguments (launch_ros and users pass them) and leaves them to rcl", () => {
+    const parsed = parseRosArguments([
+      "--ros-args", "--log-config-file", "/etc/ros/log.conf", "--log-file-name", "assistant", "--enable-external-lib-logs",
+      "--disable-rosout-logs", "-e", "/enclave", "--log-level", "warn",
+    ]);
+    expect(parsed.logLevel).toBe("warn");
+    expect(parsed.programArgs).toEqual([]);
+    expect(() => parseRosArguments(["--ros-args", "--log-config-file"])).toThrow(/--log-config-file needs a value/);
+  });
+
+  it("hands rcl the command line without -p and --params-file, inside --ros-args spans only", () => {
+    expect(withoutParameterArguments([
+      "--ros-args", "-r", "__ns:=/r1", "-p", "seed:=1", "--params-file", "/p.yaml", "--param", "a:=2", "--log-level", "debug", "--", "-p", "mine",
+    ])).toEqual(["--ros-args", "-r", "__ns:=/r1", "--log-level", "debug", "--", "-p", "mine"]);
   });
 
   it("rejects malformed ROS arguments with a specific message", () => {
@@ -52,6 +68,24 @@ describe("params files", () => {
     writeFileSync(file, `/**/dialogue:\n  ros__parameters:\n    persona:\n      warmth: 0.8\n    max_tokens: 40\n/**/memory:\n  ros__parameters:\n    k: 5\n`);
     expect(loadParamsFile(file, "dialogue", "/robot1")).toEqual({ "persona.warmth": 0.8, max_tokens: 40 });
     expect(loadParamsFile(file, "memory", "/")).toEqual({ k: 5 });
+  });
+
+  it("a node's own section beats /**\/node, which beats /**, whatever their order in the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "params-"));
+    const file = join(dir, "p.yaml");
+    writeFileSync(file, [
+      "/dialogue:", "  ros__parameters:", "    seed: 1",
+      "/**/dialogue:", "  ros__parameters:", "    seed: 2", "    max_tokens: 30",
+      "/**:", "  ros__parameters:", "    seed: 3", "    max_tokens: 40", "    model_path: /wide.gguf",
+    ].join("\n"));
+    expect(loadParamsFile(file, "dialogue", "/")).toEqual({ seed: 1, max_tokens: 30, model_path: "/wide.gguf" });
+  });
+
+  it("skips values the port has no type for (bool arrays, null, empty lists) instead of refusing the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "params-"));
+    const file = join(dir, "p.yaml");
+    writeFileSync(file, "/**:\n  ros__parameters:\n    flags: [true, false]\n    unset: null\n    none: []\n    ids: [1, 2]\n    seed: 4\n");
+    expect(loadParamsFile(file, "dialogue", "/")).toEqual({ ids: [1, 2], seed: 4 });
   });
 
   it("names the file when it is corrupt", () => {

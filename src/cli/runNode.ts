@@ -6,6 +6,8 @@ import { normalizeNamespace } from "../ros/names.js";
 import type { AssistantNode, NodeFactory } from "../nodes/types.js";
 import type { FoxgloveBridge } from "../foxglove/FoxgloveBridge.js";
 import { foxgloveOptionsHelp, parseFoxgloveArgs, splitFoxgloveArgs, startFoxgloveOnGraph } from "../foxglove/foxgloveOption.js";
+import { ShutdownOnSignals, StartInterruptedError, type ShutdownOptions } from "./shutdown.js";
+import { startDegradedNode } from "../nodes/degraded.js";
 
 export interface NodeProgram {
   /** Executable name as installed in lib/embodied_assistant. */
@@ -22,6 +24,7 @@ const ROS_ARGS_HELP = `ROS arguments (after --ros-args, as with ros2 run):
   -p NAME:=VALUE           set a parameter (YAML literal; wins over params files)
   --params-file FILE       load parameters from a ROS 2 params YAML
   --log-level LEVEL        debug | info | warn | error | fatal
+  (rcl's --log-config-file, --log-file-name, --enclave and --enable/--disable-*-logs are accepted)
 
 Program options (before --ros-args):
   --graph auto|ros|in-process   which graph to join (default auto: ROS 2 when sourced)
@@ -44,6 +47,8 @@ Example:
 export interface StartedProgram {
   readonly graph: Graph;
   readonly nodes: AssistantNode[];
+  /** Nodes that could not start and run as stand-ins reporting the reason (multi-node programs only). */
+  readonly degraded: readonly { readonly name: string; readonly reason: string }[];
   stop(): Promise<void>;
 }
 
@@ -86,14 +91,25 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
   });
   const nodes: AssistantNode[] = [];
   let bridge: FoxgloveBridge | undefined;
+  const degraded: { name: string; reason: string }[] = [];
   try {
     for (const spec of program.nodes) {
       const name = ros.nodeName ?? spec.defaultName;
       const overrides: Record<string, ParameterValue> = { ...(options.baseOverrides?.[spec.defaultName] ?? {}) };
       for (const file of ros.paramsFiles) Object.assign(overrides, loadParamsFile(file, name, namespace));
       Object.assign(overrides, ros.parameters, ros.nodeParameters[name] ?? {});
-      const factory = await spec.factory();
-      nodes.push(await factory(graph, { name, namespace, parameterOverrides: overrides, remappings: ros.remappings }));
+      const nodeOptions = { name, namespace, parameterOverrides: overrides, remappings: ros.remappings };
+      try {
+        const factory = await spec.factory();
+        nodes.push(await factory(graph, nodeOptions));
+      } catch (error) {
+        // One node that cannot start must not take the others down: it is replaced by a stand-in
+        // that reports why at ERROR. A single-node executable has nothing else to keep: it fails.
+        if (program.nodes.length === 1 || error instanceof StartInterruptedError) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        nodes.push(startDegradedNode(graph, name, nodeOptions, reason));
+        degraded.push({ name, reason });
+      }
     }
     if (foxglove) bridge = await startFoxgloveOnGraph(graph, foxglove, (line) => console.error(line));
   } catch (error) {
@@ -106,6 +122,7 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
   return {
     graph,
     nodes,
+    degraded,
     stop: () =>
       (stopping ??= (async () => {
         await bridge?.close();
@@ -115,32 +132,33 @@ export async function startNodeProgram(program: NodeProgram, argv: readonly stri
   };
 }
 
-/** Entry point of a node executable: --help, start, and a clean stop on SIGINT/SIGTERM. */
-export async function runNodeMain(program: NodeProgram, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+export interface RunNodeOptions extends StartProgramOptions, Omit<ShutdownOptions, "executable"> {}
+
+/**
+ * Entry point of a node executable: --help, start, and a clean stop on SIGINT/SIGTERM
+ * (ShutdownOnSignals: installed before the nodes start, so a signal during start-up is handled).
+ */
+export async function runNodeMain(program: NodeProgram, argv: readonly string[] = process.argv.slice(2), options: RunNodeOptions = {}): Promise<void> {
   const before = argv.indexOf("--ros-args") >= 0 ? argv.slice(0, argv.indexOf("--ros-args")) : argv;
   if (before.includes("--help") || before.includes("-h")) {
     console.log(helpText(program));
     return;
   }
+  const shutdown = new ShutdownOnSignals({ ...options, executable: program.executable });
   let started: StartedProgram;
   try {
-    started = await startNodeProgram(program, argv);
+    started = await startNodeProgram(shutdown.interruptible(program), argv, options);
   } catch (error) {
+    shutdown.detach();
+    if (error instanceof StartInterruptedError) {
+      console.error(`${program.executable}: ${error.message}; the nodes already started were closed`);
+      (options.exit ?? ((code: number) => process.exit(code)))(0);
+      return;
+    }
     console.error(`${program.executable}: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
     return;
   }
   for (const node of started.nodes) node.node.logger.info("node started");
-  const shutdown = (signal: string) => {
-    for (const node of started.nodes) node.node.logger.info({ signal }, "shutting down");
-    started.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`${program.executable}: error while shutting down: ${String(error)}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGINT", () => shutdown("SIGINT"));
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  shutdown.attach(started);
 }

@@ -116,6 +116,8 @@ async function main(): Promise<number> {
     { graph, baseOverrides: standaloneOverrides(dataDir) },
   );
 
+  for (const { name, reason } of program.degraded) console.error(`start: ${name} is not running (the other nodes are): ${reason}`);
+
   const consoleNode = graph.createNode("assistant_console");
   const output = (line: string) => console.log(line);
   const assistantConsole = new AssistantConsole(graph, consoleNode, { print: output });

@@ -18,7 +18,7 @@ import { exportRequest, outcomeQuery, statsQuery } from "../core/actionlog/servi
 import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
-import { defaultDataFile } from "./dataPaths.js";
+import { defaultDataFile, ensureFolder, ensureFolderOf } from "./dataPaths.js";
 import { timeToMillis } from "../core/time.js";
 import { parameterReader } from "./parameterReader.js";
 
@@ -89,11 +89,18 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   };
   let log: ActionLog;
   try {
+    // A fresh machine has no $ROS_HOME/embodied_assistant yet: the node makes the folders it writes to.
+    ensureFolderOf(logOptions.path);
     log = new ActionLog(logOptions);
   } catch (error) {
     // Without its database the node cannot keep its promise (durable first): refuse to start, clearly.
     node.destroy();
     throw new ActionLogOpenError(logOptions.path, error);
+  }
+  try {
+    ensureFolder(str("export_dir"));
+  } catch (error) {
+    node.logger.warn(`export_dir ${str("export_dir")} cannot be created (exports will fail until it can): ${error instanceof Error ? error.message : String(error)}`);
   }
   node.logger.info(
     { db_path: log.store.path, migrated_from: log.store.migratedFrom, replayed: log.counters.replayed, open_actions: log.snapshot().openActions },

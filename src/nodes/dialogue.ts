@@ -16,13 +16,15 @@ import { isAbsolute, join, resolve } from "node:path";
 import { Dialogue } from "../core/dialogue/Dialogue.js";
 import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
 import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
+import { fallbackPersona } from "../core/dialogue/fallbackPersona.js";
+import { chatRequestProblem } from "../core/dialogue/chatRequestProblem.js";
 import type { RecallFn } from "../core/dialogue/grounding.js";
 import { createChatResponse, createPersonaState, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
 import type { PersonaWeights } from "../core/persona/types.js";
-import type { Graph, GraphNode, ParameterDescriptor } from "../ros/GraphPort.js";
+import type { Graph, GraphNode, ParameterDescriptor, ServiceClient } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { parameterReader } from "./parameterReader.js";
@@ -88,11 +90,23 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   for (const descriptor of STARTUP_PARAMETERS) node.declareParameter(descriptor);
   const { num, str, bool, strs } = parameterReader(node);
 
-  // ---- persona spec, registry, model (a bad spec is fatal: there is no sane default personality) ----
-  const spec = loadPersonaSpec(resolveConfigPath(str("persona_file")));
+  // ---- persona spec, registry, model ----
+  // A persona or registry file that cannot be used must not stop the node (nor, in `assistant`, the
+  // others): it runs model-free with a neutral built-in persona and reports why at ERROR.
+  let startProblem = "";
+  let spec: PersonaSpec;
+  let registry: ModelRegistry;
+  try {
+    spec = loadPersonaSpec(resolveConfigPath(str("persona_file")));
+    const modelsFile = resolveConfigPath(str("models_file"));
+    registry = existsSync(modelsFile) ? ModelRegistry.load(modelsFile) : ModelRegistry.empty(packageRoot());
+  } catch (error) {
+    startProblem = error instanceof Error ? error.message : String(error);
+    node.logger.error(`${startProblem}\nrunning degraded: model-free, with a neutral built-in persona`);
+    spec = fallbackPersona();
+    registry = ModelRegistry.empty(packageRoot());
+  }
   for (const descriptor of tunableParameters(spec)) node.declareParameter(descriptor);
-  const modelsFile = resolveConfigPath(str("models_file"));
-  const registry = existsSync(modelsFile) ? ModelRegistry.load(modelsFile) : ModelRegistry.empty(packageRoot());
   const runtime = {
     ...spec.runtime,
     ...(str("gpu") !== "" ? { gpu: str("gpu") === "cpu" ? (false as const) : (str("gpu") as "auto" | "cuda" | "vulkan" | "metal") } : {}),
@@ -109,10 +123,10 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       if (path && existsSync(path)) adapterFiles[`${kind}.${n}`] = path;
     }
   }
-  const modelPath = str("model_path") ? resolveConfigPath(str("model_path")) : registry.resolveModel(spec.baseModel);
+  const modelPath = startProblem !== "" ? "" : str("model_path") ? resolveConfigPath(str("model_path")) : registry.resolveModel(spec.baseModel);
   let engine: DialogueEngine | undefined;
   let modelProblem = "";
-  const counters = { turns: 0, failed: 0, ungrounded: 0, rejectedParameters: 0, backgroundErrors: 0, removedPhrases: 0, cancelled: 0 };
+  const counters = { turns: 0, failed: 0, rejectedRequests: 0, ungrounded: 0, rejectedParameters: 0, backgroundErrors: 0, removedPhrases: 0, cancelled: 0 };
   if (modelPath && existsSync(modelPath)) {
     try {
       engine = await DialogueEngine.open({ modelPath, runtime, onBackgroundError: (error) => {
@@ -124,7 +138,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       node.logger.error(modelProblem + "; running model-free");
     }
   } else {
-    modelProblem = modelPath ? `model file ${modelPath} does not exist` : "no model configured";
+    modelProblem = startProblem !== "" ? `degraded: ${startProblem}` : modelPath ? `model file ${modelPath} does not exist` : "no model configured";
     node.logger.warn(`${modelProblem}: running model-free (replies from memory, marked model_free); set model_path or configs/models.yaml`);
   }
   const rejectedAdapters: string[] = [];
@@ -138,21 +152,26 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   }
   node.logger.info({ model: engine ? modelPath : "", template: engine?.chatTemplate, adapters: Object.keys(adapterFiles) }, "dialogue ready");
 
-  // ---- memory client ----
-  const memoryService = str("memory_service");
-  const recallClient = memoryService ? node.createClient("embodied_assistant/srv/Recall", memoryService) : undefined;
-  const recall: RecallFn | undefined = recallClient
-    ? async (query, k) => {
-        const r = await recallClient.call({ ...createRecallRequest(), query, k }, { timeoutMs: num("memory_timeout_ms") });
-        if (!r.success) throw new Error(`memory refused: ${r.message}`);
-        return { episodes: r.episodes, scores: r.scores };
-      }
-    : undefined;
+  // ---- memory client: memory_service is read per turn, so a set applies from the next one ----
+  const recallClients = new Map<string, ServiceClient<"embodied_assistant/srv/Recall">>();
+  const recall: RecallFn = async (query, k) => {
+    const service = str("memory_service");
+    if (service === "") throw new Error("no memory service configured (memory_service is '')");
+    let client = recallClients.get(service);
+    if (client === undefined) {
+      client = node.createClient("embodied_assistant/srv/Recall", service);
+      recallClients.set(service, client);
+    }
+    const r = await client.call({ ...createRecallRequest(), query, k }, { timeoutMs: num("memory_timeout_ms") });
+    if (!r.success) throw new Error(`memory refused: ${r.message}`);
+    return { episodes: r.episodes, scores: r.scores };
+  };
 
-  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), ...(recall ? { recall } : {}) });
+  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
-  const queue = new FairTurnQueue({ timeoutMs: num("queue_timeout_ms"), capacity: num("queue_capacity") });
+  // queue_capacity is read-only; queue_timeout_ms is passed per chat, so a set applies from the next one.
+  const queue = new FairTurnQueue({ capacity: num("queue_capacity") });
   const readWeights = (): PersonaWeights => ({
     dimensions: Object.fromEntries(DIMENSION_NAMES.map((n) => [n, num(`persona.${n}`)])) as PersonaWeights["dimensions"],
     experts: Object.fromEntries(EXPERT_NAMES.map((n) => [n, num(`expertise.${n}`)])) as PersonaWeights["experts"],
@@ -165,7 +184,11 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   // ---- services ----
   node.createService("embodied_assistant/srv/Chat", "~/chat", async (request): Promise<ChatResponse> => {
     const failed = (message: string): ChatResponse => ({ ...createChatResponse(), success: false, message });
-    if (request.text.trim() === "") return failed("text is empty; send what the person said");
+    const problem = chatRequestProblem(request);
+    if (problem !== undefined) {
+      counters.rejectedRequests++;
+      return failed(problem);
+    }
     try {
       return await queue.run(request.session_id || "default", async () => {
         // Weights are read when the turn starts: a parameter set during a reply applies to the next one.
@@ -214,7 +237,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
           total_ms: turn.totalMs,
           tokens: turn.tokens,
         };
-      });
+      }, num("queue_timeout_ms"));
     } catch (error) {
       counters.failed++;
       node.logger.warn({ err: error }, "chat failed");
@@ -227,11 +250,12 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   diagnostics.add("generation", () => {
     const cache = engine?.cacheStats();
     return {
-      level: engine ? (counters.backgroundErrors > 0 || rejectedAdapters.length > 0 ? "warn" : "ok") : "warn",
+      level: startProblem !== "" ? "error" : engine ? (counters.backgroundErrors > 0 || rejectedAdapters.length > 0 ? "warn" : "ok") : "warn",
       message: engine ? `model loaded (${engine.chatTemplate})` : `model-free: ${modelProblem}`,
       values: {
         turns: counters.turns,
         failed: counters.failed,
+        rejected_requests: counters.rejectedRequests,
         ungrounded: counters.ungrounded,
         cancelled: counters.cancelled,
         queue_pending: queue.pending,

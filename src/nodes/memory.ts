@@ -14,7 +14,7 @@
  */
 import { createEmbedder, ENCODER_KINDS } from "../core/embedding/createEmbedder.js";
 import type { EncoderKind } from "../core/embedding/types.js";
-import { describeOutcome } from "../core/memory/describeOutcome.js";
+import { outcomeEpisode } from "../core/memory/describeOutcome.js";
 import { EpisodeBatcher } from "../core/memory/EpisodeBatcher.js";
 import { EpisodicMemory, MAX_K } from "../core/memory/EpisodicMemory.js";
 import { failedRecall, recallQuery, recallResponse, rememberInput } from "../core/memory/serviceRequests.js";
@@ -50,6 +50,8 @@ export interface MemoryNode extends AssistantNode {
 
 interface MemoryCounters {
   outcomesStored: number;
+  /** Stored with a field shortened to the memory's limit (the text says so). */
+  outcomesTruncated: number;
   outcomesDuplicate: number;
   outcomesFailed: number;
   remembered: number;
@@ -67,7 +69,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
   for (const descriptor of PARAMETERS) node.declareParameter(descriptor);
   const { num, str } = parameterReader(node);
   const counters: MemoryCounters = {
-    outcomesStored: 0, outcomesDuplicate: 0, outcomesFailed: 0, remembered: 0, rememberRejected: 0,
+    outcomesStored: 0, outcomesTruncated: 0, outcomesDuplicate: 0, outcomesFailed: 0, remembered: 0, rememberRejected: 0,
     recalls: 0, recallRejected: 0, abstentions: 0, lastRecallMs: 0,
   };
 
@@ -165,6 +167,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
         encoder: stats.encoder,
         file_bytes: stats.fileBytes,
         outcomes_stored: counters.outcomesStored,
+        outcomes_truncated: counters.outcomesTruncated,
         outcomes_duplicate: counters.outcomesDuplicate,
         outcomes_failed: counters.outcomesFailed,
         outcomes_dropped: outcomes.dropped,
@@ -185,7 +188,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       return;
     }
     try {
-      const input = describeOutcome(outcome);
+      const { input, truncated } = outcomeEpisode(outcome);
       // One episode per action: a redelivered outcome (same robot and action id) is stored once.
       const id = outcome.action_id !== "" ? `outcome:${outcome.robot_id}/${outcome.action_id}` : "";
       if (id !== "" && (memory.has(id) || batcher.isPending(id))) {
@@ -194,6 +197,10 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       }
       const episode = await batcher.add({ ...input, id });
       counters.outcomesStored++;
+      if (truncated.length > 0) {
+        counters.outcomesTruncated++;
+        node.logger.info(`action outcome ${id || outcome.action_id} stored with ${truncated.join(", ")} shortened to the memory's field limit`);
+      }
       episodesPublisher.publish(episode);
     } catch (error) {
       counters.outcomesFailed++;

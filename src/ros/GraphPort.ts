@@ -190,5 +190,11 @@ export interface Graph {
   createNode(name: string, options?: NodeOptions): GraphNode;
   /** Starts processing callbacks (a no-op for the in-process graph, which is always live). */
   spin(): void;
+  /**
+   * First step of a clean stop: no more incoming messages, requests or timer callbacks are
+   * processed, while the nodes stay usable (publish, clock, parameters) so their owners can
+   * flush and close. Messages not yet taken stay with the middleware, never acknowledged.
+   */
+  stopIntake(): void;
   shutdown(): Promise<void>;
 }

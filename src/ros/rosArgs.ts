@@ -45,6 +45,15 @@ export function parseParameterLiteral(text: string): ParameterValue {
   throw new RosArgumentError(`parameter value ${text} is not a bool, number, string, or list of strings or numbers`);
 }
 
+/** rcl arguments that take a value and concern rcl alone (logging, security): passed through, not read here. */
+const RCL_FLAGS_WITH_VALUE = new Set(["-e", "--enclave", "--log-config-file", "--log-file-name"]);
+/** rcl's logging switches (rcl/arguments.h, Humble and Jazzy): passed through, not read here. */
+const RCL_FLAGS = new Set([
+  "--enable-rosout-logs", "--disable-rosout-logs",
+  "--enable-stdout-logs", "--disable-stdout-logs",
+  "--enable-external-lib-logs", "--disable-external-lib-logs",
+]);
+
 function splitAssignment(flag: string, text: string | undefined): [string, string] {
   if (text === undefined) throw new RosArgumentError(`${flag} needs an argument of the form name:=value`);
   const at = text.indexOf(":=");
@@ -108,12 +117,12 @@ export function parseRosArguments(argv: readonly string[]): RosArguments {
         logLevel = level.includes(":=") ? level.slice(level.indexOf(":=") + 2) : level;
         break;
       }
-      case "-e":
-      case "--enclave":
-        i++;
-        break;
       default:
-        if (arg === "--disable-rosout-logs" || arg === "--enable-rosout-logs" || arg === "--disable-stdout-logs" || arg === "--enable-stdout-logs" || arg === "--disable-external-lib-logs") break;
+        if (RCL_FLAGS_WITH_VALUE.has(arg)) {
+          if (argv[++i] === undefined) throw new RosArgumentError(`${arg} needs a value`);
+          break;
+        }
+        if (RCL_FLAGS.has(arg)) break;
         throw new RosArgumentError(`unknown ROS argument ${arg}; see \`ros2 run --help\` or pass program arguments before --ros-args`);
     }
   }
@@ -129,17 +138,33 @@ export function parseRosArguments(argv: readonly string[]): RosArguments {
   };
 }
 
-function flatten(prefix: string, value: unknown, out: Record<string, ParameterValue>, file: string): void {
+/**
+ * Nested keys become dotted names. A value the port has no type for (a bool array, null, a mixed
+ * or nested list) is skipped, not fatal: a robot-wide section carries parameters of other nodes
+ * (rcl accepts them all), and one of them must not stop this node. A node that declares such a
+ * parameter keeps its default.
+ */
+function flatten(prefix: string, value: unknown, out: Record<string, ParameterValue>): void {
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    for (const [key, inner] of Object.entries(value)) flatten(prefix ? `${prefix}.${key}` : key, inner, out, file);
+    for (const [key, inner] of Object.entries(value)) flatten(prefix ? `${prefix}.${key}` : key, inner, out);
     return;
   }
   if (typeof value === "boolean" || typeof value === "number" || typeof value === "string") out[prefix] = value;
-  else if (Array.isArray(value) && (value.every((v) => typeof v === "string") || value.every((v) => typeof v === "number"))) {
+  else if (Array.isArray(value) && value.length > 0 && (value.every((v) => typeof v === "string") || value.every((v) => typeof v === "number"))) {
     out[prefix] = value as string[] | number[];
-  } else {
-    throw new RosArgumentError(`${file}: parameter ${prefix} has an unsupported value ${JSON.stringify(value)}`);
   }
+}
+
+/**
+ * How specific a params-file key is: `/**` (every node) < other wildcard patterns (`/**\/dialogue`,
+ * `/*\/dialogue`) < a node name without wildcards (`dialogue`, `/dialogue`, `/robot1/dialogue`).
+ * Within one file the more specific section wins whatever the document order (launch_ros: "fully
+ * qualified node names override wildcards"); across files the later file wins (startNodeProgram
+ * applies them in command-line order, then `-p`).
+ */
+export function paramsKeySpecificity(key: string): 0 | 1 | 2 {
+  if (key === "/**" || key === "**") return 0;
+  return key.includes("*") ? 1 : 2;
 }
 
 /** Does a params-file key (`/**`, `/ns/node`, `node`, `/**\/node`) apply to this node? */
@@ -161,7 +186,8 @@ export function paramsKeyMatches(key: string, nodeName: string, namespace: strin
 
 /**
  * Reads a ROS 2 params file and returns the parameters for one node, with nested
- * keys flattened to dotted names (persona: {warmth: 0.9} → persona.warmth).
+ * keys flattened to dotted names (persona: {warmth: 0.9} → persona.warmth); where several
+ * sections match, the more specific one wins (paramsKeySpecificity).
  */
 export function loadParamsFile(file: string, nodeName: string, namespace: string): Record<string, ParameterValue> {
   let document: unknown;
@@ -175,11 +201,38 @@ export function loadParamsFile(file: string, nodeName: string, namespace: string
     throw new RosArgumentError(`params file ${file} must map node names to {ros__parameters: {...}}`);
   }
   const out: Record<string, ParameterValue> = {};
-  for (const [key, section] of Object.entries(document as Record<string, unknown>)) {
-    if (!paramsKeyMatches(key, nodeName, namespace)) continue;
+  const matching = Object.entries(document as Record<string, unknown>)
+    .filter(([key]) => paramsKeyMatches(key, nodeName, namespace))
+    .sort(([a], [b]) => paramsKeySpecificity(a) - paramsKeySpecificity(b)); // stable: document order within a rank
+  for (const [key, section] of matching) {
     const params = (section as Record<string, unknown> | null)?.["ros__parameters"];
     if (params === undefined) throw new RosArgumentError(`params file ${file}: section ${key} has no ros__parameters`);
-    if (params !== null) flatten("", params, out, file);
+    if (params !== null) flatten("", params, out);
+  }
+  return out;
+}
+
+/**
+ * The command line as handed to rcl_init by the rclnodejs graph: the same arguments without
+ * `-p` and `--params-file`. This program resolves parameters itself (loadParamsFile, then `-p`)
+ * with ROS's precedence, and the adapter vets each value against its descriptor. Handing them to
+ * rcl as well would let rclnodejs 2.2 apply its own, different reading (node.js
+ * _getNativeParameterOverrides: only the `/**` and bare-name sections, `/**` first) and validate
+ * every section of every file as it creates each node, so one integer array meant for another
+ * node stops this one (rclnodejs hands rcl's integers over as numbers, its Parameter wants bigint).
+ */
+export function withoutParameterArguments(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  let inRos = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--ros-args") inRos = true;
+    else if (arg === "--") inRos = false;
+    else if (inRos && (arg === "-p" || arg === "--param" || arg === "--params-file")) {
+      i++;
+      continue;
+    }
+    out.push(arg);
   }
   return out;
 }

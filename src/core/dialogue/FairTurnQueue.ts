@@ -76,7 +76,8 @@ export class FairTurnQueue {
     while (this.running || this.waiting > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
-  run<T>(sessionId: string, turn: () => Promise<T>): Promise<T> {
+  /** `timeoutMs` overrides the queue's for this turn (a node passes its current parameter value). */
+  run<T>(sessionId: string, turn: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     if (this.waiting >= this.capacity) return Promise.reject(new QueueFullError(this.capacity));
     return new Promise<T>((resolve, reject) => {
       const item: Waiting = {
@@ -92,7 +93,7 @@ export class FairTurnQueue {
         this.remove(sessionId, item);
         this.timeouts++;
         reject(new QueueTimeoutError(performance.now() - item.enqueuedAt, this.waiting + (this.running ? 1 : 0)));
-      }, this.timeoutMs);
+      }, timeoutMs);
       let queue = this.bySession.get(sessionId);
       if (!queue) {
         queue = [];

@@ -7,6 +7,7 @@ import type { SimHashKind } from "../hdc/SimHashProjection.js";
 import type { TextEmbedder } from "../embedding/types.js";
 import { answerCue, cueMatchStrength } from "./answerCue.js";
 import { describeRoles } from "./describeOutcome.js";
+import { MAX_FIELD_CHARS } from "./limits.js";
 import { EpisodeEncoder } from "./EpisodeEncoder.js";
 import { EpisodeIndex, type Filter, type ScoredIndex } from "./EpisodeIndex.js";
 import { EpisodeStore } from "./EpisodeStore.js";
@@ -66,7 +67,7 @@ function resolveOptions(o: EpisodicMemoryOptions): Resolved {
 }
 
 /** Longest accepted text field: descriptions longer than this are a caller bug, not a memory. */
-const MAX_FIELD = 4096;
+const MAX_FIELD = MAX_FIELD_CHARS;
 /** Most episodes one recall returns. */
 export const MAX_K = 1000;
 

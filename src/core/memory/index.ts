@@ -9,3 +9,5 @@ export * from "./describeOutcome.js";
 export * from "./EpisodicMemory.js";
 export * from "./serviceRequests.js";
 export * from "./EpisodeBatcher.js";
+export * from "./limits.js";
+export * from "./fitText.js";

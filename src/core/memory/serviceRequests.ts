@@ -5,12 +5,25 @@
 import type { RecallRequest, RecallResponse, RememberRequest } from "../interfaces/messages.generated.js";
 import { isZeroTime, timeToSeconds } from "../time.js";
 import { MAX_K } from "./EpisodicMemory.js";
+import { MAX_FIELD_CHARS } from "./limits.js";
 import { ROLES, isRole, type EpisodeInput, type RecallQuery, type RecallResult } from "./types.js";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
+/** The first of `fields` longer than the memory's field limit, as a refusal naming it; undefined when all fit. */
+function overlongField(fields: Readonly<Record<string, string>>): string | undefined {
+  for (const [name, value] of Object.entries(fields)) {
+    if (value.length > MAX_FIELD_CHARS) return `${name} is ${value.length} characters, longer than the limit of ${MAX_FIELD_CHARS}`;
+  }
+  return undefined;
+}
 
 export function recallQuery(req: RecallRequest): Parsed<RecallQuery> {
+  const overlong = overlongField({
+    query: req.query, cue_agent: req.cue_agent, cue_action: req.cue_action, cue_object: req.cue_object,
+    cue_location: req.cue_location, cue_result: req.cue_result, ask_role: req.ask_role, robot_id: req.robot_id,
+  });
+  if (overlong !== undefined) return { ok: false, message: overlong };
   const askRole = req.ask_role.trim();
   if (askRole !== "" && !isRole(askRole)) {
     return { ok: false, message: `ask_role "${req.ask_role}" is not one of ${ROLES.join(", ")} (or '' for none)` };
@@ -62,6 +75,8 @@ export function failedRecall(message: string): RecallResponse {
 }
 
 export function rememberInput(req: RememberRequest): Parsed<EpisodeInput> {
+  const overlong = overlongField({ text: req.text, agent: req.agent, action: req.action, object: req.object, location: req.location, result: req.result, robot_id: req.robot_id });
+  if (overlong !== undefined) return { ok: false, message: overlong };
   const hasRole = [req.agent, req.action, req.object, req.location, req.result].some((v) => v.trim() !== "");
   if (req.text.trim() === "" && !hasRole) return { ok: false, message: "empty fact: give text or at least one role" };
   return {

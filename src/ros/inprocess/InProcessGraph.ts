@@ -78,6 +78,12 @@ export class InProcessGraph implements Graph {
 
   spin(): void {}
 
+  /**
+   * A no-op: every publisher of this graph lives in this process and stops with it, and nothing
+   * is acknowledged on receipt here (each node's close() drops what reaches it afterwards).
+   */
+  stopIntake(): void {}
+
   async shutdown(): Promise<void> {
     this.closed = true;
     for (const node of [...this.nodes.values()]) node.destroy();

@@ -41,7 +41,7 @@ import { ParameterError, ServiceTimeoutError } from "../errors.js";
 import { checkParameterValue, coerceParameterValue } from "../parameters.js";
 import { assertMessage, assertServicePart } from "../validateMessage.js";
 import { toRosMessage, toRosRequest, toRosResponse } from "./messageConformance.js";
-import { fromRosValue, toRosDescriptor, toRosParameter } from "./parameterConversion.js";
+import { fromRosValue, rosParameterType, toRosDescriptor, toRosParameter } from "./parameterConversion.js";
 import { toRosQos } from "./qos.js";
 import { toPlain } from "./toPlain.js";
 import type { Rcl, RclnodejsModule } from "./types.js";
@@ -61,6 +61,9 @@ export class RclnodejsNode implements GraphNode {
   private readonly descriptors = new Map<string, ParameterDescriptor>();
   private readonly validators = new Set<ParameterValidator>();
   private readonly listeners = new Set<ParameterListener>();
+  /** Set by coerceIncoming for the set it is screening; reported by vetParameters (see there). */
+  private pendingRejection: string | undefined;
+  destroyed = false;
 
   constructor(
     private readonly rcl: RclnodejsModule,
@@ -71,6 +74,7 @@ export class RclnodejsNode implements GraphNode {
     this.name = ros.name();
     this.namespace = ros.namespace();
     this.fullyQualifiedName = ros.getFullyQualifiedName();
+    ros.addPreSetParametersCallback((parameters) => this.coerceIncoming(parameters));
     ros.addOnSetParametersCallback((parameters) => this.vetParameters(parameters));
     ros.addPostSetParametersCallback((parameters) => this.announceParameters(parameters));
   }
@@ -85,7 +89,11 @@ export class RclnodejsNode implements GraphNode {
         assertMessage(type, message);
         publisher.publish(toRosMessage(type, message));
       },
-      subscriptionCount: () => publisher.subscriptionCount(),
+      // A getter in rclnodejs 2.2.0's publisher.js, a method in its publisher.d.ts: accept both.
+      subscriptionCount: () => {
+        const count: unknown = (publisher as unknown as { subscriptionCount: unknown }).subscriptionCount;
+        return typeof count === "function" ? Number((count as () => unknown).call(publisher)) : Number(count);
+      },
     };
   }
 
@@ -204,12 +212,14 @@ export class RclnodejsNode implements GraphNode {
     return value;
   }
 
-  /** rcl's own overrides (-p, --params-file as rcl parsed them) win over the ones the CLI passed in options. */
+  /**
+   * The value the program resolved from params files and `-p` (rosArgs.ts: specificity within a
+   * file, later files, then `-p`). rcl never sees those arguments (withoutParameterArguments), so
+   * rclnodejs's own reading of them cannot take precedence.
+   */
   private overrideFor(name: string): { value: ParameterValue | undefined; source: string } | undefined {
-    const fromRcl = this.ros.getParameterOverrides().find((p) => p.name === name);
-    if (fromRcl) return { value: fromRosValue(fromRcl.value), source: "rcl" };
     const fromOptions = this.options.parameterOverrides;
-    if (fromOptions && Object.hasOwn(fromOptions, name)) return { value: fromOptions[name], source: "options" };
+    if (fromOptions && Object.hasOwn(fromOptions, name)) return { value: fromOptions[name], source: "command line or params file" };
     return undefined;
   }
 
@@ -270,8 +280,33 @@ export class RclnodejsNode implements GraphNode {
     return changes;
   }
 
+  /**
+   * rclnodejs's pre-set callback, run before its own checks (node.js _setParametersAtomically).
+   * Those checks answer a type mismatch with "Parameter x does not  readonly" (node.js
+   * _validateParameters), so the types are settled here: an integer for a double parameter is
+   * converted (what `ros2 param set /dialogue persona.warmth 1` sends); any other mismatch is
+   * replaced by the current value and its reason kept for vetParameters, which rejects the set.
+   */
+  private coerceIncoming(parameters: Rcl.Parameter[]): Rcl.Parameter[] {
+    this.pendingRejection = undefined;
+    return parameters.map((parameter) => {
+      const descriptor = this.descriptors.get(parameter.name);
+      const current = this.values.get(parameter.name);
+      if (!descriptor || current === undefined) return parameter;
+      const expected = rosParameterType(descriptor.type);
+      if (parameter.type === expected) return parameter;
+      const raw = fromRosValue(parameter.value);
+      if (descriptor.type === "double" && typeof raw === "number") return toRosParameter(this.rcl, descriptor, raw);
+      this.pendingRejection ??= `parameter ${parameter.name} is a ${descriptor.type}; the value given has another type`;
+      return toRosParameter(this.rcl, descriptor, current);
+    });
+  }
+
   /** rclnodejs's set-parameters callback: also vets `ros2 param set` from outside. */
   private vetParameters(parameters: Rcl.Parameter[]): Rcl.rcl_interfaces.msg.SetParametersResult {
+    const rejection = this.pendingRejection;
+    this.pendingRejection = undefined;
+    if (rejection !== undefined) return { successful: false, reason: rejection };
     const changes = this.changesOf(parameters);
     if (typeof changes === "string") return { successful: false, reason: changes };
     if (changes.length === 0) return { successful: true, reason: "" };
@@ -314,7 +349,10 @@ export class RclnodejsNode implements GraphNode {
     return { sec: stamp.sec, nanosec: stamp.nanosec };
   }
 
+  /** Idempotent: a node's owner destroys it in close(), and the graph again at shutdown. */
   destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
     this.ros.destroy();
   }
 }

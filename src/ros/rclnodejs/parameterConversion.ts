@@ -62,28 +62,49 @@ export function toRosParameter(rcl: RclnodejsModule, descriptor: ParameterDescri
   return new rcl.Parameter(descriptor.name, rosParameterType(descriptor.type), toRosValue(descriptor.type, value));
 }
 
-/** The descriptor `ros2 param describe` shows: type, description, read-only, range, constraints. */
+/**
+ * The descriptor `ros2 param describe` shows: type, description, read-only, range, constraints.
+ *
+ * Two rclnodejs 2.2.0 bugs (lib/parameter.js) are worked around here:
+ * - ParameterDescriptor.toMessage() reads `this._rangeConstraint`, which nothing sets (the
+ *   constructor and the `range` setter write `_range`), and would hand over the Range object
+ *   itself (fromValue/toValue getters) where rcl_interfaces wants {from_value, to_value, step}:
+ *   `ros2 param describe` never shows a range. This descriptor's toMessage() builds the message.
+ * - A value outside the range fails ParameterDescriptor.validateParameter, which node.js
+ *   _validateParameters reports as "Parameter x does not  readonly". So rclnodejs gets no range to
+ *   check; the port's own check (checkParameterValue, run in RclnodejsNode.vetParameters)
+ *   rejects the value with "outside the range [from, to]".
+ */
 export function toRosDescriptor(rcl: RclnodejsModule, descriptor: ParameterDescriptor): Rcl.ParameterDescriptor {
-  let range: Rcl.FloatingPointRange | Rcl.IntegerRange | undefined;
-  if (descriptor.type === "double" && descriptor.floatingPointRange) {
-    const r = descriptor.floatingPointRange;
-    range = new rcl.FloatingPointRange(r.from, r.to, r.step ?? 0);
-  } else if (descriptor.type === "integer" && descriptor.integerRange) {
-    const r = descriptor.integerRange;
-    // rcl_interfaces/IntegerRange: step 0 means "every integer"; rclnodejs wants a positive bigint.
-    range = new rcl.IntegerRange(BigInt(r.from), BigInt(r.to), BigInt(r.step && r.step > 0 ? r.step : 1));
-  }
   const ros = new rcl.ParameterDescriptor(
     descriptor.name,
     rosParameterType(descriptor.type),
     descriptor.description,
     descriptor.readOnly ?? false,
-    range,
   );
   const constraints = [
     descriptor.allowedValues ? `one of: ${descriptor.allowedValues.join(", ")}` : "",
     descriptor.additionalConstraints ?? "",
   ].filter(Boolean);
   ros.additionalConstraints = constraints.join("; ");
+  const message: Rcl.rcl_interfaces.msg.ParameterDescriptor = {
+    name: descriptor.name,
+    type: rosParameterType(descriptor.type),
+    description: descriptor.description,
+    additional_constraints: ros.additionalConstraints,
+    read_only: descriptor.readOnly ?? false,
+    dynamic_typing: false,
+    floating_point_range: [],
+    integer_range: [],
+  };
+  if (descriptor.type === "double" && descriptor.floatingPointRange) {
+    const r = descriptor.floatingPointRange;
+    message.floating_point_range = [{ from_value: r.from, to_value: r.to, step: r.step ?? 0 }];
+  } else if (descriptor.type === "integer" && descriptor.integerRange) {
+    const r = descriptor.integerRange;
+    // rcl_interfaces/IntegerRange: step 0 means "every integer".
+    message.integer_range = [{ from_value: BigInt(r.from), to_value: BigInt(r.to), step: BigInt(r.step ?? 0) }];
+  }
+  ros.toMessage = () => structuredClone(message);
   return ros;
 }

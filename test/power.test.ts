@@ -161,17 +161,20 @@ describe("background work gate", () => {
 });
 
 describe("system load", () => {
-  it("CPU is the busy share between samples, memory the share in use, GPU from the Jetson sysfs file or absent", () => {
+  it("CPU is the other processes' busy share between samples, memory the share in use, GPU from the Jetson sysfs file or absent", () => {
     let t = { user: 100, nice: 0, sys: 0, irq: 0, idle: 100 };
+    let own = 0;
     const files: Record<string, string> = {};
     const sampler = new SystemLoadSampler({
       cpus: () => [{ times: t }, { times: t }],
       memory: () => ({ total: 1000, free: 250 }),
       readFile: (p) => files[p],
       gpuLoadFiles: ["/sys/devices/gpu.0/load"],
+      ownCpuMs: () => own,
     });
     t = { user: 175, nice: 0, sys: 0, irq: 0, idle: 125 }; // +75 busy, +25 idle per core
-    expect(sampler.sample()).toEqual({ cpuPercent: 75, memoryPercent: 75 });
+    own = 50; // this process used 50 of the 150 busy ms: others 100 of 200
+    expect(sampler.sample()).toEqual({ cpuPercent: 50, memoryPercent: 75 });
     files["/sys/devices/gpu.0/load"] = "420\n";
     const jetson = new SystemLoadSampler({ cpus: () => [{ times: t }], memory: () => ({ total: 1, free: 1 }), readFile: (p) => files[p], gpuLoadFiles: ["/nope", "/sys/devices/gpu.0/load"] });
     expect(jetson.sample().gpuPercent).toBe(42);

@@ -2,10 +2,12 @@
  * dialogue: persona-weighted replies from a local LLM whose personality is a runtime blend of LoRA
  * adapters, tuned by parameters while it runs.
  *
- *   services    ~/chat            embodied_assistant/srv/Chat
+ *   services    ~/chat            embodied_assistant/srv/Chat (perspectives > 0: a panel of takes)
+ *               ~/classify        embodied_assistant/srv/Classify (routing alone, nothing generated)
  *   publishes   ~/reply_stream    std_msgs/msg/String (whole cleaned sentences, for text-to-speech)
  *               ~/persona_state   embodied_assistant/msg/PersonaState (transient_local; on start and every change)
  *               /diagnostics      diagnostic_msgs/msg/DiagnosticArray
+ *   subscribes  <power.battery_topic> sensor_msgs/msg/BatteryState (when set; '' = mains power)
  *   calls       <memory_service>  embodied_assistant/srv/Recall (default memory/recall)
  *
  * Wiring only: spec, blending, routing and contexts live in src/core/persona; prompting,
@@ -19,7 +21,11 @@ import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
 import { fallbackPersona } from "../core/dialogue/fallbackPersona.js";
 import { chatRequestProblem } from "../core/dialogue/chatRequestProblem.js";
 import type { RecallFn } from "../core/dialogue/grounding.js";
-import { createChatResponse, createPersonaState, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
+import { createChatResponse, createClassifyResponse, createPersonaState, createRecallRequest, type ChatResponse, type PanelTake } from "../core/interfaces/messages.generated.js";
+import { GloveEmbedder } from "../core/embedding/GloveEmbedder.js";
+import { PanelOfTakes } from "../core/persona/panel/PanelOfTakes.js";
+import type { PanelSpec } from "../core/persona/panel/PanelSpec.js";
+import { limitAdapters } from "../core/power/turnBudget.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
@@ -28,6 +34,7 @@ import type { Graph, GraphNode, ParameterDescriptor, ServiceClient } from "../ro
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { parameterReader } from "./parameterReader.js";
+import { startPowerAwareness, type PowerAwareness } from "./powerAwareness.js";
 
 const UNIT = { from: 0, to: 1 } as const;
 
@@ -42,6 +49,7 @@ const STARTUP_PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "context_size", type: "integer", defaultValue: 0, integerRange: { from: 0, to: 131_072 }, readOnly: true, description: "tokens per context (KV cache); 0 uses the persona's runtime.contextSize" },
   { name: "threads", type: "integer", defaultValue: -1, integerRange: { from: -1, to: 256 }, readOnly: true, description: "CPU threads; -1 uses the persona's runtime.threads, 0 lets llama.cpp choose" },
   { name: "queue_capacity", type: "integer", defaultValue: 64, integerRange: { from: 1, to: 10_000 }, readOnly: true, description: "most chats waiting; beyond it a chat is refused with a reason" },
+  { name: "panel_file", type: "string", defaultValue: "configs/personas/hamster_panel.yaml", readOnly: true, description: "persona YAML whose panel: section answers Chat with perspectives > 0 when the persona declares no panel of its own; '' for none" },
 ];
 
 function tunableParameters(spec: PersonaSpec): ParameterDescriptor[] {
@@ -67,6 +75,35 @@ export interface DialogueNode extends AssistantNode {
   readonly engine: DialogueEngine | undefined;
   /** The weights the next turn uses. */
   weights(): PersonaWeights;
+  /** Power mode, load and the background-work gate (bakes, training and exports ask it). */
+  readonly power: PowerAwareness;
+  /** Undefined when neither the persona nor panel_file declares a panel. */
+  readonly panel: PanelOfTakes | undefined;
+}
+
+/**
+ * The persona's own panel, else the one panel_file declares. A panel that cannot be read leaves
+ * the node without one (Chat with perspectives says why), never stops it.
+ */
+function loadPanel(spec: PersonaSpec, panelFile: string): { panel?: PanelSpec; problem: string } {
+  if (spec.panel) return { panel: spec.panel, problem: "" };
+  if (panelFile === "") return { problem: "this persona declares no panel and panel_file is ''" };
+  try {
+    const panel = loadPersonaSpec(resolveConfigPath(panelFile)).panel;
+    return panel ? { panel, problem: "" } : { problem: `${panelFile} declares no panel` };
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** GloVe when its file is there (nearest members by meaning), else the data-free hashed encoder. */
+function panelEncoder(): ((text: string) => Float32Array) | undefined {
+  try {
+    const glove = GloveEmbedder.load();
+    return (text) => glove.embedSync(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function resolveConfigPath(path: string): string {
@@ -168,6 +205,12 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   };
 
   const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall });
+  const { panel: panelSpec, problem: panelProblem } = loadPanel(spec, str("panel_file"));
+  if (panelProblem) node.logger.warn(`no panel of takes: ${panelProblem}`);
+  const embed = panelSpec ? panelEncoder() : undefined;
+  const panel = panelSpec ? new PanelOfTakes({ spec, panel: panelSpec, adapterFiles, ...(engine ? { engine } : {}), ...(embed ? { embed } : {}) }) : undefined;
+  // A change of power mode shows in ~/persona_state (publishPersonaState is defined below; no change comes before it is).
+  const power = startPowerAwareness(node, { onChange: () => publishPersonaState() });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
   // queue_capacity is read-only; queue_timeout_ms is passed per chat, so a set applies from the next one.
@@ -198,13 +241,27 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         const cancel = new AbortController();
         inFlight.add(cancel);
         const timer = setTimeout(() => cancel.abort(new Error("reply_timeout_ms reached")), num("reply_timeout_ms"));
+        const mode = power.decision();
+        const budget = power.budget({ maxTokens: request.max_tokens > 0 ? Math.min(request.max_tokens, limit) : limit, routing: bool("routing") });
+        const powerFields = { power_mode: mode.mode, power_reason: mode.reason };
+        const powerNote = mode.mode === "full" ? [] : [`power ${mode.mode}: ${mode.reason}`];
+        if (request.perspectives > 0) {
+          try {
+            return { ...(await panelTakes(request.text, request.perspectives, weights, budget, seed, cancel.signal)), ...powerFields, message: powerNote.join("; ") };
+          } finally {
+            clearTimeout(timer);
+            inFlight.delete(cancel);
+          }
+        }
         const turn = await dialogue.turn({
           sessionId: request.session_id || "default",
           text: request.text,
           weights,
           jsonMode: request.json_mode || bool("json_mode"),
-          maxTokens: request.max_tokens > 0 ? Math.min(request.max_tokens, limit) : limit,
-          routing: bool("routing"),
+          maxTokens: budget.maxTokens,
+          routing: budget.routing,
+          ...(budget.maxAdapters !== undefined ? { maxAdapters: budget.maxAdapters } : {}),
+          modelFree: budget.modelFree,
           ...(seed >= 0 ? { seed } : {}),
           temperature: num("temperature"),
           groundingTimeoutMs: num("memory_timeout_ms"),
@@ -223,7 +280,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         return {
           ...createChatResponse(),
           success: true,
-          message: turn.notes.join("; "),
+          message: [...powerNote, ...turn.notes].join("; "),
           reply: turn.reply,
           gesture: turn.gesture,
           persona_names: used.names,
@@ -236,6 +293,9 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
           first_token_ms: turn.firstTokenMs,
           total_ms: turn.totalMs,
           tokens: turn.tokens,
+          active_adapters: turn.blend.adapters.map((a) => a.name),
+          adapter_scales: turn.blend.adapters.map((a) => a.scale),
+          ...powerFields,
         };
       }, num("queue_timeout_ms"));
     } catch (error) {
@@ -243,6 +303,58 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       node.logger.warn({ err: error }, "chat failed");
       return failed(error instanceof Error ? error.message : String(error));
     }
+  });
+
+  /** Chat with perspectives > 0: one take per chosen member, streamed tagged "[member] ...". */
+  async function panelTakes(text: string, perspectives: number, weights: PersonaWeights, budget: ReturnType<PowerAwareness["budget"]>, seed: number, signal: AbortSignal): Promise<ChatResponse> {
+    if (!panel) return { ...createChatResponse(), success: false, message: `no panel of takes: ${panelProblem}` };
+    const result = await panel.takes({
+      problem: text,
+      perspectives,
+      weights,
+      maxTokens: budget.maxTokens,
+      temperature: num("temperature"),
+      ...(seed >= 0 ? { seed } : {}),
+      forbiddenPhrases: strs("forbidden_phrases"),
+      ...(budget.maxAdapters !== undefined ? { maxAdapters: budget.maxAdapters } : {}),
+      modelFree: budget.modelFree,
+      signal,
+      onPiece: (member, piece) => replyStream.publish({ data: `[${member}] ${piece}` }),
+    });
+    counters.turns++;
+    counters.removedPhrases += result.removedPhrases;
+    const takes: PanelTake[] = result.takes.map((t) => ({
+      member: t.member,
+      take: t.take,
+      adapter_names: t.adapters.map((a) => a.name),
+      adapter_scales: t.adapters.map((a) => a.scale),
+      score: t.score,
+      matched_by: t.matchedBy,
+      matched_keywords: [...t.keywords],
+      tokens: t.tokens,
+    }));
+    return { ...createChatResponse(), success: true, takes, model_free: result.modelFree, total_ms: result.totalMs, tokens: takes.reduce((n, t) => n + t.tokens, 0) };
+  }
+
+  node.createService("embodied_assistant/srv/Classify", "~/classify", async (request) => {
+    const problem = chatRequestProblem({ text: request.text, session_id: "" });
+    if (problem !== undefined) {
+      counters.rejectedRequests++;
+      return { ...createClassifyResponse(), success: false, message: problem };
+    }
+    const routing = dialogue.route(request.text);
+    const chosen = panel?.classify(request.text, request.perspectives) ?? [];
+    return {
+      ...createClassifyResponse(),
+      success: true,
+      message: panel ? "" : `no panel of takes: ${panelProblem}`,
+      members: chosen.map((c) => c.member.name),
+      scores: chosen.map((c) => c.score),
+      matched_by: chosen.map((c) => c.matchedBy),
+      matched_keywords: chosen.map((c) => c.keywords.join(",")),
+      routed_experts: [...routing.routed],
+      expert_gates: routing.routed.map((n) => routing.gates[n]),
+    };
   });
 
   // ---- timers: diagnostics ----
@@ -267,14 +379,19 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         context_cache_size: cache?.size ?? 0,
         adapters_available: Object.keys(adapterFiles).length,
         adapters_rejected: rejectedAdapters.join(",") || "none",
+        panel_members: panel?.panel.members.length ?? 0,
       },
     };
   });
+  diagnostics.add("power", () => power.diagnostic());
 
   // ---- callbacks: parameters ----
   const publishPersonaState = () => {
     const weights = readWeights();
-    const blend = dialogue.prewarm(weights, bool("routing"));
+    const mode = power.decision();
+    const budget = power.budget({ maxTokens: num("max_tokens"), routing: bool("routing") });
+    const blend = dialogue.prewarm(weights, budget.routing);
+    const active = budget.modelFree ? [] : limitAdapters(blend.adapters, budget.maxAdapters).adapters;
     personaState.publish({
       ...createPersonaState(),
       header: { stamp: node.now(), frame_id: "" },
@@ -283,10 +400,12 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       dimension_weights: DIMENSION_NAMES.map((n) => weights.dimensions[n]),
       expert_names: [...EXPERT_NAMES],
       expert_weights: EXPERT_NAMES.map((n) => weights.experts[n]),
-      active_adapters: blend.adapters.map((a) => a.name),
-      adapter_scales: blend.adapters.map((a) => a.scale),
+      active_adapters: active.map((a) => a.name),
+      adapter_scales: active.map((a) => a.scale),
       model_path: engine ? modelPath : "",
       model_loaded: engine !== undefined,
+      power_mode: mode.mode,
+      power_reason: mode.reason,
     });
   };
   // Ranges and types are checked by the descriptors; this catches what a range cannot say.
@@ -301,7 +420,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   });
   node.onParametersChanged((changes) => {
     // Off the request path: the new persona's context is built now, used from the next turn.
-    if (changes.some((c) => c.name.startsWith("persona.") || c.name.startsWith("expertise.") || c.name === "routing")) publishPersonaState();
+    if (changes.some((c) => c.name.startsWith("persona.") || c.name.startsWith("expertise.") || c.name === "routing" || c.name.startsWith("power.reduced_"))) publishPersonaState();
   });
   publishPersonaState();
 
@@ -311,10 +430,13 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     dialogue,
     engine,
     weights: readWeights,
+    power,
+    panel,
     async close() {
       if (closed) return;
       closed = true;
       diagnostics.stop();
+      power.close();
       queue.rejectWaiting(new Error("the dialogue node is shutting down"));
       for (const turn of inFlight) turn.abort(new Error("node closing"));
       await queue.idle();

@@ -5,13 +5,14 @@
  * post-process, stream whole sentences, and remember the exchange in the session's history.
  */
 import { describePersona, personaFlourish } from "../persona/describePersona.js";
-import { blendPersona } from "../persona/blendPersona.js";
+import { blendPersona, scaleKey } from "../persona/blendPersona.js";
 import { ExpertRouter, type EmbedSync } from "../persona/ExpertRouter.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, type PersonaSpec } from "../persona/PersonaSpec.js";
 import type { PersonaBlend, PersonaWeights, RoutingDecision } from "../persona/types.js";
 import type { DialogueEngine, GenerateResult } from "./DialogueEngine.js";
 import { formatEpisodesForPrompt, modelFreeReply, recallForTurn, type RecallFn } from "./grounding.js";
 import { ForbiddenPhraseFilter, postProcessReply, SentenceStreamer } from "./postProcess.js";
+import { limitAdapters, type BakedModelMatcher } from "../power/turnBudget.js";
 
 export interface DialogueOptions {
   readonly spec: PersonaSpec;
@@ -24,6 +25,8 @@ export interface DialogueOptions {
   readonly embed?: EmbedSync;
   /** Sessions whose history is kept (least recently used dropped first). Default 256. */
   readonly maxSessions?: number;
+  /** The bake hook: with an adapter limit (power reduce mode), a matching bake keeps the whole blend. */
+  readonly bakedModel?: BakedModelMatcher;
 }
 
 export interface TurnRequest {
@@ -34,6 +37,10 @@ export interface TurnRequest {
   readonly jsonMode?: boolean;
   readonly maxTokens: number;
   readonly routing?: boolean;
+  /** Most runtime adapters this turn (power reduce mode); default the persona's maxActiveAdapters. */
+  readonly maxAdapters?: number;
+  /** Answer from memory without generating (power pause mode), even with a model loaded. */
+  readonly modelFree?: boolean;
   readonly seed?: number;
   /** Sampling temperature of this turn (default: the spec's). */
   readonly temperature?: number;
@@ -110,7 +117,9 @@ export class Dialogue {
     const started = performance.now();
     const spec = this.options.spec;
     const routing = this.route(request.text);
-    const blend = this.blend(request.weights, request.routing === false ? undefined : routing);
+    const full = this.blend(request.weights, request.routing === false ? undefined : routing);
+    const limited = limitAdapters(full.adapters, request.maxAdapters, this.options.bakedModel);
+    const blend = limited.adapters === full.adapters ? full : { ...full, adapters: limited.adapters, key: scaleKey(limited.adapters) };
     const filter = this.filterFor(request.forbiddenPhrases ?? spec.generation.forbiddenPhrases);
     const notes: string[] = [];
 
@@ -122,7 +131,7 @@ export class Dialogue {
     const citedEpisodes = grounding.episodes.map((e) => e.id);
     const base = { routing, blend, citedEpisodes, grounded: grounding.reachable, removedPhrases: 0 };
 
-    const engine = this.options.engine;
+    const engine = request.modelFree ? undefined : this.options.engine;
     if (!engine) {
       const reply = filter.apply(modelFreeReply(grounding, personaFlourish(blend.effective))).text;
       request.onPiece?.(reply);

@@ -1,7 +1,8 @@
 /**
- * This computer's load: CPU busy time between two samples (all cores), memory in use, and the GPU
- * where the platform reports it (NVIDIA Jetson: a sysfs file of 0..1000). Elsewhere the GPU is
- * absent from the sample, not zero.
+ * This computer's load: CPU busy time of the other processes between two samples (all cores;
+ * this process's own share is left out, or generating a reply would throttle itself), memory in
+ * use, and the GPU where the platform reports it (NVIDIA Jetson: a sysfs file of 0..1000).
+ * Elsewhere the GPU is absent from the sample, not zero.
  */
 import { readFileSync } from "node:fs";
 import { cpus, freemem, totalmem, type CpuInfo } from "node:os";
@@ -16,6 +17,8 @@ export interface SystemLoadSources {
   /** The text of a file, or undefined when it cannot be read. */
   readonly readFile: (path: string) => string | undefined;
   readonly gpuLoadFiles: readonly string[];
+  /** CPU time this process has used, in ms (user + system). */
+  readonly ownCpuMs: () => number;
 }
 
 const systemSources: SystemLoadSources = {
@@ -29,6 +32,10 @@ const systemSources: SystemLoadSources = {
     }
   },
   gpuLoadFiles: JETSON_GPU_LOAD_FILES,
+  ownCpuMs: () => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  },
 };
 
 interface CpuTotals {
@@ -52,20 +59,25 @@ const clampPercent = (x: number) => (Number.isFinite(x) ? Math.min(100, Math.max
 export class SystemLoadSampler {
   private readonly sources: SystemLoadSources;
   private previous: CpuTotals;
+  private previousOwnMs: number;
   /** The GPU load file found on this machine; null once none was found. */
   private gpuFile: string | null | undefined;
 
   constructor(sources: Partial<SystemLoadSources> = {}) {
     this.sources = { ...systemSources, ...sources };
     this.previous = cpuTotals(this.sources.cpus());
+    this.previousOwnMs = this.sources.ownCpuMs();
   }
 
-  /** CPU is the busy share since the previous sample (since boot for the first). */
+  /** CPU is the other processes' busy share since the previous sample (or since this sampler was made). */
   sample(): LoadSample {
     const now = cpuTotals(this.sources.cpus());
+    const ownMs = this.sources.ownCpuMs();
     const dTotal = now.total - this.previous.total;
-    const cpuPercent = dTotal > 0 ? ((now.busy - this.previous.busy) / dTotal) * 100 : 0;
+    const dOthers = now.busy - this.previous.busy - (ownMs - this.previousOwnMs);
+    const cpuPercent = dTotal > 0 ? (dOthers / dTotal) * 100 : 0;
     this.previous = now;
+    this.previousOwnMs = ownMs;
     const { total, free } = this.sources.memory();
     const memoryPercent = total > 0 ? ((total - free) / total) * 100 : 0;
     const gpuPercent = this.gpu();

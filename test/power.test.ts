@@ -220,3 +220,12 @@ describe("simulated battery", () => {
     expect(changes.map((c) => c.to.backgroundAllowed)).toEqual([false, true, false]);
   });
 });
+
+describe("console panel command", () => {
+  it("parses panel [N] <problem>, 3 takes by default", async () => {
+    const { parseCommand } = await import("../src/cli/console/parseCommand.js");
+    expect(parseCommand("panel 2 I keep putting off my homework")).toEqual({ kind: "panel", text: "I keep putting off my homework", perspectives: 2 });
+    expect(parseCommand("panel my career is stuck")).toEqual({ kind: "panel", text: "my career is stuck", perspectives: 3 });
+    expect(parseCommand("panel 2")).toMatchObject({ kind: "error" });
+  });
+});

@@ -26,7 +26,8 @@ export function stricterMode(a: PowerMode, b: PowerMode): PowerMode {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-const pct = (value: number) => `${Math.round(value)}%`;
+/** One decimal, so a reading just under a limit never reads as the limit itself ("29.6% < 30%"). */
+const pct = (value: number) => `${Number(value.toFixed(1))}%`;
 
 export function decidePowerMode(policy: PowerPolicy, inputs: PowerInputs, previous: PowerLatches = NO_LATCHES): { decision: PowerDecision; latches: PowerLatches } {
   let mode: PowerMode = "full";

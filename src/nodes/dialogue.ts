@@ -25,7 +25,6 @@ import { createChatResponse, createClassifyResponse, createPersonaState, createR
 import { GloveEmbedder } from "../core/embedding/GloveEmbedder.js";
 import { PanelOfTakes } from "../core/persona/panel/PanelOfTakes.js";
 import type { PanelSpec } from "../core/persona/panel/PanelSpec.js";
-import { limitAdapters } from "../core/power/turnBudget.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
@@ -390,8 +389,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     const weights = readWeights();
     const mode = power.decision();
     const budget = power.budget({ maxTokens: num("max_tokens"), routing: bool("routing") });
-    const blend = dialogue.prewarm(weights, budget.routing);
-    const active = budget.modelFree ? [] : limitAdapters(blend.adapters, budget.maxAdapters).adapters;
+    const active = budget.modelFree ? [] : dialogue.prewarm(weights, budget.routing, budget.maxAdapters).adapters;
     personaState.publish({
       ...createPersonaState(),
       header: { stamp: node.now(), frame_id: "" },

@@ -107,19 +107,24 @@ export class Dialogue {
    * After a parameter change: build the context of the new weights (for an utterance that routes
    * to no expert, the common case) off the request path, so the next turn finds it ready.
    */
-  prewarm(weights: PersonaWeights, routing = true): PersonaBlend {
-    const blend = this.blend(weights, routing ? this.route("") : undefined);
+  prewarm(weights: PersonaWeights, routing = true, maxAdapters?: number): PersonaBlend {
+    // Under an adapter limit (power reduce mode) the next turn applies the limited blend: build that one.
+    const blend = this.limitedBlend(this.blend(weights, routing ? this.route("") : undefined), maxAdapters);
     this.options.engine?.prewarm(blend.adapters);
     return blend;
+  }
+
+  /** The blend under an adapter limit (power reduce mode); a matching bake keeps it whole. */
+  private limitedBlend(full: PersonaBlend, maxAdapters: number | undefined): PersonaBlend {
+    const limited = limitAdapters(full.adapters, maxAdapters, this.options.bakedModel);
+    return limited.adapters === full.adapters ? full : { ...full, adapters: limited.adapters, key: scaleKey(limited.adapters) };
   }
 
   async turn(request: TurnRequest): Promise<TurnResult> {
     const started = performance.now();
     const spec = this.options.spec;
     const routing = this.route(request.text);
-    const full = this.blend(request.weights, request.routing === false ? undefined : routing);
-    const limited = limitAdapters(full.adapters, request.maxAdapters, this.options.bakedModel);
-    const blend = limited.adapters === full.adapters ? full : { ...full, adapters: limited.adapters, key: scaleKey(limited.adapters) };
+    const blend = this.limitedBlend(this.blend(request.weights, request.routing === false ? undefined : routing), request.maxAdapters);
     const filter = this.filterFor(request.forbiddenPhrases ?? spec.generation.forbiddenPhrases);
     const notes: string[] = [];
 

@@ -76,8 +76,8 @@ export interface DialogueNode extends AssistantNode {
   weights(): PersonaWeights;
   /** Power mode, load and the background-work gate (bakes, training and exports ask it). */
   readonly power: PowerAwareness;
-  /** Undefined when neither the persona nor panel_file declares a panel. */
-  readonly panel: PanelOfTakes | undefined;
+  /** The panel of takes (built at its first use); undefined when neither the persona nor panel_file declares one. */
+  panel(): PanelOfTakes | undefined;
 }
 
 /**
@@ -206,8 +206,16 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall });
   const { panel: panelSpec, problem: panelProblem } = loadPanel(spec, str("panel_file"));
   if (panelProblem) node.logger.warn(`no panel of takes: ${panelProblem}`);
-  const embed = panelSpec ? panelEncoder() : undefined;
-  const panel = panelSpec ? new PanelOfTakes({ spec, panel: panelSpec, adapterFiles, ...(engine ? { engine } : {}), ...(embed ? { embed } : {}) }) : undefined;
+  // Built at first use: loading GloVe takes a second or two that a node start need not wait for.
+  let panelOfTakes: PanelOfTakes | undefined;
+  const getPanel = (): PanelOfTakes | undefined => {
+    if (!panelSpec) return undefined;
+    if (!panelOfTakes) {
+      const embed = panelEncoder();
+      panelOfTakes = new PanelOfTakes({ spec, panel: panelSpec, adapterFiles, ...(engine ? { engine } : {}), ...(embed ? { embed } : {}) });
+    }
+    return panelOfTakes;
+  };
   // A change of power mode shows in ~/persona_state (publishPersonaState is defined below; no change comes before it is).
   const power = startPowerAwareness(node, { onChange: () => publishPersonaState() });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
@@ -306,6 +314,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
 
   /** Chat with perspectives > 0: one take per chosen member, streamed tagged "[member] ...". */
   async function panelTakes(text: string, perspectives: number, weights: PersonaWeights, budget: ReturnType<PowerAwareness["budget"]>, seed: number, signal: AbortSignal): Promise<ChatResponse> {
+    const panel = getPanel();
     if (!panel) return { ...createChatResponse(), success: false, message: `no panel of takes: ${panelProblem}` };
     const result = await panel.takes({
       problem: text,
@@ -342,6 +351,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       return { ...createClassifyResponse(), success: false, message: problem };
     }
     const routing = dialogue.route(request.text);
+    const panel = getPanel();
     const chosen = panel?.classify(request.text, request.perspectives) ?? [];
     return {
       ...createClassifyResponse(),
@@ -378,7 +388,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         context_cache_size: cache?.size ?? 0,
         adapters_available: Object.keys(adapterFiles).length,
         adapters_rejected: rejectedAdapters.join(",") || "none",
-        panel_members: panel?.panel.members.length ?? 0,
+        panel_members: panelSpec?.members.length ?? 0,
       },
     };
   });
@@ -429,7 +439,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     engine,
     weights: readWeights,
     power,
-    panel,
+    panel: getPanel,
     async close() {
       if (closed) return;
       closed = true;

@@ -26,6 +26,7 @@ import { createPrng } from "../src/core/hdc/prng.js";
 import { GloveEmbedder } from "../src/core/embedding/GloveEmbedder.js";
 import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { ROLES, type EpisodeInput, type Role } from "../src/core/memory/types.js";
+import { buildSuiteMemory, fitFusion, runQuestionSuite } from "./memoryQuestions.js";
 
 const HELP = `Usage: npm run bench:memory -- [--quick] [--episodes N] [--queries Q]
   --quick        ingest 5k, text queries at 20k and 100k, cue set 10k (under 60 s)
@@ -35,6 +36,7 @@ const HELP = `Usage: npm run bench:memory -- [--quick] [--episodes N] [--queries
   --code-bits B  prefilter code bits (default 256)
   --rerank R     embedding (default: exact cosine of stored embeddings) or hamming (full text HV)
   --skip-ingest  skip the ingest and cue phases (for tuning the text path)
+  --fit-fusion   grid-search the Ask fusion weights on the question suite (MRR of "episodes" questions)
   --help         this help
 Needs models/glove (node --import tsx src/cli/convert-glove.ts).`;
 
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     candidates: { type: "string" },
     "code-bits": { type: "string" },
     "skip-ingest": { type: "boolean", default: false },
+    "fit-fusion": { type: "boolean", default: false },
     rerank: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -223,6 +226,9 @@ interface ScaleFigures {
   float_baseline_p99_ms: number;
   speedup_vs_float: number;
   recall_at_10_vs_float: number;
+  cue_query_p50_ms: number;
+  cue_answer_accuracy: number;
+  cue_abstained: number;
 }
 
 async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ figures: ScaleFigures[]; bytesPerEpisode: number }> {
@@ -266,6 +272,21 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
       }
       recallSum += good / 10;
     }
+    // Cue queries on the real vocabulary: two roles of a stored episode, ask a third. Many rooms fit
+    // one (action, object) at this scale, so the memory rightly abstains on most: the figure is the
+    // share of its non-abstained answers that are right, next to the abstained share.
+    const cueMs: number[] = [];
+    let cueRight = 0;
+    let cueAnswered = 0;
+    const CUE_AT_SCALE = 100;
+    for (let q = 0; q < CUE_AT_SCALE; q++) {
+      const target = memory.index.episode(queryNext() % scale);
+      const t0 = performance.now();
+      const r = await memory.recall({ cue: { action: target.action, object: target.object }, askRole: "location", k: 5 });
+      cueMs.push(performance.now() - t0);
+      if (!r.abstained) cueAnswered++;
+      if (!r.abstained && memory.index.rowsWith("location", r.answer).some((i) => { const e = memory.index.episode(i); return e.action === target.action && e.object === target.object; })) cueRight++;
+    }
     const f: ScaleFigures = {
       episodes: scale,
       text_query_p50_ms: round(percentile(hdcMs, 50)),
@@ -274,6 +295,9 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
       float_baseline_p99_ms: round(percentile(floatMs, 99)),
       speedup_vs_float: round(percentile(floatMs, 50) / percentile(hdcMs, 50), 2),
       recall_at_10_vs_float: round(recallSum / queries.length, 4),
+      cue_query_p50_ms: round(percentile(cueMs, 50)),
+      cue_answer_accuracy: cueAnswered === 0 ? 1 : round(cueRight / cueAnswered, 4),
+      cue_abstained: round(1 - cueAnswered / CUE_AT_SCALE, 4),
     };
     log(`scale ${scale}: ${JSON.stringify(f)}`);
     figures.push(f);
@@ -323,6 +347,18 @@ async function main(): Promise<void> {
   log(`ingest ${ingest.perS.toFixed(0)} episodes/s wall, ${ingest.perCpuS.toFixed(0)} per CPU-second (batches of 500), ${ingest.singlePerS.toFixed(0)}/s one per transaction; load average ${load.toFixed(1)}`);
   const cues = skip ? { accuracy: 0, abstained: 0, p50Ms: 0 } : await measureCues(glove);
   log(`cue answers: accuracy ${cues.accuracy}, abstained ${cues.abstained}`);
+  const suiteBuilt = await buildSuiteMemory(glove);
+  const suite = await runQuestionSuite(suiteBuilt.memory, suiteBuilt.questions, glove);
+  for (const f of suite.failures) log(`suite miss: ${f}`);
+  const fusion = values["fit-fusion"] ? await fitFusion(suiteBuilt.memory, suiteBuilt.questions, glove) : undefined;
+  suiteBuilt.memory.close();
+  log(`question suite: ${JSON.stringify({ ...suite, failures: suite.failures.length })}${fusion ? `; fusion fit ${JSON.stringify(fusion)}` : ""}`);
+  const askScale = quick ? 20_000 : 100_000;
+  const big = await buildSuiteMemory(glove, askScale);
+  const askAtScale = await runQuestionSuite(big.memory, big.questions, glove);
+  log(`ask at ${big.memory.size} episodes: ${JSON.stringify({ ...askAtScale, failures: askAtScale.failures.slice(0, 5) })}`);
+  const askEpisodes = big.memory.size;
+  big.memory.close();
   const { figures, bytesPerEpisode } = await measureScales(glove, [...new Set([SMALL, LARGE])]);
   const small = figures.find((f) => f.episodes === SMALL)!;
   const large = figures.find((f) => f.episodes === LARGE)!;
@@ -355,6 +391,21 @@ async function main(): Promise<void> {
     cue_query_p50_ms_at_10k: round(cues.p50Ms),
     bytes_per_episode: bytesPerEpisode,
     disk_bytes_per_episode: Math.round(ingest.diskBytesPerEpisode),
+    ask_scale_episodes: askEpisodes,
+    ask_p50_ms_at_scale: askAtScale.ask_p50_ms,
+    ask_accuracy_at_scale: askAtScale.accuracy,
+    ask_abstention_precision_at_scale: askAtScale.abstention_precision,
+    cue_query_p50_ms_at_large: large.cue_query_p50_ms,
+    cue_answer_accuracy_at_large: large.cue_answer_accuracy,
+    cue_abstained_at_large: large.cue_abstained,
+    suite_questions: suite.questions,
+    suite_accuracy: suite.accuracy,
+    suite_per_kind_n: suite.per_kind_n,
+    suite_overall_accuracy: suite.overall_accuracy,
+    suite_abstention_precision: suite.abstention_precision,
+    suite_abstention_recall: suite.abstention_recall,
+    suite_ask_p50_ms: suite.ask_p50_ms,
+    ...(fusion ? { fusion_fit: fusion } : {}),
     scales: figures,
     wall_s: round((performance.now() - t0) / 1000, 1),
   };

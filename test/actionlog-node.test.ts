@@ -5,17 +5,9 @@ import type { ActionEvent, ActionOutcome, DiagnosticMsgsDiagnosticArray } from "
 import { startActionLogNode, type ActionLogNode } from "../src/nodes/action_log.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
 import { MALFORMED, SEMANTIC_BAD } from "./fixtures/actionlog/badEvents.js";
-import { ev, T0, tempDb } from "./fixtures/actionlog/helpers.js";
+import { ev, T0, tempDb, waitFor } from "./fixtures/actionlog/helpers.js";
 
 const NOW_MS = (T0 + 100) * 1000;
-
-async function waitFor(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -67,20 +59,20 @@ describe("action_log node", () => {
     expect(outcomes.find((o) => o.action_id === "p2")).toMatchObject({ result: "FAILED", reason: "gripper slipped", duration_s: 2, progress_events: 1 });
 
     const stats = robot.createClient("embodied_assistant/srv/GetActionStats", "/action_log/get_stats");
-    const response = await stats.call({ robot_id: "", action: "pick", object: "mug", window_s: 0, group_by: "" });
+    const response = await stats.call({ robot_id: "", action: "pick", object: "mug", window_s: 0, group_by: "", fleet: false });
     expect(response.success).toBe(true);
     expect(response.stats).toHaveLength(1);
     expect(response.stats[0]).toMatchObject({ action: "pick", object: "mug", count: 3, succeeded: 2, failed: 1, duration_p50_s: 2 });
-    expect((await stats.call({ robot_id: "", action: "", object: "", window_s: 0, group_by: "by_color" })).success).toBe(false);
+    expect((await stats.call({ robot_id: "", action: "", object: "", window_s: 0, group_by: "by_color", fleet: false })).success).toBe(false);
 
     const query = robot.createClient("embodied_assistant/srv/QueryOutcomes", "/action_log/query");
-    const page1 = await query.call({ robot_id: "r1", action: "", object: "", result: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 }, page_size: 3, cursor: "" });
+    const page1 = await query.call({ robot_id: "r1", action: "", object: "", result: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 }, page_size: 3, cursor: "", fleet: false });
     expect(page1).toMatchObject({ success: true, total: 4 });
     expect(page1.outcomes.map((o) => o.action_id)).toEqual(["n1", "p3", "p2"]);
-    const page2 = await query.call({ robot_id: "r1", action: "", object: "", result: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 }, page_size: 3, cursor: page1.next_cursor });
+    const page2 = await query.call({ robot_id: "r1", action: "", object: "", result: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 }, page_size: 3, cursor: page1.next_cursor, fleet: false });
     expect(page2.outcomes.map((o) => o.action_id)).toEqual(["p1"]);
     expect(page2.next_cursor).toBe("");
-    const bad = await query.call({ robot_id: "", action: "", object: "", result: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 }, page_size: 0, cursor: "drop table" });
+    const bad = await query.call({ robot_id: "", action: "", object: "", result: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 }, page_size: 0, cursor: "drop table", fleet: false });
     expect(bad.success).toBe(false);
 
     const exporter = robot.createClient("embodied_assistant/srv/ExportLog", "/action_log/export");

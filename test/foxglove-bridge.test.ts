@@ -41,7 +41,7 @@ const dir = mkdtempSync(join(tmpdir(), "foxglove-bridge-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const settle = (ms = 10) => new Promise((r) => setTimeout(r, ms));
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();

@@ -11,6 +11,7 @@ import {
   createChatRequest,
   createEpisode,
   createExportLogRequest,
+  createAskRequest,
   createRecallRequest,
   createRecallResponse,
   createRememberRequest,
@@ -209,11 +210,42 @@ async function memoryRig(overrides: Record<string, ParameterValue> = {}) {
     expect(res.success, res.message).toBe(true);
   }
   const recallClient = client.createClient("embodied_assistant/srv/Recall", "/memory/recall");
-  return { graph, memory, recall: (extra: Partial<ReturnType<typeof createRecallRequest>>) => recallClient.call({ ...createRecallRequest(), ...extra }) };
+  const askClient = client.createClient("embodied_assistant/srv/Ask", "/memory/ask");
+  return {
+    graph,
+    memory,
+    recall: (extra: Partial<ReturnType<typeof createRecallRequest>>) => recallClient.call({ ...createRecallRequest(), ...extra }),
+    ask: (question: string) => askClient.call({ ...createAskRequest(), question }),
+  };
 }
 type MemoryProbe = { start?: Record<string, ParameterValue>; run: (r: Awaited<ReturnType<typeof memoryRig>>) => Promise<void> };
 
 const MEMORY_PROBES: Record<string, MemoryProbe> = {
+  ask_threshold: {
+    // Answers drawn from stored structure come with confidence 1, so a 3-episode memory cannot show
+    // a confidence between thresholds: the probe checks the next question runs with the new threshold.
+    run: async (r) => {
+      expect(r.memory.askEngine!.options.threshold).toBe(0.5);
+      set(r.memory.node, "ask_threshold", 0.9);
+      expect(r.memory.askEngine!.options.threshold).toBe(0.9);
+      const after = await r.ask("what happened with the cup?");
+      expect(after.success, after.message).toBe(true);
+    },
+  },
+  time_zone: {
+    // "When" answers are said in the robot's zone: the same stamp reads differently in Tokyo.
+    start: { time_zone: "UTC" },
+    run: async (r) => {
+      const question = "when did you fail to pick the plate?";
+      const utc = await r.ask(question);
+      expect(utc.success, utc.message).toBe(true);
+      expect(utc.abstained).toBe(false);
+      set(r.memory.node, "time_zone", "Asia/Tokyo");
+      const tokyo = await r.ask(question);
+      expect(tokyo.stamp).toEqual(utc.stamp);
+      expect(tokyo.answer).not.toBe(utc.answer);
+    },
+  },
   threshold: {
     start: { threshold: 0 },
     run: async (r) => {

@@ -9,6 +9,7 @@
  *               /diagnostics      diagnostic_msgs/msg/DiagnosticArray
  *   subscribes  <power.battery_topic> sensor_msgs/msg/BatteryState (when set; '' = mains power)
  *   calls       <memory_service>  embodied_assistant/srv/Recall (default memory/recall)
+ *               <memory_service with recall -> ask>  embodied_assistant/srv/Ask (default memory/ask)
  *
  * Wiring only: spec, blending, routing and contexts live in src/core/persona; prompting,
  * generation, grounding and post-processing in src/core/dialogue.
@@ -20,12 +21,14 @@ import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
 import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
 import { fallbackPersona } from "../core/dialogue/fallbackPersona.js";
 import { chatRequestProblem } from "../core/dialogue/chatRequestProblem.js";
-import type { RecallFn } from "../core/dialogue/grounding.js";
-import { createChatResponse, createClassifyResponse, createPersonaState, createRecallRequest, type ChatResponse, type PanelTake } from "../core/interfaces/messages.generated.js";
+import type { AskFn, RecallFn } from "../core/dialogue/grounding.js";
+import { createAskRequest, createChatResponse, createClassifyResponse, createPersonaState, createRecallRequest, type ChatResponse, type PanelTake } from "../core/interfaces/messages.generated.js";
 import { GloveEmbedder } from "../core/embedding/GloveEmbedder.js";
 import { PanelOfTakes } from "../core/persona/panel/PanelOfTakes.js";
 import type { PanelSpec } from "../core/persona/panel/PanelSpec.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
+import { ModelLock } from "../core/models/ModelLock.js";
+import { pullModel } from "../core/models/pullModel.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
 import type { PersonaWeights } from "../core/persona/types.js";
@@ -42,6 +45,7 @@ const STARTUP_PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "persona_file", type: "string", defaultValue: "configs/personas/teaching_assistant.yaml", readOnly: true, description: "persona spec (YAML); relative paths resolve against the working directory, then the package root" },
   { name: "models_file", type: "string", defaultValue: "configs/models.yaml", readOnly: true, description: "model registry: names used by the persona spec -> GGUF files" },
   { name: "model_path", type: "string", defaultValue: "", readOnly: true, description: "base GGUF; overrides the persona's baseModel; '' uses the persona's. A missing file runs the node model-free (replies from memory, marked model_free)" },
+  { name: "auto_download", type: "bool", defaultValue: false, readOnly: true, description: "if true and the base model is missing, pull it from its registry uri at start (sha256 checked); false: never download (a robot in the field never downloads by surprise)" },
   { name: "adapter_dir", type: "string", defaultValue: "", readOnly: true, description: "if set, adapters are <adapter_dir>/persona.<dim>.gguf and expertise.<expert>.gguf, overriding the persona's; missing files are skipped" },
   { name: "gpu", type: "string", defaultValue: "", readOnly: true, allowedValues: ["", "auto", "cuda", "vulkan", "metal", "cpu"], description: "llama.cpp backend; '' uses the persona's runtime.gpu, cpu means no GPU. Jetson: cuda (a CUDA build of node-llama-cpp, see docs/dialogue.md)" },
   { name: "gpu_layers", type: "integer", defaultValue: -1, integerRange: { from: -2, to: 1000 }, readOnly: true, description: "layers offloaded to the GPU: -1 the persona's runtime.gpuLayers, -2 max, else a count" },
@@ -122,6 +126,22 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
   }
 }
 
+/** auto_download: pull the missing base model from the registry (a failure leaves the node model-free). */
+async function autoDownload(node: GraphNode, registry: ModelRegistry, reference: string, modelPath: string): Promise<void> {
+  const entry = registry.entry(reference) ?? registry.modelAt(modelPath);
+  if (!entry?.uri) {
+    node.logger.warn(`auto_download: ${modelPath} has no registry entry with a uri; nothing to pull`);
+    return;
+  }
+  node.logger.info(`auto_download: pulling ${entry.name} from ${entry.uri}`);
+  try {
+    const r = await pullModel(entry, { lock: ModelLock.read(registry.lockPath), ...(registry.endpoints.huggingFace ? { hfEndpoint: registry.endpoints.huggingFace } : {}) });
+    node.logger.info(`auto_download: ${entry.name} ready (${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(1)} s, sha256 ${r.checkedAgainst})`);
+  } catch (error) {
+    node.logger.error(`auto_download: ${(error as Error).message}`);
+  }
+}
+
 async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   for (const descriptor of STARTUP_PARAMETERS) node.declareParameter(descriptor);
   const { num, str, bool, strs } = parameterReader(node);
@@ -162,6 +182,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   const modelPath = startProblem !== "" ? "" : str("model_path") ? resolveConfigPath(str("model_path")) : registry.resolveModel(spec.baseModel);
   let engine: DialogueEngine | undefined;
   let modelProblem = "";
+  if (modelPath && !existsSync(modelPath) && bool("auto_download")) await autoDownload(node, registry, spec.baseModel, modelPath);
   const counters = { turns: 0, failed: 0, rejectedRequests: 0, ungrounded: 0, rejectedParameters: 0, backgroundErrors: 0, removedPhrases: 0, cancelled: 0 };
   if (modelPath && existsSync(modelPath)) {
     try {
@@ -203,7 +224,26 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     return { episodes: r.episodes, scores: r.scores };
   };
 
-  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall });
+  // Ask lives next to Recall (memory/ask beside memory/recall): its typed answers make model-free
+  // replies answer memory questions, and refuse plainly what needs the model. Derived per turn from
+  // memory_service, like recall; a failed ask falls back to the recall reply.
+  const askClients = new Map<string, ServiceClient<"embodied_assistant/srv/Ask">>();
+  const ask: AskFn = async (question) => {
+    const service = str("memory_service");
+    const askService = service.replace(/recall$/, "ask");
+    if (service === "" || askService === service) throw new Error(`no ask service beside memory_service '${service}'`);
+    let client = askClients.get(askService);
+    if (client === undefined) {
+      client = node.createClient("embodied_assistant/srv/Ask", askService);
+      askClients.set(askService, client);
+    }
+    const r = await client.call({ ...createAskRequest(), question }, { timeoutMs: num("memory_timeout_ms") });
+    if (!r.success) throw new Error(`memory refused: ${r.message}`);
+    return r;
+  };
+
+
+  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall, ask });
   const { panel: panelSpec, problem: panelProblem } = loadPanel(spec, str("panel_file"));
   if (panelProblem) node.logger.warn(`no panel of takes: ${panelProblem}`);
   // Built at first use: loading GloVe takes a second or two that a node start need not wait for.

@@ -6,6 +6,8 @@
  *               /diagnostics                diagnostic_msgs/msg/DiagnosticArray
  *   services    ~/recall                    embodied_assistant/srv/Recall
  *               ~/remember                  embodied_assistant/srv/Remember
+ *               ~/ask                       embodied_assistant/srv/Ask (typed answers to plain questions)
+ *               ~/forget                    embodied_assistant/srv/Forget (RAM, file and every index)
  *
  * Wiring only: encoding, storage and queries live in src/core/memory and src/core/embedding.
  * A memory that cannot open (missing model file, a database built with another encoder or
@@ -18,12 +20,17 @@ import { outcomeEpisode } from "../core/memory/describeOutcome.js";
 import { EpisodeBatcher } from "../core/memory/EpisodeBatcher.js";
 import { EpisodicMemory, MAX_K } from "../core/memory/EpisodicMemory.js";
 import { failedRecall, recallQuery, recallResponse, rememberInput } from "../core/memory/serviceRequests.js";
+import { askQuery, askResponse, failedAsk, forgetSelector } from "../core/memory/askRequests.js";
+import { AskEngine } from "../core/memory/ask/AskEngine.js";
+import { isValidTimeZone, systemTimeZone } from "../core/memory/ask/zonedTime.js";
+import { timeToSeconds } from "../core/time.js";
 import type { ActionOutcome } from "../core/interfaces/messages.generated.js";
 import type { Graph, ParameterDescriptor } from "../ros/GraphPort.js";
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { defaultDataFile } from "./dataPaths.js";
 import { parameterReader } from "./parameterReader.js";
+import { startMemoryFleet } from "./fleetWiring.js";
 
 const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "dimensions", type: "integer", defaultValue: 10_240, readOnly: true, integerRange: { from: 1024, to: 65_536, step: 32 }, description: "bits per hypervector (a multiple of 32); stored with the memory, which refuses to open with another value" },
@@ -37,6 +44,8 @@ const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "candidates", type: "integer", defaultValue: 4000, integerRange: { from: 10, to: 1_000_000 }, description: "prefilter candidates re-ranked per free-text query (more: better recall, slower)" },
   { name: "threshold", type: "double", defaultValue: 0.5, floatingPointRange: { from: 0, to: 1 }, description: "confidence below which recall abstains (answer '' and abstained=true)" },
   { name: "default_k", type: "integer", defaultValue: 5, integerRange: { from: 1, to: MAX_K }, description: "episodes returned when a Recall request has k=0" },
+  { name: "time_zone", type: "string", defaultValue: "", description: "IANA time zone that questions to ~/ask are read in ('yesterday', 'at 3 pm'); '' = the system's zone" },
+  { name: "ask_threshold", type: "double", defaultValue: 0.5, floatingPointRange: { from: 0, to: 1 }, description: "confidence below which ~/ask abstains (abstained=true, the sentence says it is unsure)" },
   { name: "queue_depth", type: "integer", defaultValue: 1000, readOnly: true, integerRange: { from: 1, to: 1_000_000 }, description: "KEEP_LAST depth of the action-outcome subscription" },
 ];
 
@@ -45,6 +54,8 @@ export interface MemoryNode extends AssistantNode {
   readonly memory: EpisodicMemory | undefined;
   /** Why the memory is unavailable, '' when it is open. */
   readonly startError: string;
+  /** Answers ~/ask; undefined while the memory is unavailable. */
+  readonly askEngine: AskEngine | undefined;
   readonly counters: Readonly<MemoryCounters>;
 }
 
@@ -60,6 +71,12 @@ interface MemoryCounters {
   recallRejected: number;
   abstentions: number;
   lastRecallMs: number;
+  asks: number;
+  askRejected: number;
+  askAbstentions: number;
+  lastAskMs: number;
+  forgotten: number;
+  forgetRejected: number;
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -71,6 +88,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
   const counters: MemoryCounters = {
     outcomesStored: 0, outcomesTruncated: 0, outcomesDuplicate: 0, outcomesFailed: 0, remembered: 0, rememberRejected: 0,
     recalls: 0, recallRejected: 0, abstentions: 0, lastRecallMs: 0,
+    asks: 0, askRejected: 0, askAbstentions: 0, lastAskMs: 0, forgotten: 0, forgetRejected: 0,
   };
 
   // ---- the memory (loads the encoder, opens and restores the database) ----
@@ -102,6 +120,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
 
   // Outcomes arriving in one burst share a transaction; each is published only after its commit.
   const batcher = memory === undefined ? undefined : new EpisodeBatcher(memory);
+  const fleet = startMemoryFleet(node, memory, str("db_path"));
 
   // ---- publishers ----
   const episodesPublisher = node.createPublisher("embodied_assistant/msg/Episode", "~/episodes", 100);
@@ -113,7 +132,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
   });
 
   // ---- services ----
-  node.createService("embodied_assistant/srv/Recall", "~/recall", async (req) => {
+  node.createService("embodied_assistant/srv/Recall", "~/recall", fleet.serveRecall(async (req) => {
     if (memory === undefined) return failedRecall(`memory unavailable: ${startError}`);
     const q = recallQuery(req);
     if (!q.ok) {
@@ -131,7 +150,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       counters.recallRejected++;
       return failedRecall(errorText(error));
     }
-  });
+  }));
 
   node.createService("embodied_assistant/srv/Remember", "~/remember", async (req) => {
     const failed = (message: string) => {
@@ -146,6 +165,70 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       counters.remembered++;
       episodesPublisher.publish(episode!);
       return { success: true, message: "stored", episode_id: episode!.id };
+    } catch (error) {
+      return failed(errorText(error));
+    }
+  });
+
+  // ---- Ask and Forget ----
+  const zoneOf = () => str("time_zone") || systemTimeZone();
+  node.addParameterValidator((changes) => {
+    const zone = changes.find((c) => c.name === "time_zone");
+    if (zone !== undefined && zone.newValue !== "" && !isValidTimeZone(String(zone.newValue))) {
+      return { successful: false, reason: `time_zone "${String(zone.newValue)}" is not an IANA zone (e.g. Europe/Berlin, America/New_York; '' = system)` };
+    }
+    return { successful: true, reason: "" };
+  });
+  const embedder = memory?.options.embedder;
+  const ask =
+    memory === undefined
+      ? undefined
+      : new AskEngine(
+          memory,
+          { timeZone: isValidTimeZone(zoneOf()) ? zoneOf() : "UTC", threshold: num("ask_threshold"), now: () => timeToSeconds(node.now()) },
+          embedder?.kind === "glove" && embedder.embedSync ? (word) => embedder.embedSync!(word) : undefined,
+        );
+  node.onParametersChanged(() => {
+    if (ask) ask.options = { ...ask.options, timeZone: isValidTimeZone(zoneOf()) ? zoneOf() : "UTC", threshold: num("ask_threshold") };
+  });
+
+  node.createService("embodied_assistant/srv/Ask", "~/ask", async (req) => {
+    if (memory === undefined || ask === undefined) return failedAsk(`memory unavailable: ${startError}`);
+    const q = askQuery(req);
+    if (!q.ok) {
+      counters.askRejected++;
+      return failedAsk(q.message);
+    }
+    const t0 = performance.now();
+    try {
+      const answer = await ask.ask(q.value);
+      counters.asks++;
+      if (answer.abstained) counters.askAbstentions++;
+      counters.lastAskMs = performance.now() - t0;
+      return askResponse(answer);
+    } catch (error) {
+      counters.askRejected++;
+      return failedAsk(errorText(error));
+    }
+  });
+
+  node.createService("embodied_assistant/srv/Forget", "~/forget", async (req) => {
+    const failed = (message: string) => {
+      counters.forgetRejected++;
+      return { success: false, message, episode_ids: [], count: 0 };
+    };
+    if (memory === undefined || batcher === undefined) return failed(`memory unavailable: ${startError}`);
+    const selector = forgetSelector(req);
+    if (!selector.ok) return failed(selector.message);
+    try {
+      // Episodes still being committed must not slip past a forget that was asked after them.
+      await batcher.drain();
+      const ids = memory.selectForForget(selector.value);
+      if (req.dry_run) return { success: true, message: `dry run: ${ids.length} episode(s) would be forgotten`, episode_ids: ids, count: ids.length };
+      const gone = memory.forget(ids);
+      counters.forgotten += gone.length;
+      node.logger.info({ forgotten: gone.length }, "episodes forgotten on request");
+      return { success: true, message: `forgot ${gone.length} episode(s)`, episode_ids: gone, count: gone.length };
     } catch (error) {
       return failed(errorText(error));
     }
@@ -177,9 +260,17 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
         recall_rejected: counters.recallRejected,
         abstentions: counters.abstentions,
         last_recall_ms: counters.lastRecallMs,
+        asks: counters.asks,
+        ask_rejected: counters.askRejected,
+        ask_abstentions: counters.askAbstentions,
+        last_ask_ms: counters.lastAskMs,
+        forgotten: counters.forgotten,
+        forget_rejected: counters.forgetRejected,
       },
     };
   });
+
+  fleet.addDiagnostics(diagnostics);
 
   // ---- callbacks ----
   async function onOutcome(outcome: ActionOutcome): Promise<void> {
@@ -195,7 +286,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
         counters.outcomesDuplicate++;
         return;
       }
-      const episode = await batcher.add({ ...input, id });
+      const episode = await batcher.add({ ...input, id, durationS: Math.max(0, Number.isFinite(outcome.duration_s) ? outcome.duration_s : 0) });
       counters.outcomesStored++;
       if (truncated.length > 0) {
         counters.outcomesTruncated++;
@@ -221,12 +312,14 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
     get startError() {
       return startError;
     },
+    askEngine: ask,
     counters,
     async close() {
       if (closed) return;
       closed = true;
       diagnostics.stop();
       await batcher?.drain();
+      await fleet.close();
       memory?.close();
       await memory?.options.embedder.close();
       node.destroy();

@@ -1,4 +1,5 @@
 import {
+  createAskRequest,
   createChatRequest,
   createExportLogRequest,
   createGetActionStatsRequest,
@@ -29,6 +30,7 @@ export class AssistantConsole {
   private readonly chat: ServiceClient<"embodied_assistant/srv/Chat">;
   private readonly recall: ServiceClient<"embodied_assistant/srv/Recall">;
   private readonly remember: ServiceClient<"embodied_assistant/srv/Remember">;
+  private readonly ask: ServiceClient<"embodied_assistant/srv/Ask">;
   private readonly stats: ServiceClient<"embodied_assistant/srv/GetActionStats">;
   private readonly exporter: ServiceClient<"embodied_assistant/srv/ExportLog">;
   private readonly diagnostics = new Map<string, DiagnosticMsgsDiagnosticArray["status"][number]>();
@@ -50,6 +52,7 @@ export class AssistantConsole {
     this.chat = node.createClient("embodied_assistant/srv/Chat", name("dialogue", "chat"));
     this.recall = node.createClient("embodied_assistant/srv/Recall", name("memory", "recall"));
     this.remember = node.createClient("embodied_assistant/srv/Remember", name("memory", "remember"));
+    this.ask = node.createClient("embodied_assistant/srv/Ask", name("memory", "ask"));
     this.stats = node.createClient("embodied_assistant/srv/GetActionStats", name("action_log", "get_stats"));
     this.exporter = node.createClient("embodied_assistant/srv/ExportLog", name("action_log", "export"));
     node.createSubscription("diagnostic_msgs/msg/DiagnosticArray", "/diagnostics", (array) => {
@@ -130,6 +133,18 @@ export class AssistantConsole {
         }
         if (r.episodes.length === 0) this.print("memory: nothing relevant remembered");
         r.episodes.forEach((e, i) => this.print(`  ${(r.scores[i] ?? 0).toFixed(3)}  [${e.id}] ${e.description}`));
+        return true;
+      }
+      case "ask": {
+        const r = await this.ask.call({ ...createAskRequest(), question: command.question }, options);
+        if (!r.success) {
+          this.print(`memory could not answer: ${r.message}`);
+          return true;
+        }
+        this.print(`memory: ${r.answer}`);
+        const typed =
+          r.kind === "count" ? `count=${r.count}` : r.kind === "yes_no" ? `yes=${r.yes}` : r.kind === "time" ? `stamp=${r.stamp.sec}` : r.kind === "duration" ? `duration_s=${r.duration_s.toFixed(1)}` : r.kind === "entity" ? `entity=${r.entity}` : "";
+        this.print(`  (kind ${r.kind}${typed ? `, ${typed}` : ""}; confidence ${r.confidence.toFixed(2)}${r.abstained ? "; abstained" : ""}; evidence ${r.episodes.map((e) => e.id).slice(0, 3).join(", ") || "none"})`);
         return true;
       }
       case "remember": {

@@ -1,6 +1,7 @@
 import type { ActionEvent } from "../../core/interfaces/messages.generated.js";
 import type { AssistantConsole } from "./AssistantConsole.js";
 import { parseCommand } from "./parseCommand.js";
+import { startOfLocalDay, systemTimeZone } from "../../core/memory/ask/zonedTime.js";
 
 export interface DemoOptions {
   readonly console: AssistantConsole;
@@ -54,6 +55,25 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     const cue = await consoleRun(`recall action=pick result=FAILED ?object`);
     if (cue.some((l) => /error|could not/.test(l))) failures.push("cue recall failed");
   }
+  // Typed questions: answers from stamps and results, checked against the day that was published.
+  // "today" is read in the memory's time zone (the system's here); a day run near midnight spans two.
+  const midnight = startOfLocalDay(Date.now() / 1000, systemTimeZone());
+  const today = ends.filter((e) => e.action === "pick" && e.status === "SUCCEEDED" && e.header.stamp.sec >= midnight).length;
+  const count = await consoleRun("ask how many times did you pick something up today?");
+  const counted = /count=(\d+)/.exec(count.join("\n"));
+  if (!counted || Number(counted[1]) !== today) failures.push(`ask counted ${counted?.[1] ?? "nothing"} successful picks, the day has ${today}`);
+  const lastPick = ends.filter((e) => e.action === "pick" && e.status === "SUCCEEDED").at(-1);
+  if (lastPick) {
+    const when = await consoleRun(`ask when did you last pick up the ${lastPick.object}?`);
+    const stamp = /stamp=(\d+)/.exec(when.join("\n"));
+    if (!stamp || Number(stamp[1]) !== lastPick.header.stamp.sec) failures.push(`ask gave the wrong time for the last ${lastPick.object} pick`);
+  }
+  if (failedPick) {
+    const why = await consoleRun(`ask why couldn't you pick up the ${failedPick.object}?`);
+    if (!why.some((l) => l.includes("entity="))) failures.push("ask gave no reason for a failed pick");
+  }
+  const unknown = await consoleRun("ask where did you put the umbrella?");
+  if (!unknown.some((l) => l.includes("abstained"))) failures.push("ask did not abstain on something it never saw");
   await consoleRun("remember the spare charger is in the lab, second drawer");
   await consoleRun("recall where is the spare charger?");
 

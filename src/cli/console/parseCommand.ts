@@ -7,6 +7,7 @@ export type ConsoleCommand =
   | { kind: "panel"; text: string; perspectives: number }
   | { kind: "recall"; text: string; cue: Record<string, string>; askRole: string }
   | { kind: "remember"; text: string }
+  | { kind: "ask"; question: string }
   | { kind: "set"; node: string; name: string; value: string }
   | { kind: "params"; node: string }
   | { kind: "stats"; action: string; object: string; groupBy: string }
@@ -23,12 +24,14 @@ export const CONSOLE_HELP = `Commands:
   recall <question>            ask the episodic memory in free text
   recall object=cup result=FAILED ?location
                                a partial cue; ?role asks which filler fits
+  ask <question>               a typed answer from memory: when, how long, how many, did you,
+                               where/who/why, what happened (before/after ...)
   remember <fact>              store a fact in memory
   set <node> <param> <value>   like ros2 param set, e.g. set dialogue persona.warmth 0.9
   params <node>                list a node's parameters and values
   stats [action] [object] [by=robot|all]
                                action outcome statistics from the action log
-  export mcap|jsonl [path]     export the action log
+  export mcap|jsonl [name]     export the action log (a file name inside export_dir)
   diag                         latest diagnostics of every node
   topics                       topics and services on the graph
   help                         this text
@@ -62,6 +65,8 @@ export function parseCommand(line: string): ConsoleCommand | undefined {
     }
     case "json":
       return tail ? { kind: "chat", text: tail, json: true } : { kind: "error", message: "json needs some text" };
+    case "ask":
+      return tail ? { kind: "ask", question: tail } : { kind: "error", message: "ask needs a question, e.g. ask when did you last pick up the keys?" };
     case "remember":
       return tail ? { kind: "remember", text: tail } : { kind: "error", message: "remember needs a fact, e.g. remember the charger is in the lab" };
     case "recall": {

@@ -10,7 +10,7 @@ import { ExpertRouter, type EmbedSync } from "../persona/ExpertRouter.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, type PersonaSpec } from "../persona/PersonaSpec.js";
 import type { PersonaBlend, PersonaWeights, RoutingDecision } from "../persona/types.js";
 import type { DialogueEngine, GenerateResult } from "./DialogueEngine.js";
-import { formatEpisodesForPrompt, modelFreeReply, recallForTurn, type RecallFn } from "./grounding.js";
+import { askForTurn, formatEpisodesForPrompt, looksLikeMemoryQuestion, modelFreeAnswer, modelFreeReply, recallForTurn, type AskFn, type RecallFn } from "./grounding.js";
 import { ForbiddenPhraseFilter, postProcessReply, SentenceStreamer } from "./postProcess.js";
 import { limitAdapters, type BakedModelMatcher } from "../power/turnBudget.js";
 
@@ -21,6 +21,8 @@ export interface DialogueOptions {
   /** Undefined: model-free (replies from memory, marked so). */
   readonly engine?: DialogueEngine;
   readonly recall?: RecallFn;
+  /** Memory's Ask service: model-free replies say its sentence; with a model it joins the grounding. */
+  readonly ask?: AskFn;
   /** Encoder for routing by similarity; default a hashed bag of words. */
   readonly embed?: EmbedSync;
   /** Sessions whose history is kept (least recently used dropped first). Default 256. */
@@ -137,15 +139,22 @@ export class Dialogue {
     const base = { routing, blend, citedEpisodes, grounded: grounding.reachable, removedPhrases: 0 };
 
     const engine = request.modelFree ? undefined : this.options.engine;
+    const askTimeoutMs = request.groundingTimeoutMs ?? spec.grounding.timeoutMs;
     if (!engine) {
-      const reply = filter.apply(modelFreeReply(grounding, personaFlourish(blend.effective))).text;
+      const asked = await askForTurn(this.options.ask, request.text, askTimeoutMs);
+      const style = personaFlourish(blend.effective);
+      const reply = filter.apply(asked ? modelFreeAnswer(asked, request.text, style) : modelFreeReply(grounding, style)).text;
       request.onPiece?.(reply);
       this.remember(request.sessionId, request.text, reply);
       const totalMs = performance.now() - started;
-      return { ...base, reply, gesture: "none", modelFree: true, tokens: 0, firstTokenMs: totalMs, totalMs, contextMs: 0, contextCached: false, stopReason: "model-free", notes };
+      const cited = asked ? { citedEpisodes: asked.abstained ? [] : asked.episodes.map((e) => e.id) } : {};
+      return { ...base, ...cited, reply, gesture: "none", modelFree: true, tokens: 0, firstTokenMs: totalMs, totalMs, contextMs: 0, contextCached: false, stopReason: "model-free", notes };
     }
 
-    const memory = formatEpisodesForPrompt(grounding.episodes);
+    // A question about the robot's past: Ask's typed answer grounds the model too.
+    const asked = looksLikeMemoryQuestion(request.text) ? await askForTurn(this.options.ask, request.text, askTimeoutMs) : undefined;
+    const answerLine = asked && !asked.abstained ? `Answer to the question, from memory: ${asked.answer}` : "";
+    const memory = [formatEpisodesForPrompt(grounding.episodes), answerLine].filter(Boolean).join("\n");
     const system = [describePersona(spec, blend.effective), memory].filter(Boolean).join("\n\n");
     const history = (this.sessions.get(request.sessionId) ?? []).slice(-spec.generation.historyTurns);
     const streamer = new SentenceStreamer(filter);

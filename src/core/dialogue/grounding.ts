@@ -79,3 +79,59 @@ export function modelFreeReply(grounding: Grounding, style: { opener: string; cl
   const more = grounding.episodes.length > 1 ? ` I also remember ${grounding.episodes.length - 1} related event${grounding.episodes.length > 2 ? "s" : ""}.` : "";
   return wrap(`From memory: ${describeEpisode(best).replace(/[.\s]+$/, "")}.${more}`);
 }
+
+/** What memory's Ask service answered (the fields a reply needs). */
+export interface AskedAnswer {
+  readonly answer: string;
+  readonly abstained: boolean;
+  readonly kind: string;
+  readonly episodes: readonly Episode[];
+}
+
+/** Asks memory a question in plain words; rejects when memory is unreachable. */
+export type AskFn = (question: string) => Promise<AskedAnswer>;
+
+/** Ask's answer for this turn, or undefined when there is no Ask service or it did not answer in time. */
+export async function askForTurn(ask: AskFn | undefined, question: string, timeoutMs: number): Promise<AskedAnswer | undefined> {
+  if (!ask) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      ask(question),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("ask timed out")), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return undefined;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/**
+ * Whether an utterance asks about the robot's own past (what memory can answer), as opposed to
+ * general knowledge or small talk, which needs the language model.
+ */
+export function looksLikeMemoryQuestion(text: string): boolean {
+  const t = text.toLowerCase();
+  if (/^\s*(?:tell me about|do you remember|what happened|when did|when was|where did|where was|where is|where are|where's|who did|why did|why could|why was|how many|how long|how often|what did you|which .* did you)\b/.test(t)) return true;
+  return /\b(?:you|your|robot\w*)\b/.test(t) && /\b(?:did|have you|were you|was it|happened|yesterday|today|this morning|last|earlier|before|after|remember)\b/.test(t);
+}
+
+/**
+ * The reply without a model when memory's Ask service is there: its sentence for a memory question
+ * it can answer; for one it cannot, its reason; for anything else, plainly that this needs the
+ * language model (instead of reading back an unrelated episode). Cheerful openers and closers
+ * ("keep going!") only go with an answer, never with a refusal.
+ */
+export function modelFreeAnswer(asked: AskedAnswer, question: string, style: { opener: string; closer: string } = { opener: "", closer: "" }): string {
+  const answered = (body: string) => ["(model-free)", style.opener, body, style.closer].filter(Boolean).join(" ");
+  const refused = (body: string) => ["(model-free)", style.opener ? "Sorry." : "", body].filter(Boolean).join(" ");
+  const aboutMemory = looksLikeMemoryQuestion(question);
+  // Typed answers (when, how many, ...) stand on their own; "what happened" evidence only answers
+  // what reads as a question about the robot's past ("how do I fix a cup?" is not).
+  if (!asked.abstained && asked.kind !== "none" && (asked.kind !== "episodes" || aboutMemory)) return answered(asked.answer);
+  if (aboutMemory) return refused(asked.answer);
+  return refused("I cannot answer that without my language model. Without it I can only answer questions about what I did: when, how often, how long, where, who and why.");
+}

@@ -374,6 +374,67 @@ export function createPersonaState(): PersonaState {
   };
 }
 
+/** embodied_assistant/srv/Ask_Request */
+export const AskRequestSchema = z.strictObject({
+  question: z.string(),
+  robot_id: z.string(),
+  since: BuiltinInterfacesTimeSchema,
+  until: BuiltinInterfacesTimeSchema,
+});
+export type AskRequest = z.infer<typeof AskRequestSchema>;
+export function createAskRequest(): AskRequest {
+  return {
+    question: "",
+    robot_id: "",
+    since: createBuiltinInterfacesTime(),
+    until: createBuiltinInterfacesTime(),
+  };
+}
+
+/** embodied_assistant/srv/Ask_Response */
+export const AskResponseSchema = z.strictObject({
+  success: z.boolean(),
+  message: z.string(),
+  kind: z.string(),
+  answer: z.string(),
+  count: z.number().int().min(0).max(4294967295),
+  yes: z.boolean(),
+  stamp: BuiltinInterfacesTimeSchema,
+  duration_s: z.number(),
+  entity: z.string(),
+  episodes: z.array(EpisodeSchema),
+  scores: z.array(z.number()),
+  confidence: z.number(),
+  abstained: z.boolean(),
+});
+export type AskResponse = z.infer<typeof AskResponseSchema>;
+export function createAskResponse(): AskResponse {
+  return {
+    success: false,
+    message: "",
+    kind: "",
+    answer: "",
+    count: 0,
+    yes: false,
+    stamp: createBuiltinInterfacesTime(),
+    duration_s: 0,
+    entity: "",
+    episodes: [],
+    scores: [],
+    confidence: 0,
+    abstained: false,
+  };
+}
+export const AskResponseConstants = {
+  KIND_TIME: "time",
+  KIND_DURATION: "duration",
+  KIND_COUNT: "count",
+  KIND_YES_NO: "yes_no",
+  KIND_ENTITY: "entity",
+  KIND_EPISODES: "episodes",
+  KIND_NONE: "none",
+} as const;
+
 /** embodied_assistant/srv/Chat_Request */
 export const ChatRequestSchema = z.strictObject({
   session_id: z.string(),
@@ -522,6 +583,44 @@ export function createExportLogResponse(): ExportLogResponse {
   };
 }
 
+/** embodied_assistant/srv/Forget_Request */
+export const ForgetRequestSchema = z.strictObject({
+  episode_ids: z.array(z.string()),
+  robot_id: z.string(),
+  since: BuiltinInterfacesTimeSchema,
+  until: BuiltinInterfacesTimeSchema,
+  text_match: z.string(),
+  dry_run: z.boolean(),
+});
+export type ForgetRequest = z.infer<typeof ForgetRequestSchema>;
+export function createForgetRequest(): ForgetRequest {
+  return {
+    episode_ids: [],
+    robot_id: "",
+    since: createBuiltinInterfacesTime(),
+    until: createBuiltinInterfacesTime(),
+    text_match: "",
+    dry_run: false,
+  };
+}
+
+/** embodied_assistant/srv/Forget_Response */
+export const ForgetResponseSchema = z.strictObject({
+  success: z.boolean(),
+  message: z.string(),
+  episode_ids: z.array(z.string()),
+  count: z.number().int().min(0).max(4294967295),
+});
+export type ForgetResponse = z.infer<typeof ForgetResponseSchema>;
+export function createForgetResponse(): ForgetResponse {
+  return {
+    success: false,
+    message: "",
+    episode_ids: [],
+    count: 0,
+  };
+}
+
 /** embodied_assistant/srv/GetActionStats_Request */
 export const GetActionStatsRequestSchema = z.strictObject({
   robot_id: z.string(),
@@ -529,6 +628,7 @@ export const GetActionStatsRequestSchema = z.strictObject({
   object: z.string(),
   window_s: z.number(),
   group_by: z.string(),
+  fleet: z.boolean(),
 });
 export type GetActionStatsRequest = z.infer<typeof GetActionStatsRequestSchema>;
 export function createGetActionStatsRequest(): GetActionStatsRequest {
@@ -538,6 +638,7 @@ export function createGetActionStatsRequest(): GetActionStatsRequest {
     object: "",
     window_s: 0,
     group_by: "",
+    fleet: false,
   };
 }
 
@@ -566,6 +667,7 @@ export const QueryOutcomesRequestSchema = z.strictObject({
   until: BuiltinInterfacesTimeSchema,
   page_size: z.number().int().min(0).max(4294967295),
   cursor: z.string(),
+  fleet: z.boolean(),
 });
 export type QueryOutcomesRequest = z.infer<typeof QueryOutcomesRequestSchema>;
 export function createQueryOutcomesRequest(): QueryOutcomesRequest {
@@ -578,6 +680,7 @@ export function createQueryOutcomesRequest(): QueryOutcomesRequest {
     until: createBuiltinInterfacesTime(),
     page_size: 0,
     cursor: "",
+    fleet: false,
   };
 }
 
@@ -613,6 +716,7 @@ export const RecallRequestSchema = z.strictObject({
   since: BuiltinInterfacesTimeSchema,
   until: BuiltinInterfacesTimeSchema,
   k: z.number().int().min(0).max(4294967295),
+  fleet: z.boolean(),
 });
 export type RecallRequest = z.infer<typeof RecallRequestSchema>;
 export function createRecallRequest(): RecallRequest {
@@ -628,6 +732,7 @@ export function createRecallRequest(): RecallRequest {
     since: createBuiltinInterfacesTime(),
     until: createBuiltinInterfacesTime(),
     k: 0,
+    fleet: false,
   };
 }
 
@@ -733,9 +838,11 @@ export const messageFactories: { readonly [T in MessageTypeName]: () => MessageO
 
 /** Every service type by its ROS name. */
 export const serviceSchemas = {
+  "embodied_assistant/srv/Ask": { request: AskRequestSchema, response: AskResponseSchema },
   "embodied_assistant/srv/Chat": { request: ChatRequestSchema, response: ChatResponseSchema },
   "embodied_assistant/srv/Classify": { request: ClassifyRequestSchema, response: ClassifyResponseSchema },
   "embodied_assistant/srv/ExportLog": { request: ExportLogRequestSchema, response: ExportLogResponseSchema },
+  "embodied_assistant/srv/Forget": { request: ForgetRequestSchema, response: ForgetResponseSchema },
   "embodied_assistant/srv/GetActionStats": { request: GetActionStatsRequestSchema, response: GetActionStatsResponseSchema },
   "embodied_assistant/srv/QueryOutcomes": { request: QueryOutcomesRequestSchema, response: QueryOutcomesResponseSchema },
   "embodied_assistant/srv/Recall": { request: RecallRequestSchema, response: RecallResponseSchema },
@@ -746,9 +853,11 @@ export type RequestOf<T extends ServiceTypeName> = z.infer<(typeof serviceSchema
 export type ResponseOf<T extends ServiceTypeName> = z.infer<(typeof serviceSchemas)[T]["response"]>;
 
 export const serviceFactories: { readonly [T in ServiceTypeName]: { request: () => RequestOf<T>; response: () => ResponseOf<T> } } = {
+  "embodied_assistant/srv/Ask": { request: createAskRequest, response: createAskResponse },
   "embodied_assistant/srv/Chat": { request: createChatRequest, response: createChatResponse },
   "embodied_assistant/srv/Classify": { request: createClassifyRequest, response: createClassifyResponse },
   "embodied_assistant/srv/ExportLog": { request: createExportLogRequest, response: createExportLogResponse },
+  "embodied_assistant/srv/Forget": { request: createForgetRequest, response: createForgetResponse },
   "embodied_assistant/srv/GetActionStats": { request: createGetActionStatsRequest, response: createGetActionStatsResponse },
   "embodied_assistant/srv/QueryOutcomes": { request: createQueryOutcomesRequest, response: createQueryOutcomesResponse },
   "embodied_assistant/srv/Recall": { request: createRecallRequest, response: createRecallResponse },

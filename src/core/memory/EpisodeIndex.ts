@@ -15,7 +15,7 @@
  */
 import { hammingAt } from "../hdc/hamming.js";
 import type { Hypervector } from "../hdc/hypervector.js";
-import type { Episode } from "./types.js";
+import { ROLES, type Episode, type Role } from "./types.js";
 import { timeToSeconds } from "../time.js";
 
 export interface EpisodeIndexOptions {
@@ -52,10 +52,16 @@ export class EpisodeIndex {
   private embeddings: Float32Array;
   readonly embeddingDims: number;
   private stamps: Float64Array;
+  private durations: Float32Array;
   private robots: Int32Array;
+  /** 1 = forgotten: the row's vectors are zeroed and every query skips it (rows are never reused). */
+  private removed: Uint8Array;
+  private removedCount = 0;
   private readonly robotIds = new Map<string, number>();
-  private readonly episodes: Episode[] = [];
+  private readonly episodes: (Episode | undefined)[] = [];
   private readonly byId = new Map<string, number>();
+  /** Per role, exact filler -> rows holding it (ascending): cue and question filters without a scan. */
+  private readonly postings = new Map<Role, Map<string, number[]>>(ROLES.map((r) => [r, new Map()]));
   /** Prefilter distances, reused across queries (2 MB at 1M episodes). */
   private distances = new Uint16Array(0);
 
@@ -74,16 +80,28 @@ export class EpisodeIndex {
     this.texts = new Uint32Array(this.capacity * this.words);
     this.episodeVectors = new Uint32Array(this.capacity * this.words);
     this.stamps = new Float64Array(this.capacity);
+    this.durations = new Float32Array(this.capacity);
     this.robots = new Int32Array(this.capacity);
+    this.removed = new Uint8Array(this.capacity);
   }
 
-  get size(): number {
+  /** Rows ever added, forgotten ones included (row numbers are stable). */
+  get rows(): number {
     return this.count;
+  }
+
+  /** Episodes held (forgotten ones excluded). */
+  get size(): number {
+    return this.count - this.removedCount;
+  }
+
+  isLive(index: number): boolean {
+    return index < this.count && this.removed[index] === 0;
   }
 
   /** Bytes held by the vector arrays per stored episode (codes + text + episode vectors + filters). */
   get bytesPerEpisode(): number {
-    return this.codeWords * 4 + this.words * 8 + this.embeddingDims * 4 + 8 + 4;
+    return this.codeWords * 4 + this.words * 8 + this.embeddingDims * 4 + 8 + 4 + 4 + 1;
   }
 
   private grow(): void {
@@ -105,10 +123,16 @@ export class EpisodeIndex {
     const robots = new Int32Array(capacity);
     robots.set(this.robots);
     this.robots = robots;
+    const durations = new Float32Array(capacity);
+    durations.set(this.durations);
+    this.durations = durations;
+    const removed = new Uint8Array(capacity);
+    removed.set(this.removed);
+    this.removed = removed;
     this.capacity = capacity;
   }
 
-  add(episode: Episode, text: Hypervector, episodeVector: Hypervector, embedding: Float32Array): number {
+  add(episode: Episode, text: Hypervector, episodeVector: Hypervector, embedding: Float32Array, durationS = 0): number {
     if (text.length !== this.words || episodeVector.length !== this.words) {
       throw new RangeError(`index holds ${this.dims}-bit vectors, got ${text.length * 32}/${episodeVector.length * 32}`);
     }
@@ -128,15 +152,75 @@ export class EpisodeIndex {
       this.robotIds.set(episode.robot_id, robot);
     }
     this.robots[i] = robot;
+    this.durations[i] = durationS;
     this.episodes.push(episode);
     this.byId.set(episode.id, i);
+    for (const role of ROLES) {
+      const filler = episode[role];
+      if (filler === "") continue;
+      const byFiller = this.postings.get(role)!;
+      const list = byFiller.get(filler);
+      if (list === undefined) byFiller.set(filler, [i]);
+      else list.push(i);
+    }
     return i;
+  }
+
+  /**
+   * Forgets a row: drops the episode object, its id and postings, and zeroes its vectors, so
+   * nothing of it stays in RAM; the row number stays taken (others keep theirs).
+   */
+  remove(index: number): void {
+    const episode = this.episodes[index];
+    if (episode === undefined) return;
+    for (const role of ROLES) {
+      const byFiller = this.postings.get(role)!;
+      const list = byFiller.get(episode[role]);
+      if (list === undefined) continue;
+      const at = list.indexOf(index);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) byFiller.delete(episode[role]);
+    }
+    this.byId.delete(episode.id);
+    this.episodes[index] = undefined;
+    this.codes.fill(0, index * this.codeWords, (index + 1) * this.codeWords);
+    this.texts.fill(0, index * this.words, (index + 1) * this.words);
+    this.episodeVectors.fill(0, index * this.words, (index + 1) * this.words);
+    this.embeddings.fill(0, index * this.embeddingDims, (index + 1) * this.embeddingDims);
+    this.durations[index] = 0;
+    this.removed[index] = 1;
+    this.removedCount++;
   }
 
   episode(index: number): Episode {
     const e = this.episodes[index];
     if (e === undefined) throw new RangeError(`no episode at index ${index}`);
     return e;
+  }
+
+  /** Seconds since the epoch of a row's stamp. */
+  stampOf(index: number): number {
+    return this.stamps[index]!;
+  }
+
+  durationOf(index: number): number {
+    return this.durations[index]!;
+  }
+
+  /** Rows whose `role` is exactly `filler` (ascending; empty when none). Do not modify. */
+  rowsWith(role: Role, filler: string): readonly number[] {
+    return this.postings.get(role)!.get(filler) ?? [];
+  }
+
+  /** Distinct fillers stored for a role, each with the live rows holding it. */
+  fillers(role: Role): ReadonlyMap<string, readonly number[]> {
+    return this.postings.get(role)!;
+  }
+
+  /** Whether a row passes a filter (and is not forgotten). */
+  passes(index: number, filter: Filter | undefined): boolean {
+    const m = this.matcher(filter);
+    return m === undefined ? this.isLive(index) : m(index);
   }
 
   indexOf(id: string): number | undefined {
@@ -157,15 +241,16 @@ export class EpisodeIndex {
   }
 
   /** A predicate over indices, or undefined when the filter lets everything through. */
-  private matcher(filter: Filter | undefined): ((i: number) => boolean) | undefined {
-    if (filter === undefined) return undefined;
-    const robot = filter.robotId ? this.robotIds.get(filter.robotId) ?? -1 : undefined;
-    const since = filter.since ?? -Infinity;
-    const until = filter.until ?? Infinity;
-    if (robot === undefined && since === -Infinity && until === Infinity) return undefined;
+  matcher(filter: Filter | undefined): ((i: number) => boolean) | undefined {
+    const robot = filter?.robotId ? this.robotIds.get(filter.robotId) ?? -1 : undefined;
+    const since = filter?.since ?? -Infinity;
+    const until = filter?.until ?? Infinity;
+    const removed = this.removed;
+    const anyRemoved = this.removedCount > 0;
+    if (robot === undefined && since === -Infinity && until === Infinity) return anyRemoved ? (i) => removed[i] === 0 : undefined;
     const robots = this.robots;
     const stamps = this.stamps;
-    return (i) => (robot === undefined || robots[i] === robot) && stamps[i]! >= since && stamps[i]! <= until;
+    return (i) => removed[i] === 0 && (robot === undefined || robots[i] === robot) && stamps[i]! >= since && stamps[i]! <= until;
   }
 
   /**
@@ -288,12 +373,21 @@ export class EpisodeIndex {
    * pairs against the episode vector; optionally the text vector against the text matrix) and
    * returns the `top` best.
    */
-  scoreProbes(episodeProbes: readonly Hypervector[], textProbe: Hypervector | undefined, top: number, filter?: Filter): ScoredIndex[] {
+  scoreProbes(
+    episodeProbes: readonly Hypervector[],
+    textProbe: Hypervector | undefined,
+    top: number,
+    filter?: Filter,
+    /** Only these rows (e.g. from posting lists); undefined = every row. */
+    rows?: readonly number[],
+  ): ScoredIndex[] {
     const matches = this.matcher(filter);
     const w = this.words;
     const best: ScoredIndex[] = [];
     let worst = Infinity;
-    for (let i = 0; i < this.count; i++) {
+    const n = rows === undefined ? this.count : rows.length;
+    for (let r = 0; r < n; r++) {
+      const i = rows === undefined ? r : rows[r]!;
       if (matches !== undefined && !matches(i)) continue;
       let d = 0;
       for (const p of episodeProbes) d += hammingAt(this.episodeVectors, i * w, p, 0, w);

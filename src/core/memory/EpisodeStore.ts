@@ -3,6 +3,11 @@
  * so an acknowledged episode survives a crash. The memory's identity (seed, dimension, encoder,
  * projection, code length) lives in a meta table: opening a file with another identity throws
  * MemoryMismatchError instead of silently mixing incompatible vectors.
+ *
+ * Descriptions are also indexed by FTS5 (BM25 keyword search, an external-content table over
+ * `episodes`), and forgetting is secure: secure_delete zeroes freed pages, the FTS5 table runs with
+ * its 'secure-delete' option (tokens of deleted rows leave the index b-tree), and the WAL is
+ * checkpointed and truncated, so a forgotten description is no longer anywhere in the files.
  */
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
@@ -25,6 +30,8 @@ export interface MemoryIdentity {
 
 export interface StoredEpisode {
   readonly episode: Episode;
+  /** Seconds the action took (0 for facts and unknown). */
+  readonly durationS: number;
   readonly embedding: Float32Array;
   readonly text: Uint32Array;
   readonly vector: Uint32Array;
@@ -41,8 +48,22 @@ CREATE TABLE IF NOT EXISTS episodes (
   embedding BLOB NOT NULL, text_hv BLOB NOT NULL, episode_hv BLOB NOT NULL
 );`;
 
+/** Added after format 1 shipped: files without them are migrated on open. */
+const DURATION_COLUMN = "ALTER TABLE episodes ADD COLUMN duration_s REAL NOT NULL DEFAULT 0";
+const FTS_SCHEMA = `
+CREATE VIRTUAL TABLE episodes_fts USING fts5(description, content='episodes', content_rowid='seq', tokenize='porter unicode61');
+INSERT INTO episodes_fts(episodes_fts, rank) VALUES('secure-delete', 1);
+INSERT INTO episodes_fts(episodes_fts) VALUES('rebuild');`;
+
+/** A keyword hit: BM25 of SQLite FTS5 (lower is better, as FTS5 reports it). */
+export interface KeywordHit {
+  readonly id: string;
+  readonly bm25: number;
+}
+
 interface Row {
   id: string;
+  duration_s: number;
   sec: number;
   nanosec: number;
   robot_id: string;
@@ -56,6 +77,12 @@ interface Row {
   embedding: Buffer;
   text_hv: Buffer;
   episode_hv: Buffer;
+}
+
+/** An FTS5 MATCH expression of quoted words ('' when there are none). */
+export function ftsMatch(terms: readonly string[], mode: "any" | "all"): string {
+  const words = [...new Set(terms.map((t) => t.toLowerCase().replace(/[^a-z0-9]/g, "")).filter((t) => t !== ""))];
+  return words.map((w) => `"${w}"`).join(mode === "any" ? " OR " : " AND ");
 }
 
 function toBuffer(a: Float32Array | Uint32Array): Buffer {
@@ -72,6 +99,7 @@ export class EpisodeStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
+  private readonly insertFts: Database.Statement;
 
   constructor(path: string, identity: MemoryIdentity) {
     this.path = path;
@@ -79,12 +107,23 @@ export class EpisodeStore {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
+    // Freed pages are overwritten with zeros: a forgotten episode must not linger in free pages.
+    this.db.pragma("secure_delete = ON");
     this.db.exec(SCHEMA);
+    this.migrate();
     this.checkIdentity(identity);
     this.insert = this.db.prepare(
-      `INSERT INTO episodes (id, sec, nanosec, robot_id, agent, action, object, location, result, description, source, embedding, text_hv, episode_hv)
-       VALUES (@id, @sec, @nanosec, @robot_id, @agent, @action, @object, @location, @result, @description, @source, @embedding, @text_hv, @episode_hv)`,
+      `INSERT INTO episodes (id, sec, nanosec, robot_id, agent, action, object, location, result, description, source, embedding, text_hv, episode_hv, duration_s)
+       VALUES (@id, @sec, @nanosec, @robot_id, @agent, @action, @object, @location, @result, @description, @source, @embedding, @text_hv, @episode_hv, @duration_s)`,
     );
+    this.insertFts = this.db.prepare("INSERT INTO episodes_fts(rowid, description) VALUES (?, ?)");
+  }
+
+  private migrate(): void {
+    const columns = this.db.prepare("PRAGMA table_info(episodes)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "duration_s")) this.db.exec(DURATION_COLUMN);
+    const fts = this.db.prepare("SELECT name FROM sqlite_master WHERE name = 'episodes_fts'").get();
+    if (fts === undefined) this.db.exec(FTS_SCHEMA);
   }
 
   private checkIdentity(identity: MemoryIdentity): void {
@@ -105,8 +144,8 @@ export class EpisodeStore {
   /** Writes the episodes in one transaction; durable when this returns. */
   append(items: readonly StoredEpisode[]): void {
     const run = this.db.transaction((batch: readonly StoredEpisode[]) => {
-      for (const { episode: e, embedding, text, vector } of batch) {
-        this.insert.run({
+      for (const { episode: e, embedding, text, vector, durationS } of batch) {
+        const { lastInsertRowid } = this.insert.run({
           id: e.id,
           sec: e.stamp.sec,
           nanosec: e.stamp.nanosec,
@@ -121,7 +160,9 @@ export class EpisodeStore {
           embedding: toBuffer(embedding),
           text_hv: toBuffer(text),
           episode_hv: toBuffer(vector),
+          duration_s: durationS,
         });
+        this.insertFts.run(lastInsertRowid, e.description);
       }
     });
     run(items);
@@ -148,6 +189,7 @@ export class EpisodeStore {
           description: r.description,
           source: r.source,
         },
+        durationS: r.duration_s,
         embedding: new Float32Array(copyAligned(r.embedding)),
         text: new Uint32Array(copyAligned(r.text_hv)),
         vector: new Uint32Array(copyAligned(r.episode_hv)),
@@ -155,11 +197,54 @@ export class EpisodeStore {
     }
   }
 
+  /**
+   * Keyword search over descriptions: FTS5 MATCH ranked by BM25, best first. `terms` are plain
+   * words (quoted here, so no FTS5 syntax leaks in from a question); "any" matches episodes with
+   * at least one of them, "all" only those with every one.
+   */
+  searchKeywords(terms: readonly string[], limit: number, mode: "any" | "all" = "any"): KeywordHit[] {
+    const match = ftsMatch(terms, mode);
+    if (match === "") return [];
+    return this.db
+      .prepare(
+        `SELECT e.id AS id, bm25(episodes_fts) AS bm25 FROM episodes_fts JOIN episodes e ON e.seq = episodes_fts.rowid
+         WHERE episodes_fts MATCH ? ORDER BY bm25(episodes_fts) LIMIT ?`,
+      )
+      .all(match, limit) as KeywordHit[];
+  }
+
+  /**
+   * Deletes episodes for good: rows and their FTS5 entries in one transaction, then a WAL
+   * checkpoint (TRUNCATE) so the old page images in the WAL are gone too. Returns the ids deleted.
+   */
+  forget(ids: readonly string[]): string[] {
+    const find = this.db.prepare("SELECT seq, description FROM episodes WHERE id = ?");
+    const dropFts = this.db.prepare("INSERT INTO episodes_fts(episodes_fts, rowid, description) VALUES('delete', ?, ?)");
+    const drop = this.db.prepare("DELETE FROM episodes WHERE seq = ?");
+    const deleted: string[] = [];
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const row = find.get(id) as { seq: number; description: string } | undefined;
+        if (row === undefined) continue;
+        dropFts.run(row.seq, row.description);
+        drop.run(row.seq);
+        deleted.push(id);
+      }
+    })();
+    if (deleted.length > 0) this.db.pragma("wal_checkpoint(TRUNCATE)");
+    return deleted;
+  }
+
   /** Bytes of the database file and its WAL. */
   fileBytes(): number {
     const pages = this.db.pragma("page_count", { simple: true }) as number;
     const size = this.db.pragma("page_size", { simple: true }) as number;
     return pages * size;
+  }
+
+  /** The journal mode and synchronous level this connection writes with (tests pin them). */
+  durabilityPragmas(): { journal_mode: string; synchronous: number } {
+    return { journal_mode: this.db.pragma("journal_mode", { simple: true }) as string, synchronous: this.db.pragma("synchronous", { simple: true }) as number };
   }
 
   close(): void {

@@ -6,20 +6,20 @@
 import type { SimHashKind } from "../hdc/SimHashProjection.js";
 import type { TextEmbedder } from "../embedding/types.js";
 import { answerCue, cueMatchStrength } from "./answerCue.js";
+import { intersectSorted } from "./sortedRows.js";
 import { describeRoles } from "./describeOutcome.js";
 import { MAX_FIELD_CHARS } from "./limits.js";
 import { EpisodeEncoder } from "./EpisodeEncoder.js";
 import { EpisodeIndex, type Filter, type ScoredIndex } from "./EpisodeIndex.js";
-import { EpisodeStore } from "./EpisodeStore.js";
+import { EpisodeStore, type KeywordHit } from "./EpisodeStore.js";
 import { InvalidEpisodeError, InvalidQueryError } from "./errors.js";
 import { PrototypeSummaries, type PrototypeSummary } from "./PrototypeSummaries.js";
 import { ROLES, isRole, type Episode, type EpisodeInput, type RecallHit, type RecallQuery, type RecallResult, type Role } from "./types.js";
 import type { Hypervector } from "../hdc/hypervector.js";
-import { timeToSeconds } from "../time.js";
 
 export interface EpisodicMemoryOptions {
   readonly embedder: TextEmbedder;
-  /** SQLite file; undefined keeps everything in memory (tests, the 1M benchmark). */
+  /** SQLite file; undefined keeps everything in memory (an in-memory SQLite database: tests, benchmarks). */
   readonly dbPath?: string;
   /** Hypervector bits (multiple of 32; default 10,240). */
   readonly dims?: number;
@@ -68,8 +68,20 @@ function resolveOptions(o: EpisodicMemoryOptions): Resolved {
 
 /** Longest accepted text field: descriptions longer than this are a caller bug, not a memory. */
 const MAX_FIELD = MAX_FIELD_CHARS;
+/** Most exact cue matches scored per cue query (the newest): bounds a cue query at any scale. */
+const CUE_CANDIDATES = 4096;
 /** Most episodes one recall returns. */
 export const MAX_K = 1000;
+
+/** What to forget; every given condition must hold. */
+export interface ForgetSelector {
+  readonly ids?: readonly string[];
+  readonly robotId?: string;
+  readonly since?: number;
+  readonly until?: number;
+  /** Words that must all occur in the description (FTS5). */
+  readonly textMatch?: string;
+}
 
 export class EpisodicMemory {
   /** Resolved options; the query tuning (threshold, defaultK, candidates) changes via setTuning. */
@@ -77,10 +89,10 @@ export class EpisodicMemory {
   readonly encoder: EpisodeEncoder;
   readonly index: EpisodeIndex;
   readonly summaries: PrototypeSummaries;
-  private readonly store: EpisodeStore | undefined;
+  private readonly store: EpisodeStore;
   private nextSeq: number;
 
-  private constructor(options: Resolved, store: EpisodeStore | undefined) {
+  private constructor(options: Resolved, store: EpisodeStore) {
     this.options = options;
     this.store = store;
     this.encoder = new EpisodeEncoder({
@@ -102,21 +114,17 @@ export class EpisodicMemory {
   /** Opens (or creates) a memory; restores every stored episode with its stored vectors. */
   static async open(options: EpisodicMemoryOptions): Promise<EpisodicMemory> {
     const o = resolveOptions(options);
-    const store =
-      o.dbPath === undefined
-        ? undefined
-        : new EpisodeStore(o.dbPath, {
-            dimensions: o.dims,
-            seed: o.seed,
-            encoder: o.embedder.identity,
-            simhash: o.simhash,
-            code_bits: o.codeBits,
-            format: 1,
-          });
+    // Without a file, an in-memory SQLite database still gives keyword search (FTS5) and forgetting.
+    const store = new EpisodeStore(o.dbPath ?? ":memory:", {
+      dimensions: o.dims,
+      seed: o.seed,
+      encoder: o.embedder.identity,
+      simhash: o.simhash,
+      code_bits: o.codeBits,
+      format: 1,
+    });
     const memory = new EpisodicMemory(o, store);
-    if (store !== undefined) {
-      for (const s of store.loadAll()) memory.addToIndex(s.episode, s.text, s.vector, s.embedding);
-    }
+    for (const s of store.loadAll()) memory.addToIndex(s.episode, s.text, s.vector, s.embedding, s.durationS);
     return memory;
   }
 
@@ -142,9 +150,9 @@ export class EpisodicMemory {
     return this.options.embedder.identity;
   }
 
-  private addToIndex(episode: Episode, text: Hypervector, vector: Hypervector, embedding: Float32Array): void {
+  private addToIndex(episode: Episode, text: Hypervector, vector: Hypervector, embedding: Float32Array, durationS: number): void {
     this.encoder.registerFillers(episode);
-    const i = this.index.add(episode, text, vector, embedding);
+    const i = this.index.add(episode, text, vector, embedding, durationS);
     this.summaries.add(i);
     const seq = /^ep-(\d+)$/.exec(episode.id);
     if (seq) this.nextSeq = Math.max(this.nextSeq, Number(seq[1]) + 1);
@@ -156,6 +164,8 @@ export class EpisodicMemory {
       if (typeof v !== "string") throw new InvalidEpisodeError(`${field} must be a string`);
       if (v.length > MAX_FIELD) throw new InvalidEpisodeError(`${field} is longer than ${MAX_FIELD} characters`);
     }
+    const durationS = input.durationS ?? 0;
+    if (!Number.isFinite(durationS) || durationS < 0) throw new InvalidEpisodeError(`duration must be a finite number of seconds >= 0, got ${durationS}`);
     const { sec, nanosec } = input.stamp;
     if (!Number.isInteger(sec) || !Number.isInteger(nanosec) || sec < 0 || nanosec < 0 || nanosec >= 1e9) {
       throw new InvalidEpisodeError(`stamp must be whole sec >= 0 and nanosec in [0, 1e9), got ${sec}.${nanosec}`);
@@ -167,7 +177,8 @@ export class EpisodicMemory {
     if (this.index.indexOf(id) !== undefined || seen.has(id)) throw new InvalidEpisodeError(`id ${id} already exists`);
     seen.add(id);
     const stamp = sec === 0 && nanosec === 0 ? this.options.now() : { sec, nanosec };
-    return { ...input, id, stamp, description };
+    const { durationS: _duration, ...fields } = input;
+    return { ...fields, id, stamp, description };
   }
 
   /**
@@ -179,6 +190,7 @@ export class EpisodicMemory {
     // handing one id to two episodes (with an async encoder, batches can interleave) is not.
     const seen = new Set<string>();
     const episodes = inputs.map((e) => this.normalize(e, seen));
+    const durations = inputs.map((e) => e.durationS ?? 0);
     const embedder = this.options.embedder;
     const embeddings =
       embedder.embedSync !== undefined
@@ -186,10 +198,10 @@ export class EpisodicMemory {
         : await embedder.embed(episodes.map((e) => e.description));
     const encoded = episodes.map((episode, j) => {
       const text = this.encoder.encodeText(embeddings[j]!);
-      return { episode, embedding: embeddings[j]!, text, vector: this.encoder.encodeEpisode(episode, text) };
+      return { episode, durationS: durations[j]!, embedding: embeddings[j]!, text, vector: this.encoder.encodeEpisode(episode, text) };
     });
-    this.store?.append(encoded);
-    for (const e of encoded) this.addToIndex(e.episode, e.text, e.vector, e.embedding);
+    this.store.append(encoded);
+    for (const e of encoded) this.addToIndex(e.episode, e.text, e.vector, e.embedding, e.durationS);
     return episodes;
   }
 
@@ -229,7 +241,7 @@ export class EpisodicMemory {
     if (cue.length > 0) {
       const probes = cue.map(([role, filler]) => this.encoder.probe(role, filler));
       const parts = probes.length + (textHv ? 1 : 0);
-      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), filter);
+      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), filter, this.cueCandidates(cue));
       const cueAnswer = answerCue(this.encoder, this.index, ranked, probes, query.askRole);
       // Episodes that match every cue role first, then the rest by score.
       const matchedSet = new Set(cueAnswer.matched);
@@ -275,12 +287,8 @@ export class EpisodicMemory {
     }
     // Filters only: the most recent matching episodes.
     const recent: ScoredIndex[] = [];
-    for (let i = this.index.size - 1; i >= 0 && recent.length < k; i--) {
-      const e = this.index.episode(i);
-      const t = timeToSeconds(e.stamp);
-      if (filter.robotId && e.robot_id !== filter.robotId) continue;
-      if ((filter.since !== undefined && t < filter.since) || (filter.until !== undefined && t > filter.until)) continue;
-      recent.push({ index: i, distance: 0 });
+    for (let i = this.index.rows - 1; i >= 0 && recent.length < k; i--) {
+      if (this.index.passes(i, filter)) recent.push({ index: i, distance: 0 });
     }
     return {
       hits: this.toHits(recent, 1),
@@ -289,6 +297,72 @@ export class EpisodicMemory {
       abstained: recent.length === 0,
       explanation: `${recent.length} most recent episode(s) passing the filters`,
     };
+  }
+
+  /**
+   * Rows that can match a cue: an episode matches a role only when it stores exactly that filler
+   * (a pair's similarity is ~0.5 otherwise), so the intersection of the fillers' posting lists is
+   * the match set, found without scanning every vector. The newest CUE_CANDIDATES of them are
+   * scored. Undefined (scan everything, ranking partial matches) when no episode matches all roles.
+   */
+  private cueCandidates(cue: readonly (readonly [Role, string])[]): number[] | undefined {
+    const lists = cue.map(([role, filler]) => this.index.rowsWith(role, filler)).sort((a, b) => a.length - b.length);
+    if (lists.some((l) => l.length === 0)) return undefined;
+    let rows: readonly number[] = lists[0]!;
+    for (const list of lists.slice(1)) rows = intersectSorted(rows, list);
+    if (rows.length === 0) return undefined;
+    return rows.slice(-CUE_CANDIDATES);
+  }
+
+  /** Seconds the episode's action took (0 when unknown); undefined for an unknown id. */
+  durationOf(id: string): number | undefined {
+    const i = this.index.indexOf(id);
+    return i === undefined ? undefined : this.index.durationOf(i);
+  }
+
+  /** BM25 keyword search over descriptions (SQLite FTS5), best first, at most `limit` hits. */
+  searchKeywords(terms: readonly string[], limit: number, mode: "any" | "all" = "any"): KeywordHit[] {
+    return this.store.searchKeywords(terms, limit, mode);
+  }
+
+  /**
+   * The ids a forget selector names: every given condition must hold (ids, robot, time range, a
+   * full-text match of all the words of `textMatch`). Unknown ids are ignored.
+   */
+  selectForForget(selector: ForgetSelector): string[] {
+    const index = this.index;
+    const passes = index.matcher({
+      ...(selector.robotId ? { robotId: selector.robotId } : {}),
+      ...(selector.since !== undefined ? { since: selector.since } : {}),
+      ...(selector.until !== undefined ? { until: selector.until } : {}),
+    }) ?? ((i: number) => index.isLive(i));
+    let rows =
+      selector.ids !== undefined && selector.ids.length > 0
+        ? selector.ids.map((id) => index.indexOf(id)).filter((i): i is number => i !== undefined)
+        : Array.from({ length: index.rows }, (_, i) => i);
+    if (selector.textMatch) {
+      const words = selector.textMatch.split(/\s+/);
+      const matching = new Set(this.store.searchKeywords(words, Number.MAX_SAFE_INTEGER, "all").map((h) => h.id));
+      rows = rows.filter((i) => index.isLive(i) && matching.has(index.episode(i).id));
+    }
+    return [...new Set(rows)].filter((i) => passes(i)).sort((a, b) => a - b).map((i) => index.episode(i).id);
+  }
+
+  /**
+   * Forgets episodes for good: deleted from the SQLite file (secure_delete, WAL checkpointed),
+   * then from the in-memory index, postings and summaries. Returns the ids that were forgotten.
+   */
+  forget(ids: readonly string[]): string[] {
+    const known = [...new Set(ids)].filter((id) => this.index.indexOf(id) !== undefined);
+    // Disk first: if the delete fails, RAM still matches the file, and the caller can retry.
+    this.store.forget(known);
+    for (const id of known) {
+      const i = this.index.indexOf(id)!;
+      const episode = this.index.episode(i);
+      this.summaries.remove(i, episode);
+      this.index.remove(i);
+    }
+    return known;
   }
 
   /** Cue match strength of a stored episode (for tests and diagnostics). */
@@ -310,7 +384,7 @@ export class EpisodicMemory {
       dims: this.options.dims,
       codeBits: this.options.codeBits,
       bytesPerEpisodeInMemory: this.index.bytesPerEpisode,
-      fileBytes: this.store?.fileBytes() ?? 0,
+      fileBytes: this.store.fileBytes() ?? 0,
       encoder: this.options.embedder.identity,
     };
   }
@@ -320,7 +394,7 @@ export class EpisodicMemory {
   }
 
   close(): void {
-    this.store?.close();
+    this.store.close();
   }
 }
 

@@ -49,6 +49,13 @@ export class PrototypeSummaries {
     list.push(i);
   }
 
+  /** Drops a forgotten row from its summary. */
+  remove(i: number, episode: { action: string; object: string }): void {
+    const list = this.members.get(PrototypeSummaries.key(episode.action, episode.object));
+    const at = list?.indexOf(i) ?? -1;
+    if (list !== undefined && at >= 0) list.splice(at, 1);
+  }
+
   get keys(): number {
     return this.members.size;
   }

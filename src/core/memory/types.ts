@@ -12,7 +12,11 @@ export function isRole(value: string): value is Role {
 }
 
 /** An episode before the memory has given it an id (id '' or absent = assign one). */
-export type EpisodeInput = Omit<Episode, "id"> & { readonly id?: string };
+export type EpisodeInput = Omit<Episode, "id"> & {
+  readonly id?: string;
+  /** Seconds the action took (an outcome's duration_s); 0 or absent for facts. */
+  readonly durationS?: number;
+};
 
 export type Cue = Partial<Record<Role, string>>;
 

@@ -69,9 +69,11 @@ export const MESSAGE_TYPES = {
 } as const satisfies MessageConformance;
 
 export const SERVICE_TYPES = {
+  "embodied_assistant/srv/Ask": { request: true, response: true },
   "embodied_assistant/srv/Chat": { request: true, response: true },
   "embodied_assistant/srv/Classify": { request: true, response: true },
   "embodied_assistant/srv/ExportLog": { request: true, response: true },
+  "embodied_assistant/srv/Forget": { request: true, response: true },
   "embodied_assistant/srv/GetActionStats": { request: true, response: true },
   "embodied_assistant/srv/QueryOutcomes": { request: true, response: true },
   "embodied_assistant/srv/Recall": { request: true, response: true },

@@ -1,0 +1,139 @@
+/**
+ * bench:persona: the persona workshop end to end on a fixture-shaped model trained here.
+ * Progress goes to stderr; the LAST stdout line is one JSON object.
+ *
+ *   npm run bench:persona -- --quick     (tiny model, two dimensions, few epochs: a few minutes on 2 cores)
+ *   npm run bench:persona                (all four dimensions and four experts)
+ *
+ * Steps: write a random-weight llama fixture (real 32k SentencePiece vocabulary), give it a domain
+ * (fine-tune on all starter-set training text), then per dimension/expert run `persona train`'s
+ * pipeline (two pole fine-tunes with llama-finetune, SVD to a rank-r LoRA, held-out NLL gate with
+ * llama-perplexity) into a scratch registry, and score replies generated at -1/0/+1 with the GloVe
+ * style scorer. Needs EMBODIED_LLAMA_TOOLS_DIR (llama-finetune, llama-perplexity).
+ */
+import { availableParallelism } from "node:os";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { packageRoot } from "../src/core/packageRoot.js";
+import { createEmbedder } from "../src/core/embedding/createEmbedder.js";
+import { DIMENSIONS, EXPERTS, type TrainTarget } from "../src/core/persona/workshop/types.js";
+import { locateLlamaTools } from "../src/core/persona/workshop/training/llamaTools.js";
+import { trainDomainBase } from "../src/core/persona/workshop/training/domainBase.js";
+import { trainPersona } from "../src/core/persona/workshop/training/trainPersona.js";
+import { AdapterRegistry } from "../src/core/persona/workshop/registry/AdapterRegistry.js";
+import { splitHeldOut } from "../src/core/persona/workshop/datasets/heldOutSplit.js";
+import { loadContrastItems, type ContrastItem } from "../src/core/persona/workshop/datasets/starterSets.js";
+import { LlamaReplyGenerator, polePrompt } from "../src/core/persona/workshop/datasets/syntheticReplies.js";
+import { StyleScorer } from "../src/core/persona/workshop/gate/StyleScorer.js";
+import { writeTinyLlamaGguf } from "../test/fixtures/gguf/index.js";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    out: { type: "string" },
+    width: { type: "string" },
+    blocks: { type: "string" },
+    "base-epochs": { type: "string" },
+    epochs: { type: "string" },
+    rank: { type: "string" },
+    only: { type: "string" },
+  },
+});
+const quick = values.quick;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const root = packageRoot();
+const dir = resolve(values.out ?? join(root, "models", "bench-persona"));
+mkdirSync(dir, { recursive: true });
+const tools = locateLlamaTools();
+const threads = Math.max(1, availableParallelism());
+const width = Number(values.width ?? (quick ? 64 : 128));
+const blocks = Number(values.blocks ?? 2);
+const baseEpochs = Number(values["base-epochs"] ?? (quick ? 1 : 2));
+const epochs = Number(values.epochs ?? (quick ? 3 : 6));
+const rank = Number(values.rank ?? 8);
+const dataDir = join(root, "data", "personas");
+const started = performance.now();
+
+const fixture = writeTinyLlamaGguf(join(dir, `fixture-${width}x${blocks}.gguf`), { embeddingLength: width, blockCount: blocks, feedForwardLength: width * 2, headCount: 4, contextLength: 512 });
+log(`fixture: ${width} wide, ${blocks} layers, vocab ${fixture.vocabSize} (${fixture.vocab}), ${(fixture.parameters / 1e6).toFixed(1)}M parameters`);
+const basePath = join(dir, `domain-base-${width}x${blocks}.gguf`);
+const base = await trainDomainBase(tools, { fromModel: fixture.filePath, dataDir, outPath: basePath, epochs: baseEpochs, learningRate: 1e-3, contextSize: 64, threads });
+log(`domain base: ${base.textBytes} bytes, ${base.seconds.toFixed(0)} s, train loss ${base.finalTrainLoss.toFixed(3)}, val loss ${base.finalValLoss?.toFixed(3)}`);
+
+const targets: TrainTarget[] = values.only
+  ? values.only.split(",").map((n) => ((DIMENSIONS as readonly string[]).includes(n) ? { kind: "dimension" as const, name: n as (typeof DIMENSIONS)[number] } : { kind: "expert" as const, name: n as (typeof EXPERTS)[number] }))
+  : quick
+    ? [{ kind: "dimension", name: "warmth" }, { kind: "dimension", name: "formal" }]
+    : [...DIMENSIONS.map((name) => ({ kind: "dimension" as const, name })), ...EXPERTS.map((name) => ({ kind: "expert" as const, name }))];
+
+const registry = new AdapterRegistry(join(dir, "adapters.yaml"));
+const embedder = await createEmbedder({ kind: "glove" });
+const results: Record<string, unknown>[] = [];
+for (const target of targets) {
+  log(`\n== ${target.kind} ${target.name}`);
+  const result = await trainPersona(tools, {
+    target,
+    baseModel: basePath,
+    dataDir,
+    workDir: join(dir, "work", target.name),
+    adaptersDir: join(dir, "adapters"),
+    registry,
+    registryRoot: dir,
+    threads,
+    hyperparameters: { rank, epochs },
+    onEvent: (e) => {
+      if (e.kind === "stage") log(e.message);
+      else if (e.kind === "gate-point") log(`  scale ${e.point.scale}: target ${e.point.target.toFixed(4)} contrast ${e.point.contrast.toFixed(4)}`);
+    },
+  });
+  const trainSeconds = result.runs.reduce((s, r) => s + r.seconds, 0);
+  const trainedTokens = result.runs.reduce((s, r) => s + r.trainedTokens, 0);
+  const nll = (scale: number) => result.verdict.curve.find((p) => p.scale === scale);
+  const entry: Record<string, unknown> = {
+    target: target.name,
+    kind: target.kind,
+    seconds: Math.round(result.seconds),
+    trainTokensPerSecond: Math.round(trainedTokens / trainSeconds),
+    adapterBytes: result.extraction.bytes,
+    energyKept: Number(result.extraction.energyKept.toFixed(3)),
+    nll: Object.fromEntries([-1, 0, 1].filter((s) => nll(s)).map((s) => [String(s), { target: Number(nll(s)!.target.toFixed(4)), contrast: Number(nll(s)!.contrast.toFixed(4)) }])),
+    targetDropAtPlusOne: Number(result.verdict.targetDrop.toFixed(4)),
+    contrastRiseAtPlusOne: Number(result.verdict.contrastRise.toFixed(4)),
+    monotone: result.verdict.monotone,
+    passed: result.verdict.passed,
+  };
+  if (target.kind === "dimension") {
+    const { train, heldOut } = splitHeldOut(loadContrastItems(dataDir, target.name), (i: ContrastItem) => i.situation);
+    const scorer = await StyleScorer.build(embedder, train.map((i) => i.high), train.map((i) => i.low));
+    const situations = heldOut.slice(0, quick ? 4 : 8).map((i) => i.situation);
+    const style: Record<string, number> = {};
+    for (const scale of [-1, 0, 1]) {
+      const generator = await LlamaReplyGenerator.load({ modelPath: basePath, adapters: [{ filePath: join(dir, "work", target.name, `${target.name}.gguf`), scale }], temperature: 0, contextSize: 256 });
+      const replies: string[] = [];
+      for (const s of situations) replies.push(await generator.generate(polePrompt("a robot", s), 30));
+      await generator.close();
+      style[String(scale)] = Number((await scorer.score(replies)).toFixed(2));
+      log(`  style at ${scale}: ${style[String(scale)]} e.g. ${JSON.stringify(replies[0]?.slice(0, 80))}`);
+    }
+    entry.styleScore = style;
+  }
+  log(JSON.stringify(entry));
+  results.push(entry);
+}
+await embedder.close();
+
+console.log(
+  JSON.stringify({
+    bench: "persona",
+    quick,
+    model: { kind: "fixture (random weights + domain fine-tune)", width, blocks, parameters: fixture.parameters, vocab: fixture.vocab },
+    threads,
+    domainBase: { seconds: Math.round(base.seconds), textBytes: base.textBytes, trainLoss: base.finalTrainLoss, valLoss: base.finalValLoss },
+    epochs,
+    rank,
+    results,
+    allPassed: results.every((r) => r.passed),
+    seconds: Math.round((performance.now() - started) / 1000),
+  }),
+);

@@ -1,0 +1,51 @@
+/**
+ * What the action log's core needs from a durable outcome store: the port the SQLite store
+ * (ActionLogStore) already satisfies, and a later store can implement instead.
+ *
+ * Split by who uses it: the ingest path writes (OutcomeLogWriter) and asks whether an action is
+ * already closed (ClosedActionLookup); services and export read (OutcomeLogReader). The fleet's
+ * PostgreSQL store answers the reader's questions asynchronously (src/core/fleet/FleetStore.ts).
+ *
+ * Synchronous on purpose for now: the log's hot path commits in one synchronous SQLite
+ * transaction. test/fleet-ports.test.ts checks that ActionLogStore satisfies this port, so the
+ * two cannot drift apart unnoticed.
+ */
+import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
+import type { EventFilter, OutcomeFilter, RetentionPolicy, StatsRow } from "./ActionLogStore.js";
+import type { ClosedAction } from "./OutcomePairer.js";
+import type { AcceptedEvent, OutcomeDraft } from "./types.js";
+
+export type { EventFilter, OutcomeFilter, RetentionPolicy, StatsRow, ClosedAction };
+
+/** The single question behind duplicate and after-close detection: is (robot, action) recorded? */
+export interface ClosedActionLookup {
+  lookupClosed(robotId: string, actionId: string, scanTail?: boolean): ClosedAction | undefined;
+}
+
+export interface OutcomeLogWriter extends ClosedActionLookup {
+  /** One batch in one transaction: events, their new outcomes, and the replay low-water mark. */
+  commit(events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number): void;
+  /** Where replay starts after a restart (the first event of the oldest open action). */
+  lowWater(): number;
+  nextEventId(): number;
+  /** Per robot, the newest stamp among stored outcomes (lets the pairer skip lookups). */
+  robotMaxStamps(): Map<string, BuiltinInterfacesTime>;
+  eventsFrom(fromId: number): Iterable<AcceptedEvent>;
+  applyRetention(policy: RetentionPolicy, nowMs: number, lowWater: number): { events: number; outcomes: number };
+  close(): void;
+}
+
+export interface OutcomeLogReader {
+  queryOutcomes(filter: OutcomeFilter, pageSize: number, cursor: number | undefined): { outcomes: ActionOutcome[]; nextCursor: number | undefined; total: number };
+  statsRows(filter: OutcomeFilter): StatsRow[];
+  iterateEvents(filter: EventFilter): Iterable<ActionEvent & { recv_ms: number }>;
+  iterateOutcomes(filter: OutcomeFilter): Iterable<ActionOutcome>;
+  countEvents(): number;
+  countOutcomes(): number;
+}
+
+/** The whole local outcome log: what ActionLog holds today as `store`. */
+export interface OutcomeLogPort extends OutcomeLogWriter, OutcomeLogReader {
+  /** The file it lives in (the fleet outbox attaches to it). */
+  readonly path: string;
+}

@@ -1,0 +1,189 @@
+/**
+ * `persona train <dimension|expert>`: fine-tune an F32 base toward the high pole and toward the low
+ * pole (or, for an expert, toward its Q&A only), extract one LoRA from the difference by truncated
+ * SVD, gate it on held-out NLL, and register it only if it passes.
+ */
+import { createHash } from "node:crypto";
+import { copyFileSync, createReadStream, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { TrainTarget } from "../types.js";
+import { extractLora, type ExtractLoraReport } from "./extractLora.js";
+import { quantizedWeights, QuantizedBaseError, readModelTensors } from "./ggufTensors.js";
+import { runFinetune, runTool, type FinetuneResult, type LlamaTools, type TrainProgress } from "./llamaTools.js";
+import { targetTexts } from "./trainingTexts.js";
+import { DIMENSION_GATE, DIMENSION_SCALES, EXPERT_GATE, EXPERT_SCALES, judgeGate, type CurvePoint, type GateVerdict } from "../gate/qualityGate.js";
+import { measureCurve } from "../gate/measureCurve.js";
+import type { AdapterRecord, AdapterRegistry } from "../registry/AdapterRegistry.js";
+
+export interface TrainingHyperparameters {
+  /** Default 8. */
+  readonly rank: number;
+  /** Passes over the pole text. Default 6. */
+  readonly epochs: number;
+  /** AdamW learning rate. Default 5e-4. */
+  readonly learningRate: number;
+  /** Training context (= batch = ubatch). Default 64. */
+  readonly contextSize: number;
+  /** Gate context for llama-perplexity; held-out text needs at least twice as many tokens. Default 32. */
+  readonly gateContextSize: number;
+}
+
+export const DEFAULT_HYPERPARAMETERS: TrainingHyperparameters = { rank: 8, epochs: 6, learningRate: 5e-4, contextSize: 64, gateContextSize: 32 };
+
+export type TrainEvent =
+  | { readonly kind: "stage"; readonly message: string }
+  | { readonly kind: "progress"; readonly run: string; readonly epoch: number; readonly epochs: number; readonly progress: TrainProgress }
+  | { readonly kind: "gate-point"; readonly point: CurvePoint };
+
+export interface TrainPersonaOptions {
+  readonly target: TrainTarget;
+  /** An F32 GGUF (F16 is refused with the conversion to run; quantized with the entry to pull). */
+  readonly baseModel: string;
+  readonly dataDir: string;
+  /** Scratch folder for texts and full fine-tunes (they are as big as the base). */
+  readonly workDir: string;
+  /** Where a passing adapter goes: <adaptersDir>/<target>.gguf. */
+  readonly adaptersDir: string;
+  readonly registry?: AdapterRegistry;
+  /** Paths in the registry are written relative to this folder (the package root). */
+  readonly registryRoot: string;
+  readonly hyperparameters?: Partial<TrainingHyperparameters>;
+  readonly threads: number;
+  readonly onEvent?: (event: TrainEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainPersonaResult {
+  readonly registryName: string;
+  readonly registered: boolean;
+  /** The registered file when it passed, else the rejected adapter in the work folder. */
+  readonly adapterPath: string;
+  readonly extraction: ExtractLoraReport;
+  readonly verdict: GateVerdict;
+  readonly runs: readonly FinetuneResult[];
+  readonly counts: Record<string, number>;
+  readonly seconds: number;
+}
+
+export function registryName(target: TrainTarget): string {
+  return target.kind === "dimension" ? `persona-${target.name}` : `expert-${target.name}`;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * The F32 model llama-finetune trains: the base itself when it is F32, an F32 copy made with
+ * llama-quantize (kept in the work folder) when it is F16. A quantized base is refused with the fix.
+ */
+export async function f32Base(tools: LlamaTools, path: string, workDir: string): Promise<string> {
+  const model = await readModelTensors(path);
+  const quantized = quantizedWeights(model);
+  if (quantized.length) throw new QuantizedBaseError(path, `${quantized.length} quantized weights, e.g. ${quantized[0]}`);
+  if (![...model.tensors.values()].some((t) => t.dims.length === 2 && t.ggmlType === 1)) return path;
+  const copy = join(workDir, "base-f32.gguf");
+  await runTool(tools, tools.quantize, [path, copy, "F32"]);
+  return copy;
+}
+
+export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptions): Promise<TrainPersonaResult> {
+  const started = performance.now();
+  const hp = { ...DEFAULT_HYPERPARAMETERS, ...options.hyperparameters };
+  const emit = (event: TrainEvent) => options.onEvent?.(event);
+  mkdirSync(options.workDir, { recursive: true });
+  emit({ kind: "stage", message: "checking the base model" });
+  const baseModel = await f32Base(tools, options.baseModel, options.workDir);
+  const texts = targetTexts(options.dataDir, options.target);
+  const file = (name: string, content: string) => {
+    const path = join(options.workDir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const towardText = file("train-toward.txt", texts.trainToward);
+  const heldTarget = file("heldout-target.txt", texts.heldOutTarget);
+  const heldContrast = file("heldout-contrast.txt", texts.heldOutContrast);
+
+  const runs: FinetuneResult[] = [];
+  const finetune = async (run: string, textFile: string, outPath: string) => {
+    emit({ kind: "stage", message: `fine-tuning ${run} (${hp.epochs} epochs, lr ${hp.learningRate})` });
+    const result = await runFinetune(tools, {
+      model: baseModel,
+      textFile,
+      outPath,
+      contextSize: hp.contextSize,
+      epochs: hp.epochs,
+      learningRate: hp.learningRate,
+      threads: options.threads,
+      signal: options.signal,
+      onProgress: (epoch, progress) => emit({ kind: "progress", run, epoch, epochs: hp.epochs, progress }),
+    });
+    runs.push(result);
+    return outPath;
+  };
+
+  const toward = await finetune(options.target.kind === "dimension" ? "high pole" : `${options.target.name} Q&A`, towardText, join(options.workDir, "ft-toward.gguf"));
+  const away = texts.trainAway === undefined ? baseModel : await finetune("low pole", file("train-away.txt", texts.trainAway), join(options.workDir, "ft-away.gguf"));
+
+  emit({ kind: "stage", message: `extracting a rank-${hp.rank} LoRA by truncated SVD` });
+  const name = registryName(options.target);
+  const candidate = join(options.workDir, `${options.target.name}.gguf`);
+  const extraction = await extractLora({
+    toward,
+    away,
+    outPath: candidate,
+    rank: hp.rank,
+    factor: options.target.kind === "dimension" ? 0.5 : 1,
+    metadata: [
+      ["general.name", { type: "string", value: name }],
+      ["embodied.persona.target", { type: "string", value: options.target.name }],
+    ],
+  });
+
+  emit({ kind: "stage", message: "gating on held-out NLL" });
+  const dimension = options.target.kind === "dimension";
+  const curve = await measureCurve(tools, {
+    model: baseModel,
+    adapter: candidate,
+    targetText: heldTarget,
+    contrastText: heldContrast,
+    scales: dimension ? DIMENSION_SCALES : EXPERT_SCALES,
+    contextSize: hp.gateContextSize,
+    threads: options.threads,
+    onPoint: (point) => emit({ kind: "gate-point", point }),
+  });
+  const verdict = judgeGate(curve, dimension ? DIMENSION_GATE : EXPERT_GATE);
+
+  let adapterPath = candidate;
+  if (verdict.passed) {
+    mkdirSync(options.adaptersDir, { recursive: true });
+    adapterPath = join(options.adaptersDir, `${options.target.name}.gguf`);
+    copyFileSync(candidate, adapterPath);
+    if (options.registry) {
+      const record: AdapterRecord = {
+        kind: options.target.kind,
+        target: options.target.name,
+        path: relative(options.registryRoot, adapterPath),
+        sha256: await sha256File(adapterPath),
+        bytes: statSync(adapterPath).size,
+        rank: extraction.rank,
+        base: { path: relative(options.registryRoot, options.baseModel), sha256: await sha256File(options.baseModel) },
+        data: texts.counts,
+        training: {
+          epochs: hp.epochs,
+          learningRate: hp.learningRate,
+          contextSize: hp.contextSize,
+          seconds: runs.reduce((s, r) => s + r.seconds, 0),
+          trainedTokens: runs.reduce((s, r) => s + r.trainedTokens, 0),
+        },
+        energyKept: extraction.energyKept,
+        gate: { passed: true, targetDrop: verdict.targetDrop, contrastRise: verdict.contrastRise, monotone: verdict.monotone, curve: [...verdict.curve] },
+        createdAt: new Date().toISOString(),
+      };
+      options.registry.register(name, record);
+    }
+  }
+  return { registryName: name, registered: verdict.passed, adapterPath, extraction, verdict, runs, counts: texts.counts, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +11,8 @@ import {
   type DiagnosticMsgsDiagnosticArray,
   type PersonaState,
 } from "../src/core/interfaces/messages.generated.js";
+import { bakeModel } from "../src/core/persona/bake/bakeModel.js";
+import { readBakeRecipe, recipeMatchesBlend } from "../src/core/persona/bake/bakeRecipe.js";
 import { startDialogueNode, type DialogueNode } from "../src/nodes/dialogue.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
 import type { ParameterValue } from "../src/ros/GraphPort.js";
@@ -139,19 +141,35 @@ describe("dialogue node: power awareness", () => {
     expect(powerStatus(r).values).toMatchObject({ battery_ignored_unknown_status: "1", battery_ignored_nan: "0", last_ignored: expect.stringMatching(/power_supply_status 9/) });
   }, 60_000);
 
-  it("on the charger, a pending bake starts (a stand-in job through the node's background-work gate)", async () => {
+  it("on the charger, a pending bake starts: the real persona bake, submitted through the node's background-work gate", async () => {
     const r = await rig();
     r.battery(0.6);
     await waitFor(() => r.dialogue.power.monitor.counters.batteryReadings === 1, "the battery reading");
     expect(r.dialogue.power.gate.check()).toEqual({ open: false, reason: "battery 60%, discharging" });
-    const started: string[] = [];
-    const bake = r.dialogue.power.gate.submit({ name: "bake teaching_assistant", run: async () => (started.push("bake"), "bakes/teaching.gguf") });
+    const outPath = join(dir, "bakes", "warm-teacher.gguf");
+    mkdirSync(join(dir, "bakes"), { recursive: true });
+    const adapters = [
+      { name: "persona.warmth", filePath: join(dir, "persona.warmth.gguf"), scale: 0.7 },
+      { name: "expertise.teaching", filePath: join(dir, "expertise.teaching.gguf"), scale: 0.4 },
+    ];
+    let started = false;
+    const bake = r.dialogue.power.gate.submit({
+      name: "bake warm-teacher",
+      run: async () => {
+        started = true;
+        return bakeModel({ basePath: modelPath, adapters, method: "linear", outPath, sliceMs: 5 });
+      },
+    });
     await sleep(50);
-    expect(started).toEqual([]);
+    expect(started).toBe(false);
+    expect(existsSync(outPath)).toBe(false);
     await waitFor(() => powerStatus(r).values["background_pending"] === "1", "the pending bake on /diagnostics");
     r.battery(0.58, Status.POWER_SUPPLY_STATUS_CHARGING);
-    await expect(bake).resolves.toBe("bakes/teaching.gguf");
-    expect(started).toEqual(["bake"]);
+    const result = await bake;
+    expect(started).toBe(true);
+    expect(result.outPath).toBe(outPath);
+    expect(recipeMatchesBlend(readBakeRecipe(outPath)!, adapters)).toBe(true);
+    expect(r.dialogue.power.gate.counters).toMatchObject({ started: 1, deferred: 1, finished: 1 });
   }, 60_000);
 
   it("a policy parameter set at run time changes the mode at once", async () => {

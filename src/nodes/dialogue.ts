@@ -22,10 +22,8 @@ import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
 import { fallbackPersona } from "../core/dialogue/fallbackPersona.js";
 import { chatRequestProblem } from "../core/dialogue/chatRequestProblem.js";
 import type { AskFn, RecallFn } from "../core/dialogue/grounding.js";
-import { createAskRequest, createChatResponse, createClassifyResponse, createPersonaState, createRecallRequest, type ChatResponse, type PanelTake } from "../core/interfaces/messages.generated.js";
-import { GloveEmbedder } from "../core/embedding/GloveEmbedder.js";
-import { PanelOfTakes } from "../core/persona/panel/PanelOfTakes.js";
-import type { PanelSpec } from "../core/persona/panel/PanelSpec.js";
+import { createAskRequest, createChatResponse, createPersonaState, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
+import type { PanelOfTakes } from "../core/persona/panel/PanelOfTakes.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { ModelLock } from "../core/models/ModelLock.js";
 import { pullModel } from "../core/models/pullModel.js";
@@ -37,6 +35,7 @@ import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { parameterReader } from "./parameterReader.js";
 import { startPowerAwareness, type PowerAwareness } from "./powerAwareness.js";
+import { wireDialoguePanel } from "./dialoguePanel.js";
 
 const UNIT = { from: 0, to: 1 } as const;
 
@@ -82,31 +81,6 @@ export interface DialogueNode extends AssistantNode {
   readonly power: PowerAwareness;
   /** The panel of takes (built at its first use); undefined when neither the persona nor panel_file declares one. */
   panel(): PanelOfTakes | undefined;
-}
-
-/**
- * The persona's own panel, else the one panel_file declares. A panel that cannot be read leaves
- * the node without one (Chat with perspectives says why), never stops it.
- */
-function loadPanel(spec: PersonaSpec, panelFile: string): { panel?: PanelSpec; problem: string } {
-  if (spec.panel) return { panel: spec.panel, problem: "" };
-  if (panelFile === "") return { problem: "this persona declares no panel and panel_file is ''" };
-  try {
-    const panel = loadPersonaSpec(resolveConfigPath(panelFile)).panel;
-    return panel ? { panel, problem: "" } : { problem: `${panelFile} declares no panel` };
-  } catch (error) {
-    return { problem: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-/** GloVe when its file is there (nearest members by meaning), else the data-free hashed encoder. */
-function panelEncoder(): ((text: string) => Float32Array) | undefined {
-  try {
-    const glove = GloveEmbedder.load();
-    return (text) => glove.embedSync(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function resolveConfigPath(path: string): string {
@@ -244,18 +218,6 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
 
 
   const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall, ask });
-  const { panel: panelSpec, problem: panelProblem } = loadPanel(spec, str("panel_file"));
-  if (panelProblem) node.logger.warn(`no panel of takes: ${panelProblem}`);
-  // Built at first use: loading GloVe takes a second or two that a node start need not wait for.
-  let panelOfTakes: PanelOfTakes | undefined;
-  const getPanel = (): PanelOfTakes | undefined => {
-    if (!panelSpec) return undefined;
-    if (!panelOfTakes) {
-      const embed = panelEncoder();
-      panelOfTakes = new PanelOfTakes({ spec, panel: panelSpec, adapterFiles, ...(engine ? { engine } : {}), ...(embed ? { embed } : {}) });
-    }
-    return panelOfTakes;
-  };
   // A change of power mode shows in ~/persona_state (publishPersonaState is defined below; no change comes before it is).
   const power = startPowerAwareness(node, { onChange: () => publishPersonaState() });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
@@ -272,6 +234,16 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   const personaState = node.createPublisher("embodied_assistant/msg/PersonaState", "~/persona_state", { depth: 1, durability: "transient_local" });
 
   // ---- services ----
+  // ~/classify, and the takes of Chat with perspectives > 0.
+  const panel = wireDialoguePanel(node, {
+    spec, adapterFiles, engine, dialogue, replyStream,
+    panelFile: str("panel_file") && resolveConfigPath(str("panel_file")),
+    onRejected: () => void counters.rejectedRequests++,
+    onTakes: (removed) => {
+      counters.turns++;
+      counters.removedPhrases += removed;
+    },
+  });
   node.createService("embodied_assistant/srv/Chat", "~/chat", async (request): Promise<ChatResponse> => {
     const failed = (message: string): ChatResponse => ({ ...createChatResponse(), success: false, message });
     const problem = chatRequestProblem(request);
@@ -294,7 +266,8 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         const powerNote = mode.mode === "full" ? [] : [`power ${mode.mode}: ${mode.reason}`];
         if (request.perspectives > 0) {
           try {
-            return { ...(await panelTakes(request.text, request.perspectives, weights, budget, seed, cancel.signal)), ...powerFields, message: powerNote.join("; ") };
+            const takes = await panel.takes({ text: request.text, perspectives: request.perspectives, weights, budget, temperature: num("temperature"), seed, forbiddenPhrases: strs("forbidden_phrases"), signal: cancel.signal });
+            return { ...takes, ...powerFields, message: [...powerNote, takes.message].filter(Boolean).join("; ") };
           } finally {
             clearTimeout(timer);
             inFlight.delete(cancel);
@@ -352,60 +325,6 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     }
   });
 
-  /** Chat with perspectives > 0: one take per chosen member, streamed tagged "[member] ...". */
-  async function panelTakes(text: string, perspectives: number, weights: PersonaWeights, budget: ReturnType<PowerAwareness["budget"]>, seed: number, signal: AbortSignal): Promise<ChatResponse> {
-    const panel = getPanel();
-    if (!panel) return { ...createChatResponse(), success: false, message: `no panel of takes: ${panelProblem}` };
-    const result = await panel.takes({
-      problem: text,
-      perspectives,
-      weights,
-      maxTokens: budget.maxTokens,
-      temperature: num("temperature"),
-      ...(seed >= 0 ? { seed } : {}),
-      forbiddenPhrases: strs("forbidden_phrases"),
-      ...(budget.maxAdapters !== undefined ? { maxAdapters: budget.maxAdapters } : {}),
-      modelFree: budget.modelFree,
-      signal,
-      onPiece: (member, piece) => replyStream.publish({ data: `[${member}] ${piece}` }),
-    });
-    counters.turns++;
-    counters.removedPhrases += result.removedPhrases;
-    const takes: PanelTake[] = result.takes.map((t) => ({
-      member: t.member,
-      take: t.take,
-      adapter_names: t.adapters.map((a) => a.name),
-      adapter_scales: t.adapters.map((a) => a.scale),
-      score: t.score,
-      matched_by: t.matchedBy,
-      matched_keywords: [...t.keywords],
-      tokens: t.tokens,
-    }));
-    return { ...createChatResponse(), success: true, takes, model_free: result.modelFree, total_ms: result.totalMs, tokens: takes.reduce((n, t) => n + t.tokens, 0) };
-  }
-
-  node.createService("embodied_assistant/srv/Classify", "~/classify", async (request) => {
-    const problem = chatRequestProblem({ text: request.text, session_id: "" });
-    if (problem !== undefined) {
-      counters.rejectedRequests++;
-      return { ...createClassifyResponse(), success: false, message: problem };
-    }
-    const routing = dialogue.route(request.text);
-    const panel = getPanel();
-    const chosen = panel?.classify(request.text, request.perspectives) ?? [];
-    return {
-      ...createClassifyResponse(),
-      success: true,
-      message: panel ? "" : `no panel of takes: ${panelProblem}`,
-      members: chosen.map((c) => c.member.name),
-      scores: chosen.map((c) => c.score),
-      matched_by: chosen.map((c) => c.matchedBy),
-      matched_keywords: chosen.map((c) => c.keywords.join(",")),
-      routed_experts: [...routing.routed],
-      expert_gates: routing.routed.map((n) => routing.gates[n]),
-    };
-  });
-
   // ---- timers: diagnostics ----
   const diagnostics = new DiagnosticsUpdater(node, { periodMs: 1000 });
   diagnostics.add("generation", () => {
@@ -428,7 +347,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         context_cache_size: cache?.size ?? 0,
         adapters_available: Object.keys(adapterFiles).length,
         adapters_rejected: rejectedAdapters.join(",") || "none",
-        panel_members: panelSpec?.members.length ?? 0,
+        panel_members: panel.memberCount,
       },
     };
   });
@@ -479,7 +398,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     engine,
     weights: readWeights,
     power,
-    panel: getPanel,
+    panel: panel.panel,
     async close() {
       if (closed) return;
       closed = true;

@@ -19,6 +19,7 @@ import {
   type ChatResponse,
   type DiagnosticMsgsDiagnosticStatus,
   type PersonaState,
+  createSensorMsgsBatteryState,
 } from "../src/core/interfaces/messages.generated.js";
 import { startActionLogNode, type ActionLogNode } from "../src/nodes/action_log.js";
 import { startDialogueNode, type DialogueNode } from "../src/nodes/dialogue.js";
@@ -301,7 +302,8 @@ async function dialogueRig(modelPath: string): Promise<DialogueRig> {
     });
   }
   const dialogue = await startDialogueNode(graph, {
-    parameterOverrides: { model_path: modelPath, gpu: "cpu", threads: 1, context_size: 1024, seed: 7, memory_timeout_ms: 500, max_tokens: 16 },
+    // Load is fed by the probes (monitoring.period_ms 0), so a busy test machine cannot change the mode.
+    parameterOverrides: { model_path: modelPath, gpu: "cpu", threads: 1, context_size: 1024, seed: 7, memory_timeout_ms: 500, max_tokens: 16, "power.battery_topic": "/battery", "monitoring.period_ms": 0 },
   });
   const user = graph.createNode("user");
   const client = user.createClient("embodied_assistant/srv/Chat", "/dialogue/chat");
@@ -343,7 +345,68 @@ function weightProbe(name: string): DialogueProbe | undefined {
   return undefined;
 }
 
+/** A discharging battery reading, fed to the node's power monitor as its subscription would. */
+function onBattery(r: DialogueRig, percentage: number): void {
+  expect(r.dialogue.power.monitor.acceptBattery({ ...createSensorMsgsBatteryState(), present: true, percentage, power_supply_status: 2 }, 0)).toBe(true);
+}
+
+/** Power probes leave a full battery and an idle machine behind, so later probes run in full mode. */
+function restoringPower(probe: DialogueProbe): DialogueProbe {
+  return async (r) => {
+    try {
+      await probe(r);
+    } finally {
+      onBattery(r, 1);
+      r.dialogue.power.monitor.acceptLoad({ cpuPercent: 0, memoryPercent: 0 });
+    }
+  };
+}
+
+const POWER_PROBES: Record<string, DialogueProbe> = {
+  "power.battery_threshold": async (r) => {
+    onBattery(r, 0.5);
+    expect((await r.chat("hello")).power_mode).toBe("full");
+    set(r.dialogue.node, "power.battery_threshold", 60);
+    expect((await r.chat("hello")).power_mode).toBe("reduce");
+  },
+  "power.on_battery_behavior": async (r) => {
+    onBattery(r, 0.1);
+    expect((await r.chat("hello")).model_free).toBe(false);
+    set(r.dialogue.node, "power.on_battery_behavior", "pause");
+    expect((await r.chat("hello")).model_free).toBe(true);
+    set(r.dialogue.node, "power.on_battery_behavior", "ignore");
+    expect((await r.chat("hello")).power_mode).toBe("full");
+  },
+  "power.reduced_max_tokens": async (r) => {
+    onBattery(r, 0.1);
+    expect((await r.chat("Tell me a long story about the kitchen")).tokens).toBeGreaterThan(2);
+    set(r.dialogue.node, "power.reduced_max_tokens", 2);
+    expect((await r.chat("Tell me a long story about the kitchen")).tokens).toBeLessThanOrEqual(2);
+  },
+  "power.reduced_max_adapters": async (r) => {
+    // This rig has no adapter files: the limit shows in the turn budget the next turn gets.
+    onBattery(r, 0.1);
+    expect(r.dialogue.power.budget({ maxTokens: 16, routing: true }).maxAdapters).toBe(1);
+    set(r.dialogue.node, "power.reduced_max_adapters", 0);
+    expect(r.dialogue.power.budget({ maxTokens: 16, routing: true }).maxAdapters).toBe(0);
+  },
+  "monitoring.max_cpu_percent": async (r) => {
+    r.dialogue.power.monitor.acceptLoad({ cpuPercent: 50, memoryPercent: 10 });
+    expect((await r.chat("hello")).power_mode).toBe("full");
+    set(r.dialogue.node, "monitoring.max_cpu_percent", 40);
+    const reduced = await r.chat("hello");
+    expect(reduced).toMatchObject({ power_mode: "reduce", power_reason: expect.stringContaining("cpu 50% > 40%") });
+  },
+  "monitoring.max_memory_percent": async (r) => {
+    r.dialogue.power.monitor.acceptLoad({ cpuPercent: 10, memoryPercent: 50 });
+    expect((await r.chat("hello")).power_mode).toBe("full");
+    set(r.dialogue.node, "monitoring.max_memory_percent", 40);
+    expect((await r.chat("hello")).power_reason).toContain("memory 50% > 40%");
+  },
+};
+
 const DIALOGUE_PROBES: Record<string, DialogueProbe> = {
+  ...Object.fromEntries(Object.entries(POWER_PROBES).map(([name, probe]) => [name, restoringPower(probe)])),
   max_tokens: async (r) => {
     expect((await r.chat("Tell me a long story about the kitchen")).tokens).toBeGreaterThan(2);
     set(r.dialogue.node, "max_tokens", 2);

@@ -21,6 +21,12 @@ describe("standalone mode", () => {
     expect(out).toMatch(/all\s+n=80/);
     expect(out).toMatch(/Setting parameter failed: parameter persona.warmth value 1.5 is outside the range \[0, 1\]/);
     expect(out).toMatch(/persona: persona.warmth=0.30 \S+ persona.formal=0.90/);
+    // The simulated battery drains below 30%: the dialogue reduces, then the robot docks and it is back to full.
+    expect(out).toMatch(/power: full -> reduce \(battery [\d.]+% < 30%, discharging\)/);
+    expect(out).toMatch(/\(power reduce: battery [\d.]+% < 30%, discharging;/);
+    expect(out).toMatch(/power: reduce -> full \(charging at [\d.]+%\)/);
+    // A panel of three takes, the keyword-matched members first.
+    expect(out).toMatch(/ {2}\[behavioral\] .+\n.+\n {2}\[cognitive\] /);
     expect(existsSync(join(dataDir, "action_log.db"))).toBe(true);
     expect(readdirSync(join(dataDir, "exports")).some((f) => f.endsWith(".mcap"))).toBe(true);
   });

@@ -12,6 +12,7 @@ import { InProcessGraph } from "../ros/inprocess/InProcessGraph.js";
 import { toPinoLevel } from "../ros/logger.js";
 import { ASSISTANT_NODES } from "../nodes/registry.js";
 import { simulateDay } from "../core/sim/SimulatedRobot.js";
+import { SimulatedBattery } from "../core/sim/SimulatedBattery.js";
 import { startNodeProgram } from "./runNode.js";
 import { AssistantConsole } from "./console/AssistantConsole.js";
 import { parseCommand, CONSOLE_HELP } from "./console/parseCommand.js";
@@ -34,6 +35,8 @@ Options:
   --actions N            actions in the simulated day (default 120; demo 80)
   --seed N               seed of the simulated day (default 42)
   --no-robot             do not start the simulated robot
+  --battery-speed N      simulated battery seconds per real second (default 60; demo 600)
+  --battery-start P      simulated battery charge at start, percent (default 100; demo 36)
   --data-dir DIR         where databases, exports and logs go (default ./var; --demo: a fresh temporary folder)
   --params-file FILE     parameters (default configs/assistant.yaml)
   --offline              do not fetch the default model on first run (run model-free if it is missing)
@@ -52,6 +55,8 @@ interface StartOptions {
   actions: number | undefined;
   seed: number;
   robot: boolean;
+  batterySpeed: number | undefined;
+  batteryStart: number | undefined;
   dataDir: string;
   paramsFile: string;
   logLevel: string;
@@ -65,7 +70,7 @@ function parseStartArgs(argv: readonly string[]): StartOptions {
   const rosStart = argv.indexOf("--ros-args");
   const own = rosStart >= 0 ? argv.slice(0, rosStart) : argv;
   const options: StartOptions = {
-    demo: false, speed: undefined, actions: undefined, seed: 42, robot: true,
+    demo: false, speed: undefined, actions: undefined, seed: 42, robot: true, batterySpeed: undefined, batteryStart: undefined,
     dataDir: "", paramsFile: "configs/assistant.yaml", logLevel: "info", logStderr: false,
     offline: false, modelsFile: "",
     rosArgs: rosStart >= 0 ? argv.slice(rosStart) : [],
@@ -83,6 +88,8 @@ function parseStartArgs(argv: readonly string[]): StartOptions {
       case "--actions": options.actions = Math.floor(number(arg, own[++i], 1)); break;
       case "--seed": options.seed = Math.floor(number(arg, own[++i], 0)); break;
       case "--no-robot": options.robot = false; break;
+      case "--battery-speed": options.batterySpeed = number(arg, own[++i], 0.001); break;
+      case "--battery-start": options.batteryStart = Math.min(100, number(arg, own[++i], 0)); break;
       case "--data-dir": options.dataDir = own[++i] ?? ""; break;
       case "--params-file": options.paramsFile = own[++i] ?? options.paramsFile; break;
       case "--log-level": options.logLevel = own[++i] ?? "info"; break;
@@ -93,6 +100,13 @@ function parseStartArgs(argv: readonly string[]): StartOptions {
     }
   }
   return options;
+}
+
+const BATTERY_TOPIC = "/robot/battery_state";
+
+/** With the simulated robot, the dialogue node reads its battery. */
+function withBatteryTopic(overrides: ReturnType<typeof standaloneOverrides>, robot: boolean): ReturnType<typeof standaloneOverrides> {
+  return robot ? { ...overrides, dialogue: { ...overrides["dialogue"], "power.battery_topic": BATTERY_TOPIC } } : overrides;
 }
 
 async function main(): Promise<number> {
@@ -124,7 +138,7 @@ async function main(): Promise<number> {
       nodes: ASSISTANT_NODES,
     },
     [...foxglove, "--ros-args", "--params-file", options.paramsFile, ...(options.modelsFile ? ["-p", `dialogue:models_file:=${modelsFile}`] : []), ...options.rosArgs.slice(1)],
-    { graph, baseOverrides: standaloneOverrides(dataDir) },
+    { graph, baseOverrides: withBatteryTopic(standaloneOverrides(dataDir), options.robot) },
   );
 
   for (const { name, reason } of program.degraded) console.error(`start: ${name} is not running (the other nodes are): ${reason}`);
@@ -148,6 +162,24 @@ async function main(): Promise<number> {
     });
   }
 
+  // The robot's battery drains while it works and recharges at the dock; the dialogue node reads it.
+  // The demo starts just above the 30% threshold and runs fast, so a change of mode shows within seconds.
+  const battery = new SimulatedBattery({ startPercent: options.batteryStart ?? (options.demo ? 36 : 100) });
+  const batteryPublisher = robotNode.createPublisher("sensor_msgs/msg/BatteryState", BATTERY_TOPIC, 10);
+  const batteryStarted = Date.now();
+  const batterySpeed = options.batterySpeed ?? (options.demo ? 600 : 60);
+  if (options.robot) {
+    robotNode.createTimer(250, () => {
+      battery.advanceTo((Date.now() - batteryStarted) * batterySpeed);
+      batteryPublisher.publish(battery.message(Date.now()));
+    });
+  }
+  let powerMode = "full";
+  consoleNode.createSubscription("embodied_assistant/msg/PersonaState", "/dialogue/persona_state", (state) => {
+    if (state.power_mode !== powerMode) output(`power: ${powerMode} -> ${state.power_mode} (${state.power_reason})`);
+    powerMode = state.power_mode;
+  }, { depth: 1, durability: "transient_local" });
+
   const stop = async () => {
     robotNode.destroy();
     consoleNode.destroy();
@@ -155,7 +187,7 @@ async function main(): Promise<number> {
   };
 
   if (options.demo) {
-    const ok = await runDemo({ console: assistantConsole, day, published: () => published, print: output });
+    const ok = await runDemo({ console: assistantConsole, day, published: () => published, print: output, powerMode: () => powerMode });
     await stop();
     return ok ? 0 : 1;
   }

@@ -2,10 +2,12 @@
  * dialogue: persona-weighted replies from a local LLM whose personality is a runtime blend of LoRA
  * adapters, tuned by parameters while it runs.
  *
- *   services    ~/chat            embodied_assistant/srv/Chat
+ *   services    ~/chat            embodied_assistant/srv/Chat (perspectives > 0: a panel of takes)
+ *               ~/classify        embodied_assistant/srv/Classify (routing alone, nothing generated)
  *   publishes   ~/reply_stream    std_msgs/msg/String (whole cleaned sentences, for text-to-speech)
  *               ~/persona_state   embodied_assistant/msg/PersonaState (transient_local; on start and every change)
  *               /diagnostics      diagnostic_msgs/msg/DiagnosticArray
+ *   subscribes  <power.battery_topic> sensor_msgs/msg/BatteryState (when set; '' = mains power)
  *   calls       <memory_service>  embodied_assistant/srv/Recall (default memory/recall)
  *               <memory_service with recall -> ask>  embodied_assistant/srv/Ask (default memory/ask)
  *
@@ -20,7 +22,8 @@ import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
 import { fallbackPersona } from "../core/dialogue/fallbackPersona.js";
 import { chatRequestProblem } from "../core/dialogue/chatRequestProblem.js";
 import type { AskFn, RecallFn } from "../core/dialogue/grounding.js";
-import { createAskRequest, createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
+import { createAskRequest, createChatResponse, createPersonaState, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
+import type { PanelOfTakes } from "../core/persona/panel/PanelOfTakes.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { ModelLock } from "../core/models/ModelLock.js";
 import { pullModel } from "../core/models/pullModel.js";
@@ -31,6 +34,8 @@ import type { Graph, GraphNode, ParameterDescriptor, ServiceClient } from "../ro
 import { DiagnosticsUpdater } from "../ros/diagnostics.js";
 import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { parameterReader } from "./parameterReader.js";
+import { startPowerAwareness, type PowerAwareness } from "./powerAwareness.js";
+import { wireDialoguePanel } from "./dialoguePanel.js";
 
 const UNIT = { from: 0, to: 1 } as const;
 
@@ -46,6 +51,7 @@ const STARTUP_PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "context_size", type: "integer", defaultValue: 0, integerRange: { from: 0, to: 131_072 }, readOnly: true, description: "tokens per context (KV cache); 0 uses the persona's runtime.contextSize" },
   { name: "threads", type: "integer", defaultValue: -1, integerRange: { from: -1, to: 256 }, readOnly: true, description: "CPU threads; -1 uses the persona's runtime.threads, 0 lets llama.cpp choose" },
   { name: "queue_capacity", type: "integer", defaultValue: 64, integerRange: { from: 1, to: 10_000 }, readOnly: true, description: "most chats waiting; beyond it a chat is refused with a reason" },
+  { name: "panel_file", type: "string", defaultValue: "configs/personas/hamster_panel.yaml", readOnly: true, description: "persona YAML whose panel: section answers Chat with perspectives > 0 when the persona declares no panel of its own; '' for none" },
 ];
 
 function tunableParameters(spec: PersonaSpec): ParameterDescriptor[] {
@@ -71,6 +77,10 @@ export interface DialogueNode extends AssistantNode {
   readonly engine: DialogueEngine | undefined;
   /** The weights the next turn uses. */
   weights(): PersonaWeights;
+  /** Power mode, load and the background-work gate (bakes, training and exports ask it). */
+  readonly power: PowerAwareness;
+  /** The panel of takes (built at its first use); undefined when neither the persona nor panel_file declares one. */
+  panel(): PanelOfTakes | undefined;
 }
 
 function resolveConfigPath(path: string): string {
@@ -206,7 +216,10 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     return r;
   };
 
+
   const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall, ask });
+  // A change of power mode shows in ~/persona_state (publishPersonaState is defined below; no change comes before it is).
+  const power = startPowerAwareness(node, { onChange: () => publishPersonaState() });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
   // queue_capacity is read-only; queue_timeout_ms is passed per chat, so a set applies from the next one.
@@ -221,6 +234,16 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   const personaState = node.createPublisher("embodied_assistant/msg/PersonaState", "~/persona_state", { depth: 1, durability: "transient_local" });
 
   // ---- services ----
+  // ~/classify, and the takes of Chat with perspectives > 0.
+  const panel = wireDialoguePanel(node, {
+    spec, adapterFiles, engine, dialogue, replyStream,
+    panelFile: str("panel_file") && resolveConfigPath(str("panel_file")),
+    onRejected: () => void counters.rejectedRequests++,
+    onTakes: (removed) => {
+      counters.turns++;
+      counters.removedPhrases += removed;
+    },
+  });
   node.createService("embodied_assistant/srv/Chat", "~/chat", async (request): Promise<ChatResponse> => {
     const failed = (message: string): ChatResponse => ({ ...createChatResponse(), success: false, message });
     const problem = chatRequestProblem(request);
@@ -237,13 +260,28 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         const cancel = new AbortController();
         inFlight.add(cancel);
         const timer = setTimeout(() => cancel.abort(new Error("reply_timeout_ms reached")), num("reply_timeout_ms"));
+        const mode = power.decision();
+        const budget = power.budget({ maxTokens: request.max_tokens > 0 ? Math.min(request.max_tokens, limit) : limit, routing: bool("routing") });
+        const powerFields = { power_mode: mode.mode, power_reason: mode.reason };
+        const powerNote = mode.mode === "full" ? [] : [`power ${mode.mode}: ${mode.reason}`];
+        if (request.perspectives > 0) {
+          try {
+            const takes = await panel.takes({ text: request.text, perspectives: request.perspectives, weights, budget, temperature: num("temperature"), seed, forbiddenPhrases: strs("forbidden_phrases"), signal: cancel.signal });
+            return { ...takes, ...powerFields, message: [...powerNote, takes.message].filter(Boolean).join("; ") };
+          } finally {
+            clearTimeout(timer);
+            inFlight.delete(cancel);
+          }
+        }
         const turn = await dialogue.turn({
           sessionId: request.session_id || "default",
           text: request.text,
           weights,
           jsonMode: request.json_mode || bool("json_mode"),
-          maxTokens: request.max_tokens > 0 ? Math.min(request.max_tokens, limit) : limit,
-          routing: bool("routing"),
+          maxTokens: budget.maxTokens,
+          routing: budget.routing,
+          ...(budget.maxAdapters !== undefined ? { maxAdapters: budget.maxAdapters } : {}),
+          modelFree: budget.modelFree,
           ...(seed >= 0 ? { seed } : {}),
           temperature: num("temperature"),
           groundingTimeoutMs: num("memory_timeout_ms"),
@@ -260,8 +298,9 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         if (turn.stopReason === "abort") counters.cancelled++;
         const used = Dialogue.flatten(turn.blend.effective);
         return {
+          ...createChatResponse(),
           success: true,
-          message: turn.notes.join("; "),
+          message: [...powerNote, ...turn.notes].join("; "),
           reply: turn.reply,
           gesture: turn.gesture,
           persona_names: used.names,
@@ -274,6 +313,9 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
           first_token_ms: turn.firstTokenMs,
           total_ms: turn.totalMs,
           tokens: turn.tokens,
+          active_adapters: turn.blend.adapters.map((a) => a.name),
+          adapter_scales: turn.blend.adapters.map((a) => a.scale),
+          ...powerFields,
         };
       }, num("queue_timeout_ms"));
     } catch (error) {
@@ -305,25 +347,32 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         context_cache_size: cache?.size ?? 0,
         adapters_available: Object.keys(adapterFiles).length,
         adapters_rejected: rejectedAdapters.join(",") || "none",
+        panel_members: panel.memberCount,
       },
     };
   });
+  diagnostics.add("power", () => power.diagnostic());
 
   // ---- callbacks: parameters ----
   const publishPersonaState = () => {
     const weights = readWeights();
-    const blend = dialogue.prewarm(weights, bool("routing"));
+    const mode = power.decision();
+    const budget = power.budget({ maxTokens: num("max_tokens"), routing: bool("routing") });
+    const active = budget.modelFree ? [] : dialogue.prewarm(weights, budget.routing, budget.maxAdapters).adapters;
     personaState.publish({
+      ...createPersonaState(),
       header: { stamp: node.now(), frame_id: "" },
       persona_name: spec.name,
       dimension_names: [...DIMENSION_NAMES],
       dimension_weights: DIMENSION_NAMES.map((n) => weights.dimensions[n]),
       expert_names: [...EXPERT_NAMES],
       expert_weights: EXPERT_NAMES.map((n) => weights.experts[n]),
-      active_adapters: blend.adapters.map((a) => a.name),
-      adapter_scales: blend.adapters.map((a) => a.scale),
+      active_adapters: active.map((a) => a.name),
+      adapter_scales: active.map((a) => a.scale),
       model_path: engine ? modelPath : "",
       model_loaded: engine !== undefined,
+      power_mode: mode.mode,
+      power_reason: mode.reason,
     });
   };
   // Ranges and types are checked by the descriptors; this catches what a range cannot say.
@@ -338,7 +387,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   });
   node.onParametersChanged((changes) => {
     // Off the request path: the new persona's context is built now, used from the next turn.
-    if (changes.some((c) => c.name.startsWith("persona.") || c.name.startsWith("expertise.") || c.name === "routing")) publishPersonaState();
+    if (changes.some((c) => c.name.startsWith("persona.") || c.name.startsWith("expertise.") || c.name === "routing" || c.name.startsWith("power.reduced_"))) publishPersonaState();
   });
   publishPersonaState();
 
@@ -348,10 +397,13 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     dialogue,
     engine,
     weights: readWeights,
+    power,
+    panel: panel.panel,
     async close() {
       if (closed) return;
       closed = true;
       diagnostics.stop();
+      power.close();
       queue.rejectWaiting(new Error("the dialogue node is shutting down"));
       for (const turn of inFlight) turn.abort(new Error("node closing"));
       await queue.idle();

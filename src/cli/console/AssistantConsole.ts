@@ -88,11 +88,25 @@ export class AssistantConsole {
           this.print(`assistant could not answer: ${r.message}`);
           return true;
         }
-        const tags = [r.model_free ? "model-free" : "", r.grounded ? `cites ${r.cited_episodes.join(", ") || "nothing"}` : "ungrounded", r.routed_experts.length ? `experts ${r.routed_experts.join(", ")}` : ""].filter(Boolean);
+        const tags = [r.power_mode && r.power_mode !== "full" ? `power ${r.power_mode}: ${r.power_reason}` : "", r.model_free ? "model-free" : "", r.grounded ? `cites ${r.cited_episodes.join(", ") || "nothing"}` : "ungrounded", r.routed_experts.length ? `experts ${r.routed_experts.join(", ")}` : ""].filter(Boolean);
         this.print(`assistant: ${r.reply}${r.gesture ? ` [gesture: ${r.gesture}]` : ""}`);
         this.print(`  (${tags.join("; ")}; ${r.tokens} tokens in ${r.total_ms.toFixed(0)} ms)`);
         const persona = r.persona_names.map((name, i) => `${name}=${(r.persona_weights[i] ?? 0).toFixed(2)}`);
         if (persona.length > 0) this.print(`  persona: ${persona.join(" ")}`);
+        return true;
+      }
+      case "panel": {
+        const r = await this.chat.call({ ...createChatRequest(), session_id: "console", text: command.text, perspectives: command.perspectives }, options);
+        if (!r.success) {
+          this.print(`panel could not answer: ${r.message}`);
+          return true;
+        }
+        for (const t of r.takes) {
+          const mix = t.adapter_names.map((name, i) => `${name}@${(t.adapter_scales[i] ?? 0).toFixed(2)}`).join(" ");
+          this.print(`  [${t.member}] ${t.take}`);
+          this.print(`      (${t.matched_by}${t.matched_keywords.length ? `: ${t.matched_keywords.join(", ")}` : ""}; ${t.tokens} tokens; ${mix || "no adapters"})`);
+        }
+        this.print(`  (${r.takes.length} takes${r.model_free ? ", model-free" : ""}${r.power_mode !== "full" ? `; power ${r.power_mode}` : ""}; ${r.total_ms.toFixed(0)} ms)`);
         return true;
       }
       case "recall": {

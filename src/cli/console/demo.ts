@@ -11,6 +11,8 @@ export interface DemoOptions {
   readonly print: (line: string) => void;
   /** How long to wait for the day to flow through action_log into memory (default 60 s). */
   readonly timeoutMs?: number;
+  /** The dialogue node's power mode as ~/persona_state last said; absent: no power step. */
+  readonly powerMode?: () => string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -86,6 +88,22 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   const rejected = await consoleRun("set dialogue persona.warmth 1.5");
   if (!rejected.some((l) => l.startsWith("Setting parameter failed"))) failures.push("an out-of-range parameter was not rejected");
   await consoleRun("chat can you explain how a qubit works?");
+
+  const takes = await consoleRun("panel 3 I keep putting off my homework and worry that I will fail");
+  if (takes.filter((l) => /^ {2}\[\w+\] /.test(l)).length !== 3) failures.push("the panel did not give 3 takes");
+
+  if (options.powerMode) {
+    // The simulated battery drains below the threshold, then the robot docks and charges.
+    const waitForMode = async (mode: string) => {
+      const until = Date.now() + 60_000;
+      while (options.powerMode!() !== mode && Date.now() < until) await sleep(50);
+      return options.powerMode!() === mode;
+    };
+    if (!(await waitForMode("reduce"))) failures.push("the power mode never changed to reduce on a low battery");
+    const reduced = await consoleRun("chat What did you do today?");
+    if (!reduced.some((l) => l.includes("power reduce"))) failures.push("a chat on a low battery was not reduced");
+    if (!(await waitForMode("full"))) failures.push("the power mode did not return to full on the charger");
+  }
 
   const exported = await consoleRun("export mcap");
   if (!exported.some((l) => l.startsWith("exported"))) failures.push("MCAP export failed");

@@ -4,6 +4,7 @@
  */
 export type ConsoleCommand =
   | { kind: "chat"; text: string; json: boolean }
+  | { kind: "panel"; text: string; perspectives: number }
   | { kind: "recall"; text: string; cue: Record<string, string>; askRole: string }
   | { kind: "remember"; text: string }
   | { kind: "ask"; question: string }
@@ -19,6 +20,7 @@ export type ConsoleCommand =
 
 export const CONSOLE_HELP = `Commands:
   <text> | chat <text>         talk to the assistant (json <text> asks for {say, gesture})
+  panel [N] <problem>          N short takes from the panel members the problem concerns (default 3)
   recall <question>            ask the episodic memory in free text
   recall object=cup result=FAILED ?location
                                a partial cue; ?role asks which filler fits
@@ -56,6 +58,11 @@ export function parseCommand(line: string): ConsoleCommand | undefined {
       return { kind: "topics" };
     case "chat":
       return tail ? { kind: "chat", text: tail, json: false } : { kind: "error", message: "chat needs some text, e.g. chat what did you do today?" };
+    case "panel": {
+      const count = /^\d+$/.test(rest[0] ?? "") ? Number(rest[0]) : 0;
+      const text = (count > 0 ? rest.slice(1) : rest).join(" ");
+      return text ? { kind: "panel", text, perspectives: count > 0 ? count : 3 } : { kind: "error", message: "panel needs a problem, e.g. panel 2 I keep putting off my homework" };
+    }
     case "json":
       return tail ? { kind: "chat", text: tail, json: true } : { kind: "error", message: "json needs some text" };
     case "ask":

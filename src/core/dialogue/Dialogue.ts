@@ -5,13 +5,14 @@
  * post-process, stream whole sentences, and remember the exchange in the session's history.
  */
 import { describePersona, personaFlourish } from "../persona/describePersona.js";
-import { blendPersona } from "../persona/blendPersona.js";
+import { blendPersona, scaleKey } from "../persona/blendPersona.js";
 import { ExpertRouter, type EmbedSync } from "../persona/ExpertRouter.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, type PersonaSpec } from "../persona/PersonaSpec.js";
 import type { PersonaBlend, PersonaWeights, RoutingDecision } from "../persona/types.js";
 import type { DialogueEngine, GenerateResult } from "./DialogueEngine.js";
 import { askForTurn, formatEpisodesForPrompt, looksLikeMemoryQuestion, modelFreeAnswer, modelFreeReply, recallForTurn, type AskFn, type RecallFn } from "./grounding.js";
 import { ForbiddenPhraseFilter, postProcessReply, SentenceStreamer } from "./postProcess.js";
+import { limitAdapters, type BakedModelMatcher } from "../power/turnBudget.js";
 
 export interface DialogueOptions {
   readonly spec: PersonaSpec;
@@ -26,6 +27,8 @@ export interface DialogueOptions {
   readonly embed?: EmbedSync;
   /** Sessions whose history is kept (least recently used dropped first). Default 256. */
   readonly maxSessions?: number;
+  /** The bake hook: with an adapter limit (power reduce mode), a matching bake keeps the whole blend. */
+  readonly bakedModel?: BakedModelMatcher;
 }
 
 export interface TurnRequest {
@@ -36,6 +39,10 @@ export interface TurnRequest {
   readonly jsonMode?: boolean;
   readonly maxTokens: number;
   readonly routing?: boolean;
+  /** Most runtime adapters this turn (power reduce mode); default the persona's maxActiveAdapters. */
+  readonly maxAdapters?: number;
+  /** Answer from memory without generating (power pause mode), even with a model loaded. */
+  readonly modelFree?: boolean;
   readonly seed?: number;
   /** Sampling temperature of this turn (default: the spec's). */
   readonly temperature?: number;
@@ -102,17 +109,24 @@ export class Dialogue {
    * After a parameter change: build the context of the new weights (for an utterance that routes
    * to no expert, the common case) off the request path, so the next turn finds it ready.
    */
-  prewarm(weights: PersonaWeights, routing = true): PersonaBlend {
-    const blend = this.blend(weights, routing ? this.route("") : undefined);
+  prewarm(weights: PersonaWeights, routing = true, maxAdapters?: number): PersonaBlend {
+    // Under an adapter limit (power reduce mode) the next turn applies the limited blend: build that one.
+    const blend = this.limitedBlend(this.blend(weights, routing ? this.route("") : undefined), maxAdapters);
     this.options.engine?.prewarm(blend.adapters);
     return blend;
+  }
+
+  /** The blend under an adapter limit (power reduce mode); a matching bake keeps it whole. */
+  private limitedBlend(full: PersonaBlend, maxAdapters: number | undefined): PersonaBlend {
+    const limited = limitAdapters(full.adapters, maxAdapters, this.options.bakedModel);
+    return limited.adapters === full.adapters ? full : { ...full, adapters: limited.adapters, key: scaleKey(limited.adapters) };
   }
 
   async turn(request: TurnRequest): Promise<TurnResult> {
     const started = performance.now();
     const spec = this.options.spec;
     const routing = this.route(request.text);
-    const blend = this.blend(request.weights, request.routing === false ? undefined : routing);
+    const blend = this.limitedBlend(this.blend(request.weights, request.routing === false ? undefined : routing), request.maxAdapters);
     const filter = this.filterFor(request.forbiddenPhrases ?? spec.generation.forbiddenPhrases);
     const notes: string[] = [];
 
@@ -124,7 +138,7 @@ export class Dialogue {
     const citedEpisodes = grounding.episodes.map((e) => e.id);
     const base = { routing, blend, citedEpisodes, grounded: grounding.reachable, removedPhrases: 0 };
 
-    const engine = this.options.engine;
+    const engine = request.modelFree ? undefined : this.options.engine;
     const askTimeoutMs = request.groundingTimeoutMs ?? spec.grounding.timeoutMs;
     if (!engine) {
       const asked = await askForTurn(this.options.ask, request.text, askTimeoutMs);

@@ -7,11 +7,11 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { PanelSpecSchema } from "./panel/PanelSpec.js";
 
-export const DIMENSION_NAMES = ["warmth", "playful", "formal", "encouragement"] as const;
-export const EXPERT_NAMES = ["medical", "coding", "teaching", "quantum"] as const;
-export type DimensionName = (typeof DIMENSION_NAMES)[number];
-export type ExpertName = (typeof EXPERT_NAMES)[number];
+import { DIMENSION_NAMES, EXPERT_NAMES, type DimensionName, type ExpertName } from "./personaNames.js";
+
+export { DIMENSION_NAMES, EXPERT_NAMES, type DimensionName, type ExpertName } from "./personaNames.js";
 
 const weight = z.number().min(0, "weights lie in [0, 1]").max(1, "weights lie in [0, 1]");
 const mapping = z.enum(["linear", "centred"]);
@@ -120,6 +120,8 @@ export const PersonaSpecSchema = z.strictObject({
   generation: GenerationSchema.default(GenerationSchema.parse({})),
   grounding: GroundingSchema.default(GroundingSchema.parse({})),
   runtime: RuntimeSchema.default(RuntimeSchema.parse({})),
+  /** A panel of perspectives for Chat with perspectives > 0 (see panel/PanelSpec.ts); optional. */
+  panel: PanelSpecSchema.optional(),
 });
 
 export type PersonaSpec = z.infer<typeof PersonaSpecSchema>;

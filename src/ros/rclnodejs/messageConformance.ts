@@ -57,18 +57,21 @@ export const MESSAGE_TYPES = {
   "diagnostic_msgs/msg/DiagnosticArray": true,
   "diagnostic_msgs/msg/DiagnosticStatus": true,
   "diagnostic_msgs/msg/KeyValue": true,
+  "sensor_msgs/msg/BatteryState": true,
   "std_msgs/msg/Header": true,
   "std_msgs/msg/String": true,
   "embodied_assistant/msg/ActionEvent": true,
   "embodied_assistant/msg/ActionOutcome": true,
   "embodied_assistant/msg/ActionStats": true,
   "embodied_assistant/msg/Episode": true,
+  "embodied_assistant/msg/PanelTake": true,
   "embodied_assistant/msg/PersonaState": true,
 } as const satisfies MessageConformance;
 
 export const SERVICE_TYPES = {
   "embodied_assistant/srv/Ask": { request: true, response: true },
   "embodied_assistant/srv/Chat": { request: true, response: true },
+  "embodied_assistant/srv/Classify": { request: true, response: true },
   "embodied_assistant/srv/ExportLog": { request: true, response: true },
   "embodied_assistant/srv/Forget": { request: true, response: true },
   "embodied_assistant/srv/GetActionStats": { request: true, response: true },

@@ -1,7 +1,8 @@
 /**
  * Exports off the event loop: a worker thread with its own read-only connection reads the
  * log and writes the file, and the calling thread only posts the request and awaits the
- * result, so ingest, commits and services go on at full speed during a long export.
+ * result, so ingest, commits and services go on at full speed during a long export. The
+ * worker runs at the lowest CPU priority: on a busy machine the export slows, not ingest.
  * A store without a file (':memory:' or '', tests) cannot be opened by a second
  * connection: it falls back to the paced export on this thread (exportLog).
  */
@@ -22,13 +23,17 @@ export interface WorkerRequest {
   readonly through: { readonly event: number; readonly outcome: number };
 }
 
-export type WorkerResult = { readonly ok: true; readonly summary: ExportSummary } | { readonly ok: false; readonly message: string };
+export type WorkerResult =
+  | { readonly ok: true; readonly summary: ExportSummary; readonly lowPriority: boolean }
+  | { readonly ok: false; readonly message: string };
 
 /** Where an export ran: in a worker thread, or paced on the event loop (a store without a file). */
 export type ExportMode = "worker" | "paced";
 
 export interface OffThreadSummary extends ExportSummary {
   readonly mode: ExportMode;
+  /** Whether the worker ran at the lowest CPU priority (nice 19; Linux), below the node's thread. */
+  readonly lowPriority: boolean;
 }
 
 /** Whether a second connection can open the store's database: a file, not ':memory:', '' or a URI. */
@@ -48,9 +53,10 @@ export async function exportLogOffThread(
   path: string,
   signal?: AbortSignal,
 ): Promise<OffThreadSummary> {
-  if (!storeHasFile(store)) return { ...(await exportLog(format, store, filter, path)), mode: "paced" };
+  if (!storeHasFile(store)) return { ...(await exportLog(format, store, filter, path)), mode: "paced", lowPriority: false };
   const request: WorkerRequest = { format, dbPath: store.path, filter, path, temporary: temporaryNameFor(path), through: store.newestIds() };
-  return { ...(await exportInWorker(request, signal)), mode: "worker" };
+  const { summary, lowPriority } = await exportInWorker(request, signal);
+  return { ...summary, mode: "worker", lowPriority };
 }
 
 /**
@@ -64,7 +70,7 @@ function startWorker(request: WorkerRequest): Worker {
   return new Worker(new URL("./exportWorkerBootstrap.mjs", import.meta.url), { workerData: { ...request, entry } });
 }
 
-function exportInWorker(request: WorkerRequest, signal?: AbortSignal): Promise<ExportSummary> {
+function exportInWorker(request: WorkerRequest, signal?: AbortSignal): Promise<{ summary: ExportSummary; lowPriority: boolean }> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new Error("export cancelled"));
     const worker = startWorker(request);
@@ -79,7 +85,7 @@ function exportInWorker(request: WorkerRequest, signal?: AbortSignal): Promise<E
     worker.on("error", (error) => (failure ??= error));
     worker.on("exit", (code) => {
       signal?.removeEventListener("abort", cancel);
-      if (result?.ok) return resolve(result.summary);
+      if (result?.ok) return resolve({ summary: result.summary, lowPriority: result.lowPriority });
       // A worker that failed cleanly removed its temporary file; one that was stopped or
       // crashed may not have: nothing half-written is left either way.
       removeIfThere(request.temporary);

@@ -41,6 +41,8 @@ const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--rounds
   --export-events N  stored events the export phase exports to MCAP (default 200000, also in quick)
   --export-rate N    events/s published during the export phase (default 20000)
   --export-only      run the export phase alone
+  --export-control   the export phase without the export: the same 10 s of events at the rate,
+                     no export (a baseline of the same length as the export window)
   -h, --help       this help
 Last stdout line: JSON with events, events_per_s, raw_sqlite_events_per_s, ratio_vs_raw,
 commit_latency_p99_ms, lost, crash_runs, crash_lost, commit_latency_p99_ms_during_export,
@@ -62,6 +64,7 @@ const BATCH = numberArg("--batch", 500);
 const ROUNDS = numberArg("--rounds", 5);
 const EXPORT_EVENTS = numberArg("--export-events", 200_000);
 const EXPORT_RATE = numberArg("--export-rate", 20_000);
+const EXPORT_CONTROL = argv.includes("--export-control");
 const progress = (line: string) => process.stderr.write(`[bench:actionlog] ${line}\n`);
 const dir = mkdtempSync(join(tmpdir(), "bench-actionlog-"));
 
@@ -295,7 +298,12 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
   const committedBefore = log.counters.committedEvents;
   let response: Awaited<ReturnType<typeof exporter.call>> | undefined;
   const exportStart = performance.now();
-  const exportDone = exporter.call({ format: "mcap", path: "bench.mcap", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } }, { timeoutMs: 600_000 }).then((r) => {
+  const request = { format: "mcap", path: "bench.mcap", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } };
+  // --export-control: no export, the window lasts as long as the live events (10 s at the rate).
+  const noExport = new Promise<typeof response>((resolve) =>
+    setTimeout(() => resolve({ success: true, message: "control: no export", path: "", events: 0, outcomes: 0, bytes: 0 }), (live.length * 1000) / rate),
+  );
+  const exportDone = (EXPORT_CONTROL ? noExport : exporter.call(request, { timeoutMs: 600_000 })).then((r) => {
     response = r;
   });
   const during = await paced(log, publish, live, 0, rate, () => response !== undefined);
@@ -318,6 +326,8 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
     export_outcomes: response.outcomes,
     export_bytes: response.bytes,
     export_seconds: Number(exportSeconds.toFixed(2)),
+    // Says where the export ran ("in a worker thread", or paced on the node's thread).
+    export_message: response.message,
     ingest_rate_during_export: rate,
     events_published_during_export: during.published,
     live_events_ran_out: during.published === live.length,

@@ -44,7 +44,9 @@ async function startNode(dbPath: string, exportDir: string) {
   robot.createSubscription("embodied_assistant/msg/ActionOutcome", "/assistant/action_outcomes", (o) => void outcomes.push(o), 10_000);
   const exporter = robot.createClient("embodied_assistant/srv/ExportLog", "/action_log/export");
   const exportTo = (path: string, format = "jsonl") =>
-    exporter.call({ format, path, robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } } satisfies ExportLogRequest);
+    // An export starts a worker thread (about 2 s from TypeScript sources on a loaded machine), hence
+    // more than the client's default 5 s.
+    exporter.call({ format, path, robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } } satisfies ExportLogRequest, { timeoutMs: 60_000 });
   let closed = false;
   const close = async () => {
     if (closed) return;

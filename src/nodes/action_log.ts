@@ -11,7 +11,7 @@
  * Wiring only: validation, pairing, storage and export live in src/core/actionlog.
  */
 import { ActionLog, ActionLogOpenError, type ActionLogOptions } from "../core/actionlog/ActionLog.js";
-import { exportLog } from "../core/actionlog/exportLog.js";
+import { exportLogOffThread, storeHasFile } from "../core/actionlog/exportOffThread.js";
 import { resolveExportPath } from "../core/actionlog/resolveExportPath.js";
 import { ingestHealth, outcomesHealth, type HealthBaseline } from "../core/actionlog/healthReport.js";
 import { RateLimitedReporter } from "../core/actionlog/RateLimitedReporter.js";
@@ -132,6 +132,9 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   }, { depth: num("queue_depth"), reliability: "reliable" });
 
   // ---- services ----
+  // Exports still running when the node closes are stopped (their temporary files removed).
+  const exportsCancelled = new AbortController();
+  if (!storeHasFile(log.store)) node.logger.info(`db_path ${log.store.path} has no file: ~/export runs paced on the node's thread, not in a worker`);
   node.createService("embodied_assistant/srv/GetActionStats", "~/get_stats", fleet.serveStats((req) => {
     const q = statsQuery(req);
     if (!q.ok) return { success: false, message: q.message, stats: [] };
@@ -158,9 +161,11 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     if (!path.ok) return failed(path.message);
     log.flush();
     try {
-      // Paced: the export yields to the event loop between slices, so ingest and commits go on.
-      const summary = await exportLog(q.value.format, log.store, q.value.filter, path.value);
-      return { success: true, message: `wrote ${q.value.format}`, path: summary.path, events: summary.events, outcomes: summary.outcomes, bytes: summary.bytes };
+      // In a worker thread with its own read-only connection (paced on this thread for a
+      // database without a file), so ingest, commits and services go on during the export.
+      const summary = await exportLogOffThread(q.value.format, log.store, q.value.filter, path.value, exportsCancelled.signal);
+      const where = summary.mode === "worker" ? "in a worker thread" : "paced on the node's thread (the database has no file)";
+      return { success: true, message: `wrote ${q.value.format} ${where}`, path: summary.path, events: summary.events, outcomes: summary.outcomes, bytes: summary.bytes };
     } catch (error) {
       return failed(`export to ${path.value} failed: ${errorText(error)}`);
     }
@@ -202,6 +207,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
       expiry.cancel();
       retention.cancel();
       diagnostics.stop();
+      exportsCancelled.abort();
       await fleet.close();
       log.close();
       node.destroy();

@@ -3,8 +3,16 @@ import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../inter
 import { actionKeyHash } from "./actionKeyHash.js";
 import { migrate } from "./migrations.js";
 import type { ClosedAction } from "./OutcomePairer.js";
-import { millisToTime } from "../time.js";
 import type { AcceptedEvent, OutcomeDraft } from "./types.js";
+import {
+  EVENT_COLUMNS, OUTCOME_COLUMNS, newestIds, readEvents, readOutcomes, rowToEvent, rowToOutcome, where, whereOutcomes,
+  type EventFilter, type EventRow, type ExportedEvent, type OutcomeFilter, type OutcomeRow, type PageOptions,
+} from "./logRows.js";
+
+export { rowToEvent, rowToOutcome, type EventFilter, type OutcomeFilter, type PageOptions } from "./logRows.js";
+
+/** Outcome ids are given by the store (see lastOutcomeId), never reused: keys_indexed_to relies on it. */
+const OUTCOME_INSERT_COLUMNS = `id, ${OUTCOME_COLUMNS}, key_hash`;
 
 export type Durability = "full" | "normal";
 
@@ -16,31 +24,6 @@ export interface ActionLogStoreOptions {
    * normal: synchronous=NORMAL, survives a process crash; the last batches may be lost on power loss.
    */
   readonly durability?: Durability;
-}
-
-/** Filters shared by query, stats and export; '' and undefined mean "all". */
-export interface OutcomeFilter {
-  readonly robotId?: string;
-  readonly action?: string;
-  readonly object?: string;
-  readonly result?: string;
-  /** On ended_at; undefined means unbounded. */
-  readonly since?: BuiltinInterfacesTime;
-  readonly until?: BuiltinInterfacesTime;
-}
-
-export interface EventFilter {
-  readonly robotId?: string;
-  readonly since?: BuiltinInterfacesTime;
-  readonly until?: BuiltinInterfacesTime;
-}
-
-/** How iterateEvents and iterateOutcomes read. */
-export interface PageOptions {
-  /** Rows per query (default 5000). */
-  readonly pageSize?: number;
-  /** Read no row with a higher id (default: to the end, rows committed meanwhile included). */
-  readonly throughId?: number;
 }
 
 export interface StatsRow {
@@ -61,83 +44,6 @@ export interface RetentionPolicy {
   /** Keep at most this many events (the newest); 0 means no limit. */
   readonly maxEvents: number;
 }
-
-const EVENT_COLUMNS = "id, robot_id, action_id, action, object, location, status, progress, detail, stamp_sec, stamp_nsec, frame_id, recv_ms";
-const OUTCOME_COLUMNS =
-  "robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec, ended_sec, ended_nsec, duration_s, progress_events, flagged, flag_reason, committed_ms";
-/** Outcome ids are given by the store (see lastOutcomeId), never reused: keys_indexed_to relies on it. */
-const OUTCOME_INSERT_COLUMNS = `id, ${OUTCOME_COLUMNS}, key_hash`;
-
-interface EventRow {
-  id: number; robot_id: string; action_id: string; action: string; object: string; location: string; status: string;
-  progress: number; detail: string; stamp_sec: number; stamp_nsec: number; frame_id: string; recv_ms: number;
-}
-interface OutcomeRow {
-  id: number; robot_id: string; action_id: string; action: string; object: string; location: string; result: string; reason: string;
-  started_sec: number; started_nsec: number; ended_sec: number; ended_nsec: number; duration_s: number; progress_events: number;
-  flagged: number; flag_reason: string; committed_ms: number;
-}
-
-export function rowToEvent(row: EventRow): ActionEvent {
-  return {
-    header: { stamp: { sec: row.stamp_sec, nanosec: row.stamp_nsec }, frame_id: row.frame_id },
-    robot_id: row.robot_id, action_id: row.action_id, action: row.action, object: row.object, location: row.location,
-    status: row.status, progress: row.progress, detail: row.detail,
-  };
-}
-
-export function rowToOutcome(row: OutcomeRow): ActionOutcome {
-  return {
-    header: { stamp: millisToTime(row.committed_ms), frame_id: "" },
-    robot_id: row.robot_id, action_id: row.action_id, action: row.action, object: row.object, location: row.location,
-    result: row.result, reason: row.reason,
-    started_at: { sec: row.started_sec, nanosec: row.started_nsec },
-    ended_at: { sec: row.ended_sec, nanosec: row.ended_nsec },
-    duration_s: row.duration_s, progress_events: row.progress_events, flagged: row.flagged === 1, flag_reason: row.flag_reason,
-  };
-}
-
-/** Builds "col op ?" clauses for the filters that are set. */
-function whereOutcomes(filter: OutcomeFilter, params: unknown[]): string[] {
-  const clauses: string[] = [];
-  for (const [column, value] of [["robot_id", filter.robotId], ["action", filter.action], ["object", filter.object], ["result", filter.result]] as const) {
-    if (value) {
-      clauses.push(`${column} = ?`);
-      params.push(value);
-    }
-  }
-  timeRange("ended", filter, clauses, params);
-  return clauses;
-}
-
-function whereEvents(filter: EventFilter, params: unknown[]): string[] {
-  const clauses: string[] = [];
-  if (filter.robotId) {
-    clauses.push("robot_id = ?");
-    params.push(filter.robotId);
-  }
-  timeRange("stamp", filter, clauses, params);
-  return clauses;
-}
-
-/** Inclusive [since, until] on a (<column>_sec, <column>_nsec) stamp; either bound may be absent. */
-function timeRange(
-  column: "ended" | "stamp",
-  filter: { readonly since?: BuiltinInterfacesTime | undefined; readonly until?: BuiltinInterfacesTime | undefined },
-  clauses: string[],
-  params: unknown[],
-): void {
-  if (filter.since) {
-    clauses.push(`(${column}_sec, ${column}_nsec) >= (?, ?)`);
-    params.push(filter.since.sec, filter.since.nanosec);
-  }
-  if (filter.until) {
-    clauses.push(`(${column}_sec, ${column}_nsec) <= (?, ?)`);
-    params.push(filter.until.sec, filter.until.nanosec);
-  }
-}
-
-const where = (clauses: string[]) => (clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "");
 
 /**
  * Rows per multi-row INSERT, largest first: a batch of n rows takes a few calls into SQLite
@@ -420,39 +326,17 @@ export class ActionLogStore {
 
   /** The newest event and outcome row ids: an export reads up to these, a snapshot of the log at its start. */
   newestIds(): { readonly event: number; readonly outcome: number } {
-    const row = this.db.prepare("SELECT (SELECT COALESCE(MAX(id), 0) FROM events) AS event, (SELECT COALESCE(MAX(id), 0) FROM outcomes) AS outcome").get() as { event: number; outcome: number };
-    return row;
+    return newestIds(this.db);
   }
 
-  /**
-   * Events in arrival order, read a page at a time: no SQLite cursor stays open
-   * between pages, so commits on the same connection can go on during an export.
-   */
-  *iterateEvents(filter: EventFilter, page: PageOptions = {}): Generator<ActionEvent & { recv_ms: number }> {
-    const params: unknown[] = [];
-    const clauses = whereEvents(filter, params);
-    for (const row of this.pages<EventRow>("events", EVENT_COLUMNS, clauses, params, page)) yield { ...rowToEvent(row), recv_ms: row.recv_ms };
+  /** Events in arrival order, a page at a time (see readEvents). */
+  iterateEvents(filter: EventFilter, page: PageOptions = {}): Generator<ExportedEvent> {
+    return readEvents(this.db, filter, page);
   }
 
-  /** Outcomes in commit order, a page at a time (see iterateEvents). */
-  *iterateOutcomes(filter: OutcomeFilter, page: PageOptions = {}): Generator<ActionOutcome> {
-    const params: unknown[] = [];
-    const clauses = whereOutcomes(filter, params);
-    for (const row of this.pages<OutcomeRow>("outcomes", `id, ${OUTCOME_COLUMNS}`, clauses, params, page)) yield rowToOutcome(row);
-  }
-
-  /** Rows of a table in id order, pageSize at a time, up to page.throughId. */
-  private *pages<Row extends { id: number }>(table: string, columns: string, clauses: string[], params: unknown[], page: PageOptions): Generator<Row> {
-    const pageSize = page.pageSize ?? 5000;
-    clauses.push("id > ?", "id <= ?");
-    const statement = this.db.prepare(`SELECT ${columns} FROM ${table}${where(clauses)} ORDER BY id LIMIT ?`);
-    let after = 0;
-    for (;;) {
-      const rows = statement.all(...params, after, page.throughId ?? Number.MAX_SAFE_INTEGER, pageSize) as Row[];
-      yield* rows;
-      if (rows.length < pageSize) return;
-      after = rows[rows.length - 1]!.id;
-    }
+  /** Outcomes in commit order, a page at a time (see readEvents). */
+  iterateOutcomes(filter: OutcomeFilter, page: PageOptions = {}): Generator<ActionOutcome> {
+    return readOutcomes(this.db, filter, page);
   }
 
   /**

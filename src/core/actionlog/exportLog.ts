@@ -2,7 +2,9 @@ import { closeSync, fstatSync, fsync, linkSync, openSync, unlinkSync, writeSync 
 import { promisify } from "node:util";
 import { basename, dirname, join } from "node:path";
 import { McapWriter, type IWritable } from "@mcap/core";
-import type { ActionLogStore, EventFilter, OutcomeFilter } from "./ActionLogStore.js";
+import type { ActionOutcome } from "../interfaces/messages.generated.js";
+import type { ActionLogStore } from "./ActionLogStore.js";
+import type { EventFilter, ExportedEvent, OutcomeFilter } from "./logRows.js";
 import { encodeActionEvent, encodeActionOutcome } from "./encodeCdr.js";
 import { pathExists } from "./resolveExportPath.js";
 import { ros2MsgSchema } from "./ros2MsgSchema.js";
@@ -14,6 +16,12 @@ export interface ExportSummary {
   readonly events: number;
   readonly outcomes: number;
   readonly bytes: number;
+}
+
+/** The rows an export writes, events first, then outcomes. */
+export interface ExportRows {
+  events(): Iterable<ExportedEvent> | AsyncIterable<ExportedEvent>;
+  outcomes(): Iterable<ActionOutcome> | AsyncIterable<ActionOutcome>;
 }
 
 /** How an export shares the event loop with ingest. */
@@ -88,14 +96,14 @@ class ExportFile implements IWritable {
 
 const ns = (t: { sec: number; nanosec: number }) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nanosec);
 
-const outcomeFilter = (filter: EventFilter): OutcomeFilter => ({ robotId: filter.robotId, since: filter.since, until: filter.until });
+export const outcomeFilter = (filter: EventFilter): OutcomeFilter => ({ robotId: filter.robotId, since: filter.since, until: filter.until });
 
 /**
  * Rows of the log as they were when the export began (rows committed during it are left out),
  * read a page at a time, with a yield to the event loop whenever a slice of work has run
  * sliceMs: a long export interleaves with commits instead of freezing the node.
  */
-class ExportReader {
+class ExportReader implements ExportRows {
   private readonly through: { readonly event: number; readonly outcome: number };
   private readonly pageSize: number;
   private readonly sliceMs: number;
@@ -132,14 +140,22 @@ class ExportReader {
   }
 }
 
+/** The hidden temporary name, beside `path`, an export writes before it links the file to `path`. */
+export function temporaryNameFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+}
+
 /**
  * Writes an export to a temporary file beside `path`, then links it to `path` once complete
  * (a link, unlike a rename, fails when `path` exists: an export never overwrites a file).
  * A failed export removes its temporary file, so nothing half-written is left.
  */
-async function writeAtomically(path: string, write: (file: ExportFile) => Promise<{ events: number; outcomes: number }>): Promise<ExportSummary> {
+async function writeAtomically(
+  path: string,
+  temporary: string,
+  write: (file: ExportFile) => Promise<{ events: number; outcomes: number }>,
+): Promise<ExportSummary> {
   if (pathExists(path)) throw new Error(`${path} already exists; exports never overwrite a file`);
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
   const fd = openSync(temporary, "wx");
   const file = new ExportFile(fd);
   let open = true;
@@ -171,8 +187,12 @@ async function writeAtomically(path: string, write: (file: ExportFile) => Promis
  * outcome log time is its commit time. The robot filter and time range apply to both.
  */
 export function exportMcap(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
-  const reader = new ExportReader(store, filter, pacing);
-  return writeAtomically(path, async (file) => {
+  return writeMcap(new ExportReader(store, filter, pacing), path);
+}
+
+/** Writes `rows` to an MCAP file at `path` (see exportMcap), through `temporary`. */
+export function writeMcap(rows: ExportRows, path: string, temporary = temporaryNameFor(path)): Promise<ExportSummary> {
+  return writeAtomically(path, temporary, async (file) => {
     let events = 0;
     let outcomes = 0;
     // 256 KiB chunks, not the library's 1 MiB: a chunk is checksummed twice and copied in one go
@@ -193,7 +213,7 @@ export function exportMcap(store: ActionLogStore, filter: EventFilter, path: str
     });
     const eventChannel = await writer.registerChannel({ topic: EVENTS_TOPIC, schemaId: eventSchema, messageEncoding: "cdr", metadata: new Map() });
     const outcomeChannel = await writer.registerChannel({ topic: OUTCOMES_TOPIC, schemaId: outcomeSchema, messageEncoding: "cdr", metadata: new Map() });
-    for await (const row of reader.events()) {
+    for await (const row of rows.events()) {
       const { recv_ms, ...event } = row;
       await writer.addMessage({
         channelId: eventChannel,
@@ -203,7 +223,7 @@ export function exportMcap(store: ActionLogStore, filter: EventFilter, path: str
         data: encodeActionEvent(event),
       });
     }
-    for await (const outcome of reader.outcomes()) {
+    for await (const outcome of rows.outcomes()) {
       await writer.addMessage({
         channelId: outcomeChannel,
         sequence: outcomes++,
@@ -222,8 +242,12 @@ export function exportMcap(store: ActionLogStore, filter: EventFilter, path: str
  * .msg field names, events first, then outcomes. Easy to grep, jq, or load in pandas.
  */
 export function exportJsonl(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
-  const reader = new ExportReader(store, filter, pacing);
-  return writeAtomically(path, async (file) => {
+  return writeJsonl(new ExportReader(store, filter, pacing), path);
+}
+
+/** Writes `rows` to a JSONL file at `path` (see exportJsonl), through `temporary`. */
+export function writeJsonl(rows: ExportRows, path: string, temporary = temporaryNameFor(path)): Promise<ExportSummary> {
+  return writeAtomically(path, temporary, async (file) => {
     let events = 0;
     let outcomes = 0;
     let buffer: string[] = [];
@@ -231,13 +255,13 @@ export function exportJsonl(store: ActionLogStore, filter: EventFilter, path: st
       if (buffer.length) file.append(buffer.join(""));
       buffer = [];
     };
-    for await (const row of reader.events()) {
+    for await (const row of rows.events()) {
       const { recv_ms, ...message } = row;
       buffer.push(`${JSON.stringify({ topic: EVENTS_TOPIC, received_ms: recv_ms, message })}\n`);
       events++;
       if (buffer.length >= 1000) spill();
     }
-    for await (const message of reader.outcomes()) {
+    for await (const message of rows.outcomes()) {
       buffer.push(`${JSON.stringify({ topic: OUTCOMES_TOPIC, message })}\n`);
       outcomes++;
       if (buffer.length >= 1000) spill();
@@ -247,6 +271,11 @@ export function exportJsonl(store: ActionLogStore, filter: EventFilter, path: st
   });
 }
 
+/** The paced export on this thread (see ExportReader). */
 export function exportLog(format: ExportFormat, store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
-  return format === "mcap" ? exportMcap(store, filter, path, pacing) : exportJsonl(store, filter, path, pacing);
+  return writeExport(format, new ExportReader(store, filter, pacing), path);
+}
+
+export function writeExport(format: ExportFormat, rows: ExportRows, path: string, temporary = temporaryNameFor(path)): Promise<ExportSummary> {
+  return format === "mcap" ? writeMcap(rows, path, temporary) : writeJsonl(rows, path, temporary);
 }

@@ -340,8 +340,8 @@ async function main(): Promise<void> {
 
   // ---- persona switches ----
   const waitReady = async (w: PersonaWeights) => {
-    const adapters = target.dialogue.blend(w, undefined).adapters;
-    while (!engine.isReady(adapters)) await new Promise((r) => setImmediate(r));
+    const mix = target.dialogue.blend(w, undefined);
+    while (!engine.isReady({ mix })) await new Promise((r) => setImmediate(r));
   };
   const uncached: number[] = [];
   const cached: number[] = [];

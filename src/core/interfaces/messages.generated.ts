@@ -264,6 +264,8 @@ export const PersonaStateSchema = z.strictObject({
   adapter_scales: z.array(z.number()),
   model_path: z.string(),
   model_loaded: z.boolean(),
+  baked_model: z.string(),
+  bake_status: z.string(),
 });
 export type PersonaState = z.infer<typeof PersonaStateSchema>;
 export function createPersonaState(): PersonaState {
@@ -278,6 +280,8 @@ export function createPersonaState(): PersonaState {
     adapter_scales: [],
     model_path: "",
     model_loaded: false,
+    baked_model: "",
+    bake_status: "",
   };
 }
 
@@ -728,5 +732,5 @@ export const messageDefinitionText: { readonly [T in MessageTypeName]: string } 
   "embodied_assistant/msg/ActionOutcome": "# A finished action: a STARTED event paired with its end (or a timeout).\n# Published on /assistant/action_outcomes only after it is durably committed.\n\nstring RESULT_SUCCEEDED=\"SUCCEEDED\"\nstring RESULT_FAILED=\"FAILED\"\nstring RESULT_ABORTED=\"ABORTED\"\nstring RESULT_CANCELED=\"CANCELED\"\nstring RESULT_TIMEOUT=\"TIMEOUT\"\n\n# header.stamp is when the outcome was committed.\nstd_msgs/Header header\nstring robot_id\nstring action_id\nstring action\nstring object\nstring location\n# One of the RESULT_* constants.\nstring result\n# Why it ended this way (the end event's detail, or the timeout rule).\nstring reason\nbuiltin_interfaces/Time started_at\nbuiltin_interfaces/Time ended_at\nfloat64 duration_s\nuint32 progress_events\n# True when the outcome was accepted with a semantic problem (e.g. an end without a start).\nbool flagged\nstring flag_reason\n",
   "embodied_assistant/msg/ActionStats": "# Outcome statistics for one key (robot, action, object); '' in a key field means \"all\".\nstring robot_id\nstring action\nstring object\nuint32 count\nuint32 succeeded\nuint32 failed\nuint32 aborted\nuint32 canceled\nuint32 timeout\nfloat64 success_rate\nfloat64 duration_mean_s\nfloat64 duration_p50_s\nfloat64 duration_p90_s\nfloat64 duration_p99_s\n",
   "embodied_assistant/msg/Episode": "# One episode of the robot's episodic memory: an action outcome or a fact it was told.\n\nstring SOURCE_ACTION_OUTCOME=\"action_outcome\"\nstring SOURCE_REMEMBER=\"remember\"\n\nstring id\nbuiltin_interfaces/Time stamp\nstring robot_id\n# Role fillers; '' when a role does not apply.\nstring agent\nstring action\nstring object\nstring location\nstring result\n# Natural-language description that the text embedding is computed from.\nstring description\n# One of the SOURCE_* constants.\nstring source\n",
-  "embodied_assistant/msg/PersonaState": "# The dialogue node's current personality, published on ~/persona_state on every change.\nstd_msgs/Header header\nstring persona_name\n# Personality dimensions (warmth, playful, formal, encouragement) and their weights in [0, 1].\nstring[] dimension_names\nfloat32[] dimension_weights\n# Domain experts (medical, coding, teaching, quantum) and their weights in [0, 1].\nstring[] expert_names\nfloat32[] expert_weights\n# LoRA adapters that the next turn applies, with their llama.cpp scales.\nstring[] active_adapters\nfloat32[] adapter_scales\nstring model_path\nbool model_loaded\n",
+  "embodied_assistant/msg/PersonaState": "# The dialogue node's current personality, published on ~/persona_state on every change.\nstd_msgs/Header header\nstring persona_name\n# Personality dimensions (warmth, playful, formal, encouragement) and their weights in [0, 1].\nstring[] dimension_names\nfloat32[] dimension_weights\n# Domain experts (medical, coding, teaching, quantum) and their weights in [0, 1].\nstring[] expert_names\nfloat32[] expert_weights\n# LoRA adapters that the next turn applies, with their llama.cpp scales.\nstring[] active_adapters\nfloat32[] adapter_scales\nstring model_path\nbool model_loaded\n# The baked model the next turn runs on, with no runtime adapters (its recipe equals the blend of\n# active_adapters within 1e-3); '' when turns run on the runtime blend.\nstring baked_model\n# Background bake (bake_on_idle): \"off\", \"idle\", \"waiting ...\", \"baking ...\", \"failed: ...\".\nstring bake_status\n",
 };

@@ -25,7 +25,7 @@ import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { ModelLock } from "../core/models/ModelLock.js";
 import { pullModel } from "../core/models/pullModel.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
-import { isSlotKey, PERSONA_SLOTS, weightsFrom } from "../core/persona/personaSlots.js";
+import { flatWeights, isSlotKey, PERSONA_SLOTS, weightsFrom } from "../core/persona/personaSlots.js";
 import { resolveAdapterFiles } from "../core/persona/resolveAdapterFiles.js";
 import { BakeCatalog } from "../core/persona/bake/BakeCatalog.js";
 import { BackgroundBaker } from "../core/persona/bake/BackgroundBaker.js";
@@ -380,7 +380,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
   /** After a change of weights: publish, and with bake_on_idle bake a mix that no bake matches. */
   const weightsChanged = () => {
     const blend = publishPersonaState();
-    if (engine && bakes && bool("bake_on_idle") && blend.adapters.length > 0 && !blend.bakedModel) baker.request(blend);
+    if (engine && bakes && bool("bake_on_idle") && blend.adapters.length > 0 && !blend.bakedModel) baker.request({ adapters: blend.adapters, key: blend.key, weights: flatWeights(readWeights()) });
     else baker.cancelPending();
   };
   // Ranges and types are checked by the descriptors; this catches what a range cannot say.

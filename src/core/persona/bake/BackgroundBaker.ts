@@ -7,21 +7,21 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { AdapterMix } from "../types.js";
 import { bakeModel } from "./bakeModel.js";
+import type { BakeMix } from "./bakeInputs.js";
 import type { BakeBase } from "./planBake.js";
 
 export interface BackgroundBakerOptions {
   /** Where bakes merge into; throws (with the fix) when this node's base cannot be baked. */
   readonly base: () => BakeBase;
   /** Output path of a mix's bake. */
-  readonly outPath: (mix: AdapterMix, base: BakeBase) => string;
+  readonly outPath: (mix: BakeMix, base: BakeBase) => string;
   /** How long the weights must rest before a bake starts (an operator moving a dial sets many). */
   readonly idleMs: number;
   /** The power gate: heavy work only when it says yes. Absent: always. */
   readonly mayRunBackgroundWork?: () => boolean;
   /** A bake finished (or was already on disk): register it. */
-  readonly onBaked: (path: string, mix: AdapterMix) => void;
+  readonly onBaked: (path: string, mix: BakeMix) => void;
   readonly onStatus?: (status: string) => void;
   readonly threads?: number;
   /** Event-loop slice of the merge (ms). Default 20. */
@@ -29,9 +29,9 @@ export interface BackgroundBakerOptions {
 }
 
 export class BackgroundBaker {
-  private pending: AdapterMix | undefined;
+  private pending: BakeMix | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private running: { mix: AdapterMix; abort: AbortController; done: Promise<void> } | undefined;
+  private running: { mix: BakeMix; abort: AbortController; done: Promise<void> } | undefined;
   private statusText = "idle";
   private closed = false;
   readonly counters = { started: 0, finished: 0, failed: 0, deferred: 0 };
@@ -47,7 +47,7 @@ export class BackgroundBaker {
   }
 
   /** The weights changed to this mix (which no bake matches): bake it once they rest. */
-  request(mix: AdapterMix): void {
+  request(mix: BakeMix): void {
     if (this.closed || mix.adapters.length === 0) return;
     this.pending = mix;
     if (this.running && this.running.mix.key !== mix.key) this.running.abort.abort(new Error("the weights moved on"));
@@ -122,6 +122,7 @@ export class BackgroundBaker {
           adapters: mix.adapters,
           method: "linear",
           outPath: out,
+          ...(mix.weights ? { weights: mix.weights } : {}),
           ...(base.quantizeTo ? { quantizeTo: base.quantizeTo } : {}),
           ...(this.options.threads ? { threads: this.options.threads } : {}),
           sliceMs: this.options.sliceMs ?? 20,

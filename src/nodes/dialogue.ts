@@ -379,6 +379,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
   };
   /** After a change of weights: publish, and with bake_on_idle bake a mix that no bake matches. */
   const weightsChanged = () => {
+    bakes?.scan(); // a bake made meanwhile (persona bake, another node) serves as soon as it matches
     const blend = publishPersonaState();
     if (engine && bakes && bool("bake_on_idle") && blend.adapters.length > 0 && !blend.bakedModel) baker.request({ adapters: blend.adapters, key: blend.key, weights: flatWeights(readWeights()) });
     else baker.cancelPending();

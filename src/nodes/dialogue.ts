@@ -12,7 +12,7 @@
  * Wiring only: spec, blending, routing and contexts live in src/core/persona; prompting,
  * generation, grounding and post-processing in src/core/dialogue.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { Dialogue } from "../core/dialogue/Dialogue.js";
 import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
@@ -241,8 +241,16 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
     },
   });
   const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall, ask, bakedModel: (adapters) => bakes?.match(adapters) });
-  if (engine) {
-    // Hashing the adapters (and a base whose sha256 the registry lacks) takes a moment: off the start.
+  /**
+   * Reads the registered bakes once there is something to match or to bake: hashing the adapters
+   * (and a base whose sha256 the registry lacks) takes a moment, so it runs off the start, and not
+   * at all on a node with no bakes and bake_on_idle false.
+   */
+  let catalogOpening = false;
+  const openBakeCatalog = () => {
+    if (!engine || catalogOpening || Object.keys(adapterFiles).length === 0) return;
+    if (!bool("bake_on_idle") && !(existsSync(registry.bakesDir) && readdirSync(registry.bakesDir).some((f) => f.endsWith(".gguf")))) return;
+    catalogOpening = true;
     BakeCatalog.open(registry.bakesDir, bakeBaseSha256s(registry, modelPath, baseReference), adapterFiles).then(
       (catalog) => {
         if (closed) return;
@@ -252,7 +260,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
       },
       (error: unknown) => node.logger.error({ err: error }, "reading the registered bakes failed; turns run on the runtime blend"),
     );
-  }
+  };
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
   // queue_capacity is read-only; queue_timeout_ms is passed per chat, so a set applies from the next one.
@@ -379,7 +387,9 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
   };
   /** After a change of weights: publish, and with bake_on_idle bake a mix that no bake matches. */
   const weightsChanged = () => {
-    bakes?.scan(); // a bake made meanwhile (persona bake, another node) serves as soon as it matches
+    // A bake made meanwhile (persona bake, another robot's copy) serves as soon as it matches.
+    if (bakes) bakes.scan();
+    else openBakeCatalog();
     const blend = publishPersonaState();
     if (engine && bakes && bool("bake_on_idle") && blend.adapters.length > 0 && !blend.bakedModel) baker.request({ adapters: blend.adapters, key: blend.key, weights: flatWeights(readWeights()) });
     else baker.cancelPending();
@@ -399,6 +409,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
     if (changes.some((c) => isSlotKey(c.name) || c.name === "routing" || c.name === "bake_on_idle")) weightsChanged();
   });
   publishPersonaState();
+  openBakeCatalog();
 
   return {
     node,

@@ -18,6 +18,8 @@ import { PERSONA_SLOTS } from "../src/core/persona/personaSlots.js";
 import { mixFromWeights, specWeights } from "../src/core/persona/bake/bakeInputs.js";
 import { bakeModel } from "../src/core/persona/bake/bakeModel.js";
 import { bakeBaseFor, bakeOutPath } from "../src/core/persona/bake/planBake.js";
+import { BackgroundBaker } from "../src/core/persona/bake/BackgroundBaker.js";
+import { readBakeRecipe } from "../src/core/persona/bake/bakeRecipe.js";
 import { startDialogueNode, type DialogueStartOptions, type DialogueNode } from "../src/nodes/dialogue.js";
 import type { ParameterValue } from "../src/ros/GraphPort.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
@@ -207,4 +209,45 @@ describe("dialogue node with baked personas", () => {
       await close(r);
     }
   }, 120_000);
+});
+
+describe("background baker", () => {
+  it("bakes only the last of several quick requests, stops when the gate closes mid-bake, and resumes when it opens", async () => {
+    const dir = join(root, "baker");
+    mkdirSync(dir);
+    const spec = loadPersonaSpec(PERSONA);
+    const files = resolveAdapterFiles(spec, ModelRegistry.empty(root), adapterDir);
+    const mixOf = (warmth: number) => mixFromWeights(spec, { ...specWeights(spec), dimensions: { ...specWeights(spec).dimensions, warmth } }, files);
+    let gateChecks = 0;
+    let gateOpen = true;
+    const baked: string[] = [];
+    const statuses: string[] = [];
+    const baker = new BackgroundBaker({
+      base: () => ({ path: modelPath, name: "fixture" }),
+      outPath: (mix) => join(dir, `${mix.key.length}-${mix.adapters.map((a) => a.scale).join("_")}.gguf`),
+      idleMs: 50,
+      // Open at the start, closed at the first tensor: the bake stops there and waits.
+      mayRunBackgroundWork: () => (++gateChecks === 2 ? (gateOpen = false) : gateOpen),
+      onBaked: (path) => baked.push(path),
+      onStatus: (status) => statuses.push(status),
+      sliceMs: 0,
+    });
+    try {
+      baker.request(mixOf(0.1));
+      baker.request(mixOf(0.2));
+      const last = mixOf(0.95);
+      baker.request(last);
+      await waitFor(() => statuses.some((t) => /power policy/.test(t)) && !baker.busy, "the bake to stop at the closed gate");
+      expect(baker.counters).toMatchObject({ started: 1, finished: 0 });
+      expect(readdirSync(dir)).toEqual([]); // no half file, no .partial
+      gateOpen = true;
+      await waitFor(() => baked.length === 1, "the bake to finish after the gate opens");
+      expect(baker.counters).toMatchObject({ started: 2, finished: 1, failed: 0 });
+      expect(readBakeRecipe(baked[0]!)!.adapters.map((a) => [a.name, a.scale])).toEqual(last.adapters.map((a) => [a.name, a.scale]));
+      expect(readdirSync(dir)).toHaveLength(1);
+      expect(baker.status).toBe("idle");
+    } finally {
+      await baker.close();
+    }
+  }, 60_000);
 });

@@ -12,7 +12,7 @@
  * Wiring only: spec, blending, routing and contexts live in src/core/persona; prompting,
  * generation, grounding and post-processing in src/core/dialogue.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { Dialogue } from "../core/dialogue/Dialogue.js";
 import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
@@ -25,11 +25,11 @@ import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { ModelLock } from "../core/models/ModelLock.js";
 import { pullModel } from "../core/models/pullModel.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
-import { flatWeights, isSlotKey, PERSONA_SLOTS, weightsFrom } from "../core/persona/personaSlots.js";
+import { isSlotKey, PERSONA_SLOTS, weightsFrom } from "../core/persona/personaSlots.js";
 import { resolveAdapterFiles } from "../core/persona/resolveAdapterFiles.js";
-import { BakeCatalog } from "../core/persona/bake/BakeCatalog.js";
-import { BackgroundBaker } from "../core/persona/bake/BackgroundBaker.js";
-import { bakeBaseFor, bakeBaseSha256s, bakeOutPath } from "../core/persona/bake/planBake.js";
+import type { BakeCatalog } from "../core/persona/bake/BakeCatalog.js";
+import type { BackgroundBaker } from "../core/persona/bake/BackgroundBaker.js";
+import { startDialogueBakes } from "./dialogueBakes.js";
 import { packageRoot } from "../core/packageRoot.js";
 import type { PersonaWeights } from "../core/persona/types.js";
 import type { Graph, GraphNode, ParameterDescriptor, ServiceClient } from "../ros/GraphPort.js";
@@ -220,47 +220,23 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
     return r;
   };
 
-  let closed = false;
-  // ---- bakes: registered ones stand in for the blend they equal; bake_on_idle makes new ones ----
-  let bakes: BakeCatalog | undefined;
-  const baseReference = str("model_path") ? "" : spec.baseModel;
-  const baker = new BackgroundBaker({
-    base: () => bakeBaseFor(registry, modelPath, { reference: baseReference }),
-    outPath: (mix, base) => bakeOutPath(registry.bakesDir, spec.name, base, mix),
-    idleMs: num("bake_idle_ms"),
-    ...(options.mayRunBackgroundWork ? { mayRunBackgroundWork: options.mayRunBackgroundWork } : {}),
+  // ---- bakes: a registered bake that equals a turn's blend runs it; bake_on_idle makes new ones ----
+  const bakes = startDialogueBakes({
+    node,
+    engine,
+    registry,
+    personaName: spec.name,
+    modelPath,
+    baseReference: str("model_path") ? "" : spec.baseModel,
+    adapterFiles,
     ...(runtime.threads > 0 ? { threads: runtime.threads } : {}),
-    onBaked: (path) => {
-      if (bakes?.add(path) === false) node.logger.error(`background bake ${path} cannot stand in for the blend: ${bakes.skipped.get(path)}`);
-      else node.logger.info(`background bake ready: ${path}; it serves from the next turn`);
-      publishPersonaState();
-    },
-    onStatus: (status) => {
-      if (status.startsWith("failed")) node.logger.error(`background bake ${status}`);
-      publishPersonaState();
-    },
+    idleMs: num("bake_idle_ms"),
+    bakeOnIdle: () => bool("bake_on_idle"),
+    ...(options.mayRunBackgroundWork ? { mayRunBackgroundWork: options.mayRunBackgroundWork } : {}),
+    onStateChange: () => publishPersonaState(),
+    onCatalogReady: () => weightsChanged(),
   });
-  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall, ask, bakedModel: (adapters) => bakes?.match(adapters) });
-  /**
-   * Reads the registered bakes once there is something to match or to bake: hashing the adapters
-   * (and a base whose sha256 the registry lacks) takes a moment, so it runs off the start, and not
-   * at all on a node with no bakes and bake_on_idle false.
-   */
-  let catalogOpening = false;
-  const openBakeCatalog = () => {
-    if (!engine || catalogOpening || Object.keys(adapterFiles).length === 0) return;
-    if (!bool("bake_on_idle") && !(existsSync(registry.bakesDir) && readdirSync(registry.bakesDir).some((f) => f.endsWith(".gguf")))) return;
-    catalogOpening = true;
-    BakeCatalog.open(registry.bakesDir, bakeBaseSha256s(registry, modelPath, baseReference), adapterFiles).then(
-      (catalog) => {
-        if (closed) return;
-        bakes = catalog;
-        node.logger.info(`${catalog.size} registered bake(s) for this base and these adapters in ${registry.bakesDir}`);
-        weightsChanged();
-      },
-      (error: unknown) => node.logger.error({ err: error }, "reading the registered bakes failed; turns run on the runtime blend"),
-    );
-  };
+  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall, ask, bakedModel: bakes.matcher });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
   // queue_capacity is read-only; queue_timeout_ms is passed per chat, so a set applies from the next one.
@@ -356,10 +332,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
         context_cache_size: cache?.size ?? 0,
         adapters_available: Object.keys(adapterFiles).length,
         adapters_rejected: rejectedAdapters.join(",") || "none",
-        bakes_registered: bakes?.size ?? 0,
-        bake_status: bool("bake_on_idle") ? baker.status : "off",
-        bakes_made: baker.counters.finished,
-        bakes_failed: baker.counters.failed,
+        ...bakes.diagnosticValues(),
       },
     };
   });
@@ -381,18 +354,14 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
       model_path: engine ? modelPath : "",
       model_loaded: engine !== undefined,
       baked_model: blend.bakedModel ?? "",
-      bake_status: bool("bake_on_idle") ? baker.status : "off",
+      bake_status: bakes.status(),
     });
     return blend;
   };
   /** After a change of weights: publish, and with bake_on_idle bake a mix that no bake matches. */
   const weightsChanged = () => {
-    // A bake made meanwhile (persona bake, another robot's copy) serves as soon as it matches.
-    if (bakes) bakes.scan();
-    else openBakeCatalog();
-    const blend = publishPersonaState();
-    if (engine && bakes && bool("bake_on_idle") && blend.adapters.length > 0 && !blend.bakedModel) baker.request({ adapters: blend.adapters, key: blend.key, weights: flatWeights(readWeights()) });
-    else baker.cancelPending();
+    bakes.refresh();
+    bakes.consider(publishPersonaState(), readWeights());
   };
   // Ranges and types are checked by the descriptors; this catches what a range cannot say.
   node.addParameterValidator((changes) => {
@@ -409,20 +378,20 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
     if (changes.some((c) => isSlotKey(c.name) || c.name === "routing" || c.name === "bake_on_idle")) weightsChanged();
   });
   publishPersonaState();
-  openBakeCatalog();
 
+  let closed = false;
   return {
     node,
     dialogue,
     engine,
     weights: readWeights,
-    bakes: () => bakes,
-    baker,
+    bakes: bakes.catalog,
+    baker: bakes.baker,
     async close() {
       if (closed) return;
       closed = true;
       diagnostics.stop();
-      await baker.close();
+      await bakes.close();
       queue.rejectWaiting(new Error("the dialogue node is shutting down"));
       for (const turn of inFlight) turn.abort(new Error("node closing"));
       await queue.idle();

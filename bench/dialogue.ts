@@ -23,6 +23,7 @@ import { packageRoot } from "../src/core/packageRoot.js";
 import type { PersonaWeights } from "../src/core/persona/types.js";
 import { bakeFigures } from "./dialogueBake.js";
 import { TINYLLAMA_1_1B_SHAPE, writeLoraAdapterGguf, writeTinyLlamaGguf, type LlamaShape } from "../test/fixtures/gguf/index.js";
+import { flatWeights, PERSONA_SLOTS } from "../src/core/persona/personaSlots.js";
 
 const HELP = `Usage: npm run bench:dialogue -- [options]
 
@@ -86,7 +87,7 @@ const median = (xs: number[]) => {
 };
 const round = (x: number, d = 3) => Number(x.toFixed(d));
 
-const ADAPTER_NAMES = ["persona.warmth", "persona.playful", "persona.formal", "persona.encouragement", "expertise.medical", "expertise.coding", "expertise.teaching", "expertise.quantum"];
+const ADAPTER_NAMES = PERSONA_SLOTS.map((s) => s.key);
 /** Exactly three adapters active: warmth and encouragement (centred), teaching (linear); the others at scale 0. */
 const WEIGHTS_3: PersonaWeights = {
   dimensions: { warmth: 0.9, playful: 0.5, formal: 0.5, encouragement: 0.9 },
@@ -112,13 +113,6 @@ interface Target {
   /** Sets the persona weights the way an operator does (a parameter set on the node). */
   setWeights(w: PersonaWeights): void;
   close(): Promise<void>;
-}
-
-function flatWeights(w: PersonaWeights): Record<string, number> {
-  return {
-    ...Object.fromEntries(Object.entries(w.dimensions).map(([k, v]) => [`persona.${k}`, v])),
-    ...Object.fromEntries(Object.entries(w.experts).map(([k, v]) => [`expertise.${k}`, v])),
-  };
 }
 
 async function nodeTarget(overrides: Record<string, string | number | boolean>): Promise<Target | undefined> {
@@ -340,8 +334,8 @@ async function main(): Promise<void> {
 
   // ---- persona switches ----
   const waitReady = async (w: PersonaWeights) => {
-    const adapters = target.dialogue.blend(w, undefined).adapters;
-    while (!engine.isReady(adapters)) await new Promise((r) => setImmediate(r));
+    const mix = target.dialogue.blend(w, undefined);
+    while (!engine.isReady({ mix })) await new Promise((r) => setImmediate(r));
   };
   const uncached: number[] = [];
   const cached: number[] = [];

@@ -9,7 +9,7 @@ import { DialogueEngine } from "../src/core/dialogue/DialogueEngine.js";
 import { FairTurnQueue, QueueTimeoutError } from "../src/core/dialogue/FairTurnQueue.js";
 import type { RecallFn } from "../src/core/dialogue/grounding.js";
 import { loadPersonaSpec, type PersonaSpec } from "../src/core/persona/PersonaSpec.js";
-import { specWeights } from "../src/core/persona/blendPersona.js";
+import { NO_ADAPTERS, specWeights } from "../src/core/persona/blendPersona.js";
 import type { PersonaWeights } from "../src/core/persona/types.js";
 import { writeLoraAdapterGguf, writeTinyLlamaGguf } from "./fixtures/gguf/index.js";
 
@@ -89,7 +89,7 @@ describe("dialogue on real llama.cpp (tiny random model, real tokenizer, LoRA ad
     }
     // With room to finish, the grammar itself produces parseable JSON.
     const raw = await engine.generate({
-      adapters: [],
+      mix: NO_ADAPTERS,
       prompt: { system: "Answer in JSON.", history: [], user: "hi" },
       maxTokens: 400,
       temperature: 0,
@@ -139,7 +139,7 @@ describe("dialogue on real llama.cpp (tiny random model, real tokenizer, LoRA ad
     const during = new AbortController();
     let chunks = 0;
     const g = await engine.generate({
-      adapters: [],
+      mix: NO_ADAPTERS,
       prompt: { system: "", history: [], user: "Count to a thousand" },
       maxTokens: 500,
       temperature: 0,

@@ -478,6 +478,14 @@ const DIALOGUE_PROBES: Record<string, DialogueProbe> = {
     set(r.dialogue.node, "reply_timeout_ms", 100);
     expect((await r.chat("where is the cup?")).message).toContain("cancelled");
   },
+  bake_on_idle: async (r) => {
+    // Off, persona_state says so; on, the background baker reports (this rig has no adapters: nothing to bake).
+    await waitFor(() => r.states.length > 0, "persona_state");
+    expect(r.states.at(-1)!.bake_status).toBe("off");
+    set(r.dialogue.node, "bake_on_idle", true);
+    await waitFor(() => r.states.at(-1)!.bake_status === "idle", "persona_state with bake_status idle");
+    expect(r.dialogue.baker.counters.started).toBe(0);
+  },
   queue_timeout_ms: async (r) => {
     set(r.dialogue.node, "memory_timeout_ms", 3000);
     r.hold.ms = 1500; // the first chat holds the queue for 1.5 s

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mergeLoraAdapters, LoraMergeUnsupportedError } from "../src/core/persona/mergeLoraAdapters.js";
 import { DialogueEngine } from "../src/core/dialogue/DialogueEngine.js";
 import { loadPersonaSpec } from "../src/core/persona/PersonaSpec.js";
+import { adapterMix } from "../src/core/persona/blendPersona.js";
 import { writeLoraAdapterGguf, writeTinyLlamaGguf, type TinyLlamaModelInfo } from "./fixtures/gguf/index.js";
 import { writeFileSync } from "node:fs";
 
@@ -70,7 +71,7 @@ describe("merging LoRA adapters into one", () => {
     const adapters = files.map((filePath, i) => ({ name: `a${i}`, filePath, scale: [0.8, -0.5, 0.6][i]! }));
     const reply = async (mergeAdapters: boolean) => {
       const engine = await DialogueEngine.open({ modelPath: info.filePath, runtime: { ...spec.runtime, gpu: false, threads: 1, contextSize: 512, mergeAdapters }, llama });
-      const r = await engine.generate({ adapters, prompt: { system: "You are Robo.", history: [], user: "hello" }, maxTokens: 16, temperature: 0, topP: 1, stop: [] });
+      const r = await engine.generate({ mix: adapterMix(adapters), prompt: { system: "You are Robo.", history: [], user: "hello" }, maxTokens: 16, temperature: 0, topP: 1, stop: [] });
       const stats = engine.cacheStats();
       await engine.close();
       return { text: r.text, merged: stats.mergedAdapters };

@@ -7,6 +7,11 @@ import { ContextCache } from "../src/core/persona/ContextCache.js";
 import { describePersona } from "../src/core/persona/describePersona.js";
 import { ModelRegistry } from "../src/core/persona/ModelRegistry.js";
 import type { PersonaWeights } from "../src/core/persona/types.js";
+import { adapterMix } from "../src/core/persona/blendPersona.js";
+import { flatWeights, isSlotKey, PERSONA_SLOTS, weightsFrom } from "../src/core/persona/personaSlots.js";
+import { resolveAdapterFiles } from "../src/core/persona/resolveAdapterFiles.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 const DEFAULT = join(import.meta.dirname, "..", "configs", "personas", "teaching_assistant.yaml");
 const spec = loadPersonaSpec(DEFAULT);
@@ -204,5 +209,52 @@ describe("routing and the context cache", () => {
     expect(key(spec, 0.8)).toBe(key(spec, 0.7));
     const exact: PersonaSpec = { ...spec, routing: { ...spec.routing, gateStep: 0 } };
     expect(key(exact, 0.8)).not.toBe(key(exact, 0.7));
+  });
+});
+
+describe("the persona/engine seam", () => {
+  it("one table of slots names parameters, adapters and weights alike", () => {
+    expect(PERSONA_SLOTS.map((s) => s.key)).toEqual(Object.keys(files));
+    const w = withWeights({ warmth: 0.25 }, { quantum: 0.75 });
+    const flat = flatWeights(w);
+    expect(flat["persona.warmth"]).toBe(0.25);
+    expect(flat["expertise.quantum"]).toBe(0.75);
+    expect(weightsFrom((key) => flat[key]!)).toEqual(w);
+    expect(isSlotKey("persona.warmth")).toBe(true);
+    expect(isSlotKey("persona.grumpy")).toBe(false);
+    // The blend's adapters carry the same keys.
+    expect(blendPersona(spec, w, undefined, { adapterFiles: files }).adapters.every((a) => isSlotKey(a.name))).toBe(true);
+  });
+
+  it("a mix is canonical: name order, zero scales dropped, and a key that follows the files and scales", () => {
+    const m = adapterMix([{ name: "b", filePath: "/b", scale: 0.5 }, { name: "a", filePath: "/a", scale: 0.25 }, { name: "c", filePath: "/c", scale: 0 }]);
+    expect(m.adapters.map((a) => a.name)).toEqual(["a", "b"]);
+    expect(m.key).toBe(adapterMix([{ name: "a", filePath: "/a", scale: 0.25 }, { name: "b", filePath: "/b", scale: 0.5 }]).key);
+    expect(m.key).not.toBe(adapterMix([{ name: "a", filePath: "/a", scale: 0.3 }, { name: "b", filePath: "/b", scale: 0.5 }]).key);
+  });
+
+  it("resolves adapter files from an adapter folder or the registry, skipping missing ones", () => {
+    const dir = mkdtempSync(join(tmpdir(), "adapter-files-"));
+    try {
+      writeFileSync(join(dir, "persona.warmth.gguf"), "x");
+      writeFileSync(join(dir, "warm.gguf"), "x");
+      expect(resolveAdapterFiles(spec, ModelRegistry.empty(dir), dir)).toEqual({ "persona.warmth": join(dir, "persona.warmth.gguf") });
+      const registry = ModelRegistry.fromObject({ root: ".", adapters: { warm: { path: "warm.gguf" } } }, dir);
+      const withRef = { ...spec, dimensions: { ...spec.dimensions, warmth: { ...spec.dimensions.warmth, adapter: "warm" } } };
+      expect(resolveAdapterFiles(withRef, registry)["persona.warmth"]).toBe(join(dir, "warm.gguf"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the context cache builds a key with the builder its request brings (no side map)", async () => {
+    const cache = new ContextCache<string>({ capacity: 2, dispose: () => {} });
+    const lease = await cache.acquire("k", async () => "built-for-k");
+    expect(lease.value).toBe("built-for-k");
+    lease.release();
+    cache.prewarm("j", async () => "built-for-j");
+    await new Promise((r) => setTimeout(r, 0));
+    expect((await cache.acquire("j")).value).toBe("built-for-j");
+    await expect(cache.acquire("none")).rejects.toThrow(/no builder/);
   });
 });

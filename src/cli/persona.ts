@@ -7,17 +7,14 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { createHash } from "node:crypto";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { loadPersonaSpec } from "../core/persona/PersonaSpec.js";
-import { DIMENSION_NAMES, EXPERT_NAMES } from "../core/persona/PersonaSpec.js";
-import { bakeModel, modelFileType } from "../core/persona/bake/bakeModel.js";
+import { resolveAdapterFiles } from "../core/persona/resolveAdapterFiles.js";
+import { bakeModel } from "../core/persona/bake/bakeModel.js";
+import { bakeBaseFor, bakeOutPath } from "../core/persona/bake/planBake.js";
 import { describeRecipe } from "../core/persona/bake/bakeRecipe.js";
 import { dialogueParameters, mixFromState, mixFromWeights, specWeights, weightsWith } from "../core/persona/bake/bakeInputs.js";
 import { BAKE_METHODS, type BakeMethod } from "../core/persona/bake/types.js";
-import { readGgufHeader } from "../core/models/GgufHeader.js";
-import { ModelLock } from "../core/models/ModelLock.js";
-import { expectedChecksum } from "../core/models/pullModel.js";
 import { packageRoot } from "../core/packageRoot.js";
 
 const HELP = `Usage: npm run persona -- <command> [options]
@@ -115,14 +112,7 @@ async function bake(argv: readonly string[], print: (line: string) => void): Pro
   const registry = existsSync(args.modelsFile) ? ModelRegistry.load(args.modelsFile) : ModelRegistry.empty(packageRoot());
 
   // Adapters: the same resolution as the dialogue node (adapter_dir, else the registry).
-  const adapterFiles: Record<string, string | undefined> = {};
-  for (const [kind, names] of [["persona", DIMENSION_NAMES], ["expertise", EXPERT_NAMES]] as const) {
-    for (const n of names) {
-      const ref = kind === "persona" ? spec.dimensions[n as (typeof DIMENSION_NAMES)[number]].adapter : spec.experts[n as (typeof EXPERT_NAMES)[number]].adapter;
-      const path = args.adapterDir ? join(args.adapterDir, `${kind}.${n}.gguf`) : ref ? registry.resolveAdapter(ref) : "";
-      if (path && existsSync(path)) adapterFiles[`${kind}.${n}`] = path;
-    }
-  }
+  const adapterFiles = resolveAdapterFiles(spec, registry, args.adapterDir);
   const mix = args.state
     ? mixFromState(args.state, adapterFiles)
     : mixFromWeights(spec, weightsWith(weightsWith(specWeights(spec), args.params ? dialogueParameters(args.params) : {}), args.sets), adapterFiles);
@@ -133,32 +123,16 @@ async function bake(argv: readonly string[], print: (line: string) => void): Pro
 
   // Base: a quantized base is baked from its unquantized twin, then re-quantized to the base's type.
   const baseRef = args.base ?? spec.baseModel;
-  const basePath = registry.resolveModel(baseRef);
-  const baseEntry = registry.entry(baseRef) ?? registry.modelAt(basePath);
-  if (!existsSync(basePath)) throw new Error(`base model ${baseRef} is not here (${basePath}); npm run models -- pull ${baseEntry?.name ?? baseRef}`);
-  const baseType = modelFileType(readGgufHeader(basePath)) ?? "F32";
-  let mergeBase = basePath;
-  let mergeEntry = baseEntry;
-  let quantizeTo: string | undefined;
-  if (!["F32", "F16", "BF16"].includes(baseType)) {
-    const twin = baseEntry?.unquantized ? registry.entry(baseEntry.unquantized) : undefined;
-    if (!twin) throw new Error(`base ${baseRef} is ${baseType} and the registry names no unquantized twin for it; give --base an F16/F32 model`);
-    if (!existsSync(twin.path)) throw new Error(`base ${baseRef} is ${baseType}: the bake merges into its unquantized twin ${twin.name}, which is not here; npm run models -- pull ${twin.name}`);
-    mergeBase = twin.path;
-    mergeEntry = twin;
-    if (args.quantize) quantizeTo = baseType;
-  }
-  const lockSha = mergeEntry ? expectedChecksum(mergeEntry, ModelLock.read(registry.lockPath)).sha256 : undefined;
-
-  const recipeId = createHash("sha256").update(JSON.stringify([basename(mergeBase), args.method, args.density, args.seed, mix.adapters.map((a) => [a.name, a.scale])])).digest("hex").slice(0, 8);
-  const out = args.out ?? join(registry.bakesDir, `${spec.name}-${args.method}-${recipeId}.gguf`);
+  const base = bakeBaseFor(registry, registry.resolveModel(baseRef), { reference: baseRef, quantize: args.quantize });
+  const quantizeTo = base.quantizeTo;
+  const out = args.out ?? bakeOutPath(registry.bakesDir, spec.name, base, mix, args.method, args.density, args.seed);
   mkdirSync(dirname(out), { recursive: true });
-  print(`persona bake: ${args.method} of ${mix.adapters.map((a) => `${a.name}@${a.scale}`).join(", ")} into ${basename(mergeBase)}${quantizeTo ? `, then ${quantizeTo}` : ""}`);
+  print(`persona bake: ${args.method} of ${mix.adapters.map((a) => `${a.name}@${a.scale}`).join(", ")} into ${basename(base.path)}${quantizeTo ? `, then ${quantizeTo}` : ""}`);
   let lastPercent = -1;
   const result = await bakeModel({
-    basePath: mergeBase,
-    baseName: mergeEntry?.name ?? basename(mergeBase),
-    ...(lockSha ? { baseSha256: lockSha } : {}),
+    basePath: base.path,
+    baseName: base.name,
+    ...(base.sha256 ? { baseSha256: base.sha256 } : {}),
     adapters: mix.adapters,
     method: args.method,
     density: args.density,

@@ -15,7 +15,7 @@
  * generation, grounding and post-processing in src/core/dialogue.
  */
 import { existsSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { Dialogue } from "../core/dialogue/Dialogue.js";
 import { DialogueEngine } from "../core/dialogue/DialogueEngine.js";
 import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
@@ -28,6 +28,11 @@ import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { ModelLock } from "../core/models/ModelLock.js";
 import { pullModel } from "../core/models/pullModel.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
+import { isSlotKey, PERSONA_SLOTS, weightsFrom } from "../core/persona/personaSlots.js";
+import { resolveAdapterFiles } from "../core/persona/resolveAdapterFiles.js";
+import type { BakeCatalog } from "../core/persona/bake/BakeCatalog.js";
+import type { BackgroundBaker } from "../core/persona/bake/BackgroundBaker.js";
+import { startDialogueBakes } from "./dialogueBakes.js";
 import { packageRoot } from "../core/packageRoot.js";
 import type { PersonaWeights } from "../core/persona/types.js";
 import type { Graph, GraphNode, ParameterDescriptor, ServiceClient } from "../ros/GraphPort.js";
@@ -52,12 +57,21 @@ const STARTUP_PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "threads", type: "integer", defaultValue: -1, integerRange: { from: -1, to: 256 }, readOnly: true, description: "CPU threads; -1 uses the persona's runtime.threads, 0 lets llama.cpp choose" },
   { name: "queue_capacity", type: "integer", defaultValue: 64, integerRange: { from: 1, to: 10_000 }, readOnly: true, description: "most chats waiting; beyond it a chat is refused with a reason" },
   { name: "panel_file", type: "string", defaultValue: "configs/personas/hamster_panel.yaml", readOnly: true, description: "persona YAML whose panel: section answers Chat with perspectives > 0 when the persona declares no panel of its own; '' for none" },
+  { name: "bake_idle_ms", type: "integer", defaultValue: 3000, integerRange: { from: 0, to: 3_600_000 }, readOnly: true, description: "bake_on_idle: how long the weights must rest before a background bake starts" },
 ];
 
 function tunableParameters(spec: PersonaSpec): ParameterDescriptor[] {
   return [
-    ...DIMENSION_NAMES.map((n): ParameterDescriptor => ({ name: `persona.${n}`, type: "double", defaultValue: spec.dimensions[n].weight, floatingPointRange: UNIT, description: `personality dimension ${n} (${spec.dimensions[n].low} at 0 .. ${spec.dimensions[n].high} at 1); applies from the next turn` })),
-    ...EXPERT_NAMES.map((n): ParameterDescriptor => ({ name: `expertise.${n}`, type: "double", defaultValue: spec.experts[n].weight, floatingPointRange: UNIT, description: `domain expert ${n}: base weight before routing; applies from the next turn` })),
+    ...PERSONA_SLOTS.map((slot): ParameterDescriptor => ({
+      name: slot.key,
+      type: "double",
+      defaultValue: slot.group === "dimensions" ? spec.dimensions[slot.name].weight : spec.experts[slot.name].weight,
+      floatingPointRange: UNIT,
+      description: slot.group === "dimensions"
+        ? `personality dimension ${slot.name} (${spec.dimensions[slot.name].low} at 0 .. ${spec.dimensions[slot.name].high} at 1); applies from the next turn`
+        : `domain expert ${slot.name}: base weight before routing; applies from the next turn`,
+    })),
+    { name: "bake_on_idle", type: "bool", defaultValue: false, description: "when the weights change and no registered bake matches them, bake them in the background (linear, into the registry's bakes folder) once they rest bake_idle_ms; the bake replaces the runtime blend from the next turn after it finishes" },
     { name: "max_tokens", type: "integer", defaultValue: spec.generation.maxTokens, integerRange: { from: 1, to: 1024 }, description: "hard limit of generated tokens per reply (a request's max_tokens, when non-zero, may only lower it)" },
     { name: "json_mode", type: "bool", defaultValue: false, description: "structured output {say, gesture} for every chat (a request can also ask for it)" },
     { name: "routing", type: "bool", defaultValue: spec.routing.enabled, description: "gate domain experts per utterance (keywords + similarity to prototypes)" },
@@ -81,6 +95,14 @@ export interface DialogueNode extends AssistantNode {
   readonly power: PowerAwareness;
   /** The panel of takes (built at its first use); undefined when neither the persona nor panel_file declares one. */
   panel(): PanelOfTakes | undefined;
+  /** The registered bakes this node can run (undefined until they are read, or model-free). */
+  bakes(): BakeCatalog | undefined;
+  readonly baker: BackgroundBaker;
+}
+
+export interface DialogueStartOptions extends NodeStartOptions {
+  /** The gate of heavy background work (bakes): default, the node's own power gate (mains power or charging). */
+  readonly mayRunBackgroundWork?: () => boolean;
 }
 
 function resolveConfigPath(path: string): string {
@@ -89,10 +111,10 @@ function resolveConfigPath(path: string): string {
   return existsSync(fromCwd) ? fromCwd : resolve(packageRoot(), path);
 }
 
-export async function startDialogueNode(graph: Graph, options: NodeStartOptions = {}): Promise<DialogueNode> {
+export async function startDialogueNode(graph: Graph, options: DialogueStartOptions = {}): Promise<DialogueNode> {
   const node = graph.createNode(options.name ?? "dialogue", options);
   try {
-    return await wireDialogueNode(node);
+    return await wireDialogueNode(node, options);
   } catch (error) {
     // A failed start (a bad persona spec, say) must not leave the name taken on the graph.
     node.destroy();
@@ -116,7 +138,7 @@ async function autoDownload(node: GraphNode, registry: ModelRegistry, reference:
   }
 }
 
-async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
+async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions): Promise<DialogueNode> {
   for (const descriptor of STARTUP_PARAMETERS) node.declareParameter(descriptor);
   const { num, str, bool, strs } = parameterReader(node);
 
@@ -144,15 +166,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     ...(num("context_size") > 0 ? { contextSize: num("context_size") } : {}),
     ...(num("threads") >= 0 ? { threads: num("threads") } : {}),
   };
-  const adapterFiles: Record<string, string | undefined> = {};
-  const adapterDir = str("adapter_dir");
-  for (const [kind, names] of [["persona", DIMENSION_NAMES], ["expertise", EXPERT_NAMES]] as const) {
-    for (const n of names) {
-      const ref = kind === "persona" ? spec.dimensions[n as (typeof DIMENSION_NAMES)[number]].adapter : spec.experts[n as (typeof EXPERT_NAMES)[number]].adapter;
-      const path = adapterDir ? join(resolveConfigPath(adapterDir), `${kind}.${n}.gguf`) : ref ? registry.resolveAdapter(ref) : "";
-      if (path && existsSync(path)) adapterFiles[`${kind}.${n}`] = path;
-    }
-  }
+  const adapterFiles: Record<string, string | undefined> = resolveAdapterFiles(spec, registry, str("adapter_dir") && resolveConfigPath(str("adapter_dir")));
   const modelPath = startProblem !== "" ? "" : str("model_path") ? resolveConfigPath(str("model_path")) : registry.resolveModel(spec.baseModel);
   let engine: DialogueEngine | undefined;
   let modelProblem = "";
@@ -217,17 +231,31 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   };
 
 
-  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall, ask });
   // A change of power mode shows in ~/persona_state (publishPersonaState is defined below; no change comes before it is).
   const power = startPowerAwareness(node, { onChange: () => publishPersonaState() });
+  // ---- bakes: a registered bake that equals a turn's blend runs it; bake_on_idle makes new ones ----
+  const bakes = startDialogueBakes({
+    node,
+    engine,
+    registry,
+    personaName: spec.name,
+    modelPath,
+    baseReference: str("model_path") ? "" : spec.baseModel,
+    adapterFiles,
+    ...(runtime.threads > 0 ? { threads: runtime.threads } : {}),
+    idleMs: num("bake_idle_ms"),
+    bakeOnIdle: () => bool("bake_on_idle"),
+    // Bakes are heavy: only on mains power or while charging, unless the caller decides.
+    mayRunBackgroundWork: options.mayRunBackgroundWork ?? (() => power.gate.check().open),
+    onStateChange: () => publishPersonaState(),
+    onCatalogReady: () => weightsChanged(),
+  });
+  const dialogue = new Dialogue({ spec, adapterFiles, ...(engine ? { engine } : {}), recall, ask, bakedModel: bakes.matcher });
   /** Turns being generated, cancelled on reply timeout or when the node closes. */
   const inFlight = new Set<AbortController>();
   // queue_capacity is read-only; queue_timeout_ms is passed per chat, so a set applies from the next one.
   const queue = new FairTurnQueue({ capacity: num("queue_capacity") });
-  const readWeights = (): PersonaWeights => ({
-    dimensions: Object.fromEntries(DIMENSION_NAMES.map((n) => [n, num(`persona.${n}`)])) as PersonaWeights["dimensions"],
-    experts: Object.fromEntries(EXPERT_NAMES.map((n) => [n, num(`expertise.${n}`)])) as PersonaWeights["experts"],
-  });
+  const readWeights = (): PersonaWeights => weightsFrom((key) => num(key));
 
   // ---- publishers ----
   const replyStream = node.createPublisher("std_msgs/msg/String", "~/reply_stream", 100);
@@ -348,17 +376,20 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
         adapters_available: Object.keys(adapterFiles).length,
         adapters_rejected: rejectedAdapters.join(",") || "none",
         panel_members: panel.memberCount,
+        ...bakes.diagnosticValues(),
       },
     };
   });
   diagnostics.add("power", () => power.diagnostic());
 
   // ---- callbacks: parameters ----
+  /** Publishes what the next turn uses; returns its blend (with the bake standing in, if any). */
   const publishPersonaState = () => {
     const weights = readWeights();
     const mode = power.decision();
     const budget = power.budget({ maxTokens: num("max_tokens"), routing: bool("routing") });
-    const active = budget.modelFree ? [] : dialogue.prewarm(weights, budget.routing, budget.maxAdapters).adapters;
+    const blend = budget.modelFree ? undefined : dialogue.prewarm(weights, budget.routing, budget.maxAdapters);
+    const active = blend?.adapters ?? [];
     personaState.publish({
       ...createPersonaState(),
       header: { stamp: node.now(), frame_id: "" },
@@ -373,7 +404,16 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
       model_loaded: engine !== undefined,
       power_mode: mode.mode,
       power_reason: mode.reason,
+      baked_model: blend?.bakedModel ?? "",
+      bake_status: bakes.status(),
     });
+    return blend;
+  };
+  /** After a change of weights: publish, and with bake_on_idle bake a mix that no bake matches. */
+  const weightsChanged = () => {
+    bakes.refresh();
+    const blend = publishPersonaState();
+    if (blend) bakes.consider(blend, readWeights());
   };
   // Ranges and types are checked by the descriptors; this catches what a range cannot say.
   node.addParameterValidator((changes) => {
@@ -387,7 +427,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   });
   node.onParametersChanged((changes) => {
     // Off the request path: the new persona's context is built now, used from the next turn.
-    if (changes.some((c) => c.name.startsWith("persona.") || c.name.startsWith("expertise.") || c.name === "routing" || c.name.startsWith("power.reduced_"))) publishPersonaState();
+    if (changes.some((c) => isSlotKey(c.name) || c.name === "routing" || c.name === "bake_on_idle" || c.name.startsWith("power.reduced_"))) weightsChanged();
   });
   publishPersonaState();
 
@@ -399,11 +439,14 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
     weights: readWeights,
     power,
     panel: panel.panel,
+    bakes: bakes.catalog,
+    baker: bakes.baker,
     async close() {
       if (closed) return;
       closed = true;
       diagnostics.stop();
       power.close();
+      await bakes.close();
       queue.rejectWaiting(new Error("the dialogue node is shutting down"));
       for (const turn of inFlight) turn.abort(new Error("node closing"));
       await queue.idle();

@@ -5,19 +5,22 @@
  * post-process, stream whole sentences, and remember the exchange in the session's history.
  */
 import { describePersona, personaFlourish } from "../persona/describePersona.js";
-import { blendPersona, scaleKey } from "../persona/blendPersona.js";
+import { adapterMix, blendPersona } from "../persona/blendPersona.js";
 import { ExpertRouter, type EmbedSync } from "../persona/ExpertRouter.js";
-import { DIMENSION_NAMES, EXPERT_NAMES, type PersonaSpec } from "../persona/PersonaSpec.js";
+import type { PersonaSpec } from "../persona/PersonaSpec.js";
+import { PERSONA_SLOTS, slotWeight } from "../persona/personaSlots.js";
+import type { AdapterFiles } from "../persona/resolveAdapterFiles.js";
+import type { BakedModelMatcher } from "../persona/bake/BakeCatalog.js";
 import type { PersonaBlend, PersonaWeights, RoutingDecision } from "../persona/types.js";
 import type { DialogueEngine, GenerateResult } from "./DialogueEngine.js";
 import { askForTurn, formatEpisodesForPrompt, looksLikeMemoryQuestion, modelFreeAnswer, modelFreeReply, recallForTurn, type AskFn, type RecallFn } from "./grounding.js";
 import { ForbiddenPhraseFilter, postProcessReply, SentenceStreamer } from "./postProcess.js";
-import { limitAdapters, type BakedModelMatcher } from "../power/turnBudget.js";
+import { limitAdapters } from "../power/turnBudget.js";
 
 export interface DialogueOptions {
   readonly spec: PersonaSpec;
   /** Resolved adapter file per "persona.<dim>" / "expertise.<expert>"; only existing files. */
-  readonly adapterFiles: Readonly<Record<string, string | undefined>>;
+  readonly adapterFiles: AdapterFiles;
   /** Undefined: model-free (replies from memory, marked so). */
   readonly engine?: DialogueEngine;
   readonly recall?: RecallFn;
@@ -27,9 +30,15 @@ export interface DialogueOptions {
   readonly embed?: EmbedSync;
   /** Sessions whose history is kept (least recently used dropped first). Default 256. */
   readonly maxSessions?: number;
-  /** The bake hook: with an adapter limit (power reduce mode), a matching bake keeps the whole blend. */
+  /**
+   * The bake hook: the baked model that computes a turn's blend, if one does. Asked once when a
+   * turn starts, so a bake that finishes mid-reply serves from the next turn on.
+   */
   readonly bakedModel?: BakedModelMatcher;
 }
+
+/** A blend and the baked model that stands in for it, when one does. */
+export type PreparedBlend = PersonaBlend & { readonly bakedModel?: string };
 
 export interface TurnRequest {
   readonly sessionId: string;
@@ -61,6 +70,8 @@ export interface TurnResult {
   readonly json?: string;
   readonly routing: RoutingDecision;
   readonly blend: PersonaBlend;
+  /** The baked model the reply ran on (no runtime adapters), when the blend matched one. */
+  readonly bakedModel?: string;
   readonly citedEpisodes: readonly string[];
   readonly grounded: boolean;
   readonly modelFree: boolean;
@@ -109,24 +120,30 @@ export class Dialogue {
    * After a parameter change: build the context of the new weights (for an utterance that routes
    * to no expert, the common case) off the request path, so the next turn finds it ready.
    */
-  prewarm(weights: PersonaWeights, routing = true, maxAdapters?: number): PersonaBlend {
+  prewarm(weights: PersonaWeights, routing = true, maxAdapters?: number): PreparedBlend {
     // Under an adapter limit (power reduce mode) the next turn applies the limited blend: build that one.
-    const blend = this.limitedBlend(this.blend(weights, routing ? this.route("") : undefined), maxAdapters);
-    this.options.engine?.prewarm(blend.adapters);
+    const blend = this.prepare(this.limitedBlend(this.blend(weights, routing ? this.route("") : undefined), maxAdapters));
+    this.options.engine?.prewarm({ mix: blend, bakedModel: blend.bakedModel });
     return blend;
   }
 
   /** The blend under an adapter limit (power reduce mode); a matching bake keeps it whole. */
   private limitedBlend(full: PersonaBlend, maxAdapters: number | undefined): PersonaBlend {
     const limited = limitAdapters(full.adapters, maxAdapters, this.options.bakedModel);
-    return limited.adapters === full.adapters ? full : { ...full, adapters: limited.adapters, key: scaleKey(limited.adapters) };
+    return limited.adapters === full.adapters ? full : { ...full, ...adapterMix(limited.adapters) };
+  }
+
+  /** The blend with the bake that computes it, when there is one (and a model to run it). */
+  private prepare(blend: PersonaBlend): PreparedBlend {
+    const bakedModel = this.options.engine ? this.options.bakedModel?.(blend.adapters) : undefined;
+    return bakedModel ? { ...blend, bakedModel } : blend;
   }
 
   async turn(request: TurnRequest): Promise<TurnResult> {
     const started = performance.now();
     const spec = this.options.spec;
     const routing = this.route(request.text);
-    const blend = this.limitedBlend(this.blend(request.weights, request.routing === false ? undefined : routing), request.maxAdapters);
+    const blend = this.prepare(this.limitedBlend(this.blend(request.weights, request.routing === false ? undefined : routing), request.maxAdapters));
     const filter = this.filterFor(request.forbiddenPhrases ?? spec.generation.forbiddenPhrases);
     const notes: string[] = [];
 
@@ -136,7 +153,8 @@ export class Dialogue {
     });
     if (!grounding.reachable) notes.push(`ungrounded: ${grounding.error ?? "memory unreachable"}`);
     const citedEpisodes = grounding.episodes.map((e) => e.id);
-    const base = { routing, blend, citedEpisodes, grounded: grounding.reachable, removedPhrases: 0 };
+    const { bakedModel, ...plainBlend } = blend;
+    const base = { routing, blend: plainBlend, citedEpisodes, grounded: grounding.reachable, removedPhrases: 0 };
 
     const engine = request.modelFree ? undefined : this.options.engine;
     const askTimeoutMs = request.groundingTimeoutMs ?? spec.grounding.timeoutMs;
@@ -161,7 +179,8 @@ export class Dialogue {
     const seed = request.seed ?? spec.generation.seed;
     const generateCalledAt = performance.now();
     const result = await engine.generate({
-      adapters: blend.adapters,
+      mix: blend,
+      bakedModel,
       prompt: { system, history, user: request.text },
       maxTokens: request.maxTokens,
       temperature: request.temperature ?? spec.generation.temperature,
@@ -206,6 +225,7 @@ export class Dialogue {
       gesture,
       ...(json !== undefined ? { json } : {}),
       modelFree: false,
+      ...(result.bakedModel ? { bakedModel: result.bakedModel } : {}),
       tokens: result.tokens,
       firstTokenMs: generateCalledAt - started + result.firstTokenMs,
       totalMs: performance.now() - started,
@@ -219,10 +239,7 @@ export class Dialogue {
 
   /** Persona weights as the flat (names, weights) lists of the Chat response and PersonaState. */
   static flatten(weights: PersonaWeights): { names: string[]; values: number[] } {
-    return {
-      names: [...DIMENSION_NAMES.map((n) => `persona.${n}`), ...EXPERT_NAMES.map((n) => `expertise.${n}`)],
-      values: [...DIMENSION_NAMES.map((n) => weights.dimensions[n]), ...EXPERT_NAMES.map((n) => weights.experts[n])],
-    };
+    return { names: PERSONA_SLOTS.map((s) => s.key), values: PERSONA_SLOTS.map((s) => slotWeight(weights, s)) };
   }
 
   forget(sessionId: string): void {

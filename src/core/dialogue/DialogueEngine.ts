@@ -1,7 +1,8 @@
 /**
  * The generation engine over node-llama-cpp: one base model, LoRA adapters applied per context at
- * the scales of a persona blend (contexts cached per scale vector), the model's own chat template,
- * a hard token limit, stop sequences, streaming, cancellation and optional JSON-schema output.
+ * the scales of a persona blend (contexts cached per scale vector), or a baked model that computes
+ * the blend with no adapters (loaded with its context, disposed with it), the model's own chat
+ * template, a hard token limit, stop sequences, streaming, cancellation and optional JSON output.
  */
 import {
   getLlama,
@@ -21,9 +22,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ContextCache } from "../persona/ContextCache.js";
 import { mergeLoraAdaptersAsync } from "../persona/mergeLoraAdapters.js";
-import { scaleKey } from "../persona/blendPersona.js";
 import type { RuntimeSpec } from "../persona/PersonaSpec.js";
-import type { AdapterScale } from "../persona/types.js";
+import type { AdapterMix, AdapterScale } from "../persona/types.js";
 
 export interface DialogueEngineOptions {
   readonly modelPath: string;
@@ -46,8 +46,14 @@ export interface JsonOutputOptions {
   readonly sayMaxLength: number;
 }
 
-export interface GenerateRequest {
-  readonly adapters: readonly AdapterScale[];
+/** What a context runs: the base model with a mix of adapters, or a bake of that mix (no adapters). */
+export interface RunTarget {
+  readonly mix: AdapterMix;
+  /** A baked GGUF whose recipe is this mix: it runs instead of the base, with no runtime adapters. */
+  readonly bakedModel?: string | undefined;
+}
+
+export interface GenerateRequest extends RunTarget {
   readonly prompt: PromptParts;
   readonly maxTokens: number;
   readonly temperature: number;
@@ -79,7 +85,24 @@ export interface GenerateResult {
   /** Time spent getting the context for this scale vector (≈0 when cached). */
   readonly contextMs: number;
   readonly contextCached: boolean;
+  /** The baked model that generated, when one did. */
+  readonly bakedModel?: string;
+  /** LoRA adapters applied at run time (0 on a baked model). */
+  readonly runtimeAdapters: number;
   readonly json?: JsonReply;
+}
+
+/** A cached context and the model it runs (the base, or a baked model it owns). */
+interface TargetContext {
+  readonly context: LlamaContext;
+  readonly model: LlamaModel;
+  readonly runtimeAdapters: number;
+  readonly bakedModel?: string;
+}
+
+/** The context cache's key of a target: a bake is one context whatever its mix's files. */
+function targetKey(target: RunTarget): string {
+  return target.bakedModel ? `bake:${target.bakedModel}` : target.mix.key;
 }
 
 export class ModelFileError extends Error {
@@ -92,8 +115,7 @@ export class ModelFileError extends Error {
 }
 
 export class DialogueEngine {
-  private readonly contexts: ContextCache<LlamaContext>;
-  private readonly adaptersByKey = new Map<string, readonly AdapterScale[]>();
+  private readonly contexts: ContextCache<TargetContext>;
   private readonly grammars = new Map<string, Promise<LlamaJsonSchemaGrammar<any>>>();
   private readonly chatWrapper: ChatWrapper;
   private readonly sequences = new WeakMap<LlamaContext, LlamaContextSequence>();
@@ -110,10 +132,12 @@ export class DialogueEngine {
     private readonly onBackgroundError: ((error: unknown) => void) | undefined,
   ) {
     this.chatWrapper = resolveChatWrapper(model);
-    this.contexts = new ContextCache<LlamaContext>({
+    this.contexts = new ContextCache<TargetContext>({
       capacity: runtime.contextCacheSize,
-      create: (key) => this.createContext(key),
-      dispose: (context) => context.dispose(),
+      dispose: async (entry) => {
+        await entry.context.dispose();
+        if (entry.model !== this.model) await entry.model.dispose();
+      },
       onBackgroundError: (_key, error) => onBackgroundError?.(error),
     });
   }
@@ -158,38 +182,35 @@ export class DialogueEngine {
     }
   }
 
-  /** Builds the context for a scale vector off the request path (after a parameter change). */
-  prewarm(adapters: readonly AdapterScale[]): void {
-    const key = scaleKey(adapters);
-    this.adaptersByKey.set(key, adapters);
-    this.contexts.prewarm(key);
+  /** Builds the context of a target off the request path (after a parameter change or a bake). */
+  prewarm(target: RunTarget): void {
+    this.contexts.prewarm(targetKey(target), () => this.createContext(target));
   }
 
-  isReady(adapters: readonly AdapterScale[]): boolean {
-    return this.contexts.isReady(scaleKey(adapters));
+  isReady(target: RunTarget): boolean {
+    return this.contexts.isReady(targetKey(target));
   }
 
   /** Prompt tokens in the model's chat template (BOS left out: the completion adds it). */
-  promptTokens(prompt: PromptParts): Token[] {
+  promptTokens(prompt: PromptParts, model: LlamaModel = this.model): Token[] {
     const history: ChatHistoryItem[] = [{ type: "system", text: prompt.system }];
     for (const turn of prompt.history) {
       history.push({ type: "user", text: turn.user }, { type: "model", response: [turn.assistant] });
     }
     history.push({ type: "user", text: prompt.user }, { type: "model", response: [] });
     const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
-    const tokens = contextText.tokenize(this.model.tokenizer);
-    const bos = this.model.tokens.bos;
+    const tokens = contextText.tokenize(model.tokenizer);
+    const bos = model.tokens.bos;
     return bos !== null && tokens[0] === bos ? tokens.slice(1) : tokens;
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const started = performance.now();
-    const key = scaleKey(request.adapters);
-    this.adaptersByKey.set(key, request.adapters);
-    const lease = await this.contexts.acquire(key);
+    const lease = await this.contexts.acquire(targetKey(request), () => this.createContext(request));
     const contextMs = performance.now() - started;
     try {
-      const context = lease.value;
+      const { context, model, runtimeAdapters, bakedModel } = lease.value;
+      const ran = { runtimeAdapters, ...(bakedModel ? { bakedModel } : {}) };
       const sequence = this.sequenceFor(context);
       const completion = new LlamaCompletion({ contextSequence: sequence });
       const grammar = request.json ? await this.grammarFor(request.json) : undefined;
@@ -197,9 +218,9 @@ export class DialogueEngine {
       let firstTokenMs = 0;
       if (request.signal?.aborted) {
         // Cancelled while queued or switching context: nothing generated, nothing to throw.
-        return { text: "", tokens: 0, stopReason: "abort", firstTokenMs: 0, totalMs: performance.now() - started, contextMs, contextCached: lease.cached, ...(request.json ? { json: parseJsonReply("", request.json.gestures) } : {}) };
+        return { text: "", tokens: 0, stopReason: "abort", firstTokenMs: 0, totalMs: performance.now() - started, contextMs, contextCached: lease.cached, ...ran, ...(request.json ? { json: parseJsonReply("", request.json.gestures) } : {}) };
       }
-      const result = await completion.generateCompletionWithMeta(this.promptTokens(request.prompt), {
+      const result = await completion.generateCompletionWithMeta(this.promptTokens(request.prompt, model), {
         maxTokens: request.maxTokens,
         temperature: request.temperature,
         topP: request.topP,
@@ -222,6 +243,7 @@ export class DialogueEngine {
         totalMs: performance.now() - started,
         contextMs,
         contextCached: lease.cached,
+        ...ran,
         ...(request.json ? { json: parseJsonReply(text, request.json.gestures) } : {}),
       };
     } finally {
@@ -246,16 +268,29 @@ export class DialogueEngine {
     return sequence;
   }
 
-  private async createContext(key: string): Promise<LlamaContext> {
-    const adapters = this.adaptersByKey.get(key) ?? [];
+  private async createContext(target: RunTarget): Promise<TargetContext> {
+    if (target.bakedModel) {
+      const model = await this.llama.loadModel({ modelPath: target.bakedModel, gpuLayers: this.runtime.gpuLayers });
+      try {
+        return { context: await this.newContext(model, []), model, runtimeAdapters: 0, bakedModel: target.bakedModel };
+      } catch (error) {
+        await model.dispose();
+        throw error;
+      }
+    }
+    const adapters = target.mix.adapters;
     let lora = adapters.map((a) => ({ filePath: a.filePath, scale: a.scale }));
-    const merged = await this.mergedPathFor(key, adapters);
+    const merged = await this.mergedPathFor(target.mix.key, adapters);
     if (merged) lora = [{ filePath: merged, scale: 1 }];
-    return this.model.createContext({
-      contextSize: Math.min(this.runtime.contextSize, this.model.trainContextSize),
+    return { context: await this.newContext(this.model, lora), model: this.model, runtimeAdapters: lora.length };
+  }
+
+  private newContext(model: LlamaModel, lora: ReadonlyArray<{ filePath: string; scale: number }>): Promise<LlamaContext> {
+    return model.createContext({
+      contextSize: Math.min(this.runtime.contextSize, model.trainContextSize),
       sequences: 1,
       ...(this.runtime.threads > 0 ? { threads: this.runtime.threads } : {}),
-      ...(lora.length ? { lora: { adapters: lora } } : {}),
+      ...(lora.length ? { lora: { adapters: [...lora] } } : {}),
     });
   }
 

@@ -355,6 +355,8 @@ export const PersonaStateSchema = z.strictObject({
   model_loaded: z.boolean(),
   power_mode: z.string(),
   power_reason: z.string(),
+  baked_model: z.string(),
+  bake_status: z.string(),
 });
 export type PersonaState = z.infer<typeof PersonaStateSchema>;
 export function createPersonaState(): PersonaState {
@@ -371,6 +373,8 @@ export function createPersonaState(): PersonaState {
     model_loaded: false,
     power_mode: "",
     power_reason: "",
+    baked_model: "",
+    bake_status: "",
   };
 }
 
@@ -879,5 +883,5 @@ export const messageDefinitionText: { readonly [T in MessageTypeName]: string } 
   "embodied_assistant/msg/ActionStats": "# Outcome statistics for one key (robot, action, object); '' in a key field means \"all\".\nstring robot_id\nstring action\nstring object\nuint32 count\nuint32 succeeded\nuint32 failed\nuint32 aborted\nuint32 canceled\nuint32 timeout\nfloat64 success_rate\nfloat64 duration_mean_s\nfloat64 duration_p50_s\nfloat64 duration_p90_s\nfloat64 duration_p99_s\n",
   "embodied_assistant/msg/Episode": "# One episode of the robot's episodic memory: an action outcome or a fact it was told.\n\nstring SOURCE_ACTION_OUTCOME=\"action_outcome\"\nstring SOURCE_REMEMBER=\"remember\"\n\nstring id\nbuiltin_interfaces/Time stamp\nstring robot_id\n# Role fillers; '' when a role does not apply.\nstring agent\nstring action\nstring object\nstring location\nstring result\n# Natural-language description that the text embedding is computed from.\nstring description\n# One of the SOURCE_* constants.\nstring source\n",
   "embodied_assistant/msg/PanelTake": "# One panel member's take on a problem (Chat with perspectives > 0), in the router's order.\nstring member\nstring take\n# The member's adapter mix for this take: the LoRA adapters applied and their llama.cpp scales.\nstring[] adapter_names\nfloat32[] adapter_scales\n# Router score in [0, 1] and how the member was chosen: \"keywords\" or \"embedding\".\nfloat32 score\nstring matched_by\nstring[] matched_keywords\nuint32 tokens\n",
-  "embodied_assistant/msg/PersonaState": "# The dialogue node's current personality, published on ~/persona_state on every change.\nstd_msgs/Header header\nstring persona_name\n# Personality dimensions (warmth, playful, formal, encouragement) and their weights in [0, 1].\nstring[] dimension_names\nfloat32[] dimension_weights\n# Domain experts (medical, coding, teaching, quantum) and their weights in [0, 1].\nstring[] expert_names\nfloat32[] expert_weights\n# LoRA adapters that the next turn applies, with their llama.cpp scales.\nstring[] active_adapters\nfloat32[] adapter_scales\nstring model_path\nbool model_loaded\n# Power and load mode: \"full\", \"reduce\" (shorter replies, fewer adapters, no expert routing) or\n# \"pause\" (model-free replies), and the reason (\"battery 22% < 30%, discharging\", \"cpu 93% > 85%\").\nstring power_mode\nstring power_reason\n",
+  "embodied_assistant/msg/PersonaState": "# The dialogue node's current personality, published on ~/persona_state on every change.\nstd_msgs/Header header\nstring persona_name\n# Personality dimensions (warmth, playful, formal, encouragement) and their weights in [0, 1].\nstring[] dimension_names\nfloat32[] dimension_weights\n# Domain experts (medical, coding, teaching, quantum) and their weights in [0, 1].\nstring[] expert_names\nfloat32[] expert_weights\n# LoRA adapters that the next turn applies, with their llama.cpp scales.\nstring[] active_adapters\nfloat32[] adapter_scales\nstring model_path\nbool model_loaded\n# Power and load mode: \"full\", \"reduce\" (shorter replies, fewer adapters, no expert routing) or\n# \"pause\" (model-free replies), and the reason (\"battery 22% < 30%, discharging\", \"cpu 93% > 85%\").\nstring power_mode\nstring power_reason\n# The baked model the next turn runs on, with no runtime adapters (its recipe equals the blend of\n# active_adapters within 1e-3); '' when turns run on the runtime blend.\nstring baked_model\n# Background bake (bake_on_idle): \"off\", \"idle\", \"waiting ...\", \"baking ...\", \"failed: ...\".\nstring bake_status\n",
 };

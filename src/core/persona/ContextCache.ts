@@ -6,10 +6,14 @@
  * Generic over the context type so that it is testable without a model.
  */
 
+/** Builds the context of a key; given per call, so what a key stands for travels with the request. */
+export type BuildContext<C> = (key: string) => Promise<C>;
+
 export interface ContextCacheOptions<C> {
   /** Most contexts kept (each holds a KV cache). Pinned ones may exceed it briefly. */
   readonly capacity: number;
-  readonly create: (key: string) => Promise<C>;
+  /** The builder of calls that give none. */
+  readonly create?: BuildContext<C>;
   readonly dispose: (value: C) => Promise<void> | void;
   /** Reports failures of background builds (prewarm), which have no caller to throw to. */
   readonly onBackgroundError?: (key: string, error: unknown) => void;
@@ -60,9 +64,9 @@ export class ContextCache<C> {
     return { hits: this.hits, misses: this.misses, evictions: this.evictions, size: this.entries.size };
   }
 
-  /** Gets (building if needed) and pins the context; release it when the turn ends. */
-  async acquire(key: string): Promise<Lease<C>> {
-    const { entry, cached } = this.entryFor(key);
+  /** Gets (building it with `build` if needed) and pins the context; release it when the turn ends. */
+  async acquire(key: string, build?: BuildContext<C>): Promise<Lease<C>> {
+    const { entry, cached } = this.entryFor(key, build);
     entry.pins++;
     entry.lastUsed = ++this.clock;
     try {
@@ -85,12 +89,12 @@ export class ContextCache<C> {
   }
 
   /** Builds the context off the request path; the next turn that needs it finds it ready. */
-  prewarm(key: string): void {
+  prewarm(key: string, build?: BuildContext<C>): void {
     if (this.entries.has(key)) {
       this.entries.get(key)!.lastUsed = ++this.clock;
       return;
     }
-    const { entry } = this.entryFor(key, false);
+    const { entry } = this.entryFor(key, build, false);
     entry.promise.catch((error) => this.options.onBackgroundError?.(key, error));
   }
 
@@ -103,14 +107,16 @@ export class ContextCache<C> {
     }
   }
 
-  private entryFor(key: string, count = true): { entry: Entry<C>; cached: boolean } {
+  private entryFor(key: string, build: BuildContext<C> | undefined, count = true): { entry: Entry<C>; cached: boolean } {
     const existing = this.entries.get(key);
     if (existing) {
       if (count) this.hits++;
       return { entry: existing, cached: true };
     }
+    const create = build ?? this.options.create;
+    if (!create) throw new Error(`ContextCache: no builder for ${key}`);
     if (count) this.misses++;
-    const promise = this.options.create(key);
+    const promise = create(key);
     const entry: Entry<C> = { promise, pins: 0, lastUsed: ++this.clock };
     this.entries.set(key, entry);
     promise.then(

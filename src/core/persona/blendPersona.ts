@@ -2,8 +2,10 @@
  * Weights plus this turn's routing become LoRA adapter scales: a linear task-arithmetic merge that
  * llama.cpp does at run time (W' = W + sum_i scale_i * B_i A_i * alpha_i / r_i).
  */
-import { DIMENSION_NAMES, EXPERT_NAMES, type ExpertName, type PersonaSpec } from "./PersonaSpec.js";
-import type { AdapterScale, PersonaBlend, PersonaWeights, RoutingDecision } from "./types.js";
+import { EXPERT_NAMES, type ExpertName, type PersonaSpec } from "./PersonaSpec.js";
+import { PERSONA_SLOTS, slotSpec, slotWeight, weightsFrom } from "./personaSlots.js";
+import type { AdapterFiles } from "./resolveAdapterFiles.js";
+import type { AdapterMix, AdapterScale, PersonaBlend, PersonaWeights, RoutingDecision } from "./types.js";
 
 export function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
@@ -16,10 +18,7 @@ export function weightToScale(weight: number, mapping: "linear" | "centred", gai
 
 /** The spec's weights, as the operator's starting point. */
 export function specWeights(spec: PersonaSpec): PersonaWeights {
-  return {
-    dimensions: Object.fromEntries(DIMENSION_NAMES.map((n) => [n, spec.dimensions[n].weight])) as PersonaWeights["dimensions"],
-    experts: Object.fromEntries(EXPERT_NAMES.map((n) => [n, spec.experts[n].weight])) as PersonaWeights["experts"],
-  };
+  return weightsFrom((_key, slot) => slotSpec(spec, slot).weight);
 }
 
 /** Expert weights after routing: (1 - strength) * weight + strength * gate, so a gate raises or lowers. */
@@ -36,7 +35,7 @@ export function applyRouting(spec: PersonaSpec, weights: PersonaWeights, routing
 
 export interface BlendOptions {
   /** Resolved adapter file per "persona.<dim>" / "expertise.<expert>"; missing entries have no adapter. */
-  readonly adapterFiles: Readonly<Record<string, string | undefined>>;
+  readonly adapterFiles: AdapterFiles;
 }
 
 function round(value: number, step: number): number {
@@ -57,28 +56,31 @@ export function blendPersona(
   const effective = applyRouting(spec, weights, routing);
   const step = spec.runtime.scaleStep;
   const candidates: AdapterScale[] = [];
-  for (const n of DIMENSION_NAMES) {
-    const name = `persona.${n}`;
-    const filePath = options.adapterFiles[name];
+  for (const slot of PERSONA_SLOTS) {
+    const filePath = options.adapterFiles[slot.key];
     if (!filePath) continue;
-    const scale = round(weightToScale(effective.dimensions[n], spec.mapping, spec.dimensions[n].gain ?? spec.gain), step);
-    candidates.push({ name, filePath, scale });
-  }
-  for (const n of EXPERT_NAMES) {
-    const name = `expertise.${n}`;
-    const filePath = options.adapterFiles[name];
-    if (!filePath) continue;
-    const scale = round(weightToScale(effective.experts[n], spec.expertMapping, spec.experts[n].gain ?? spec.gain), step);
-    candidates.push({ name, filePath, scale });
+    const mapping = slot.group === "dimensions" ? spec.mapping : spec.expertMapping;
+    const scale = round(weightToScale(slotWeight(effective, slot), mapping, slotSpec(spec, slot).gain ?? spec.gain), step);
+    candidates.push({ name: slot.key, filePath, scale });
   }
   const active = candidates
     .filter((a) => Math.abs(a.scale) >= spec.activationThreshold && a.scale !== 0)
     .sort((a, b) => Math.abs(b.scale) - Math.abs(a.scale) || a.name.localeCompare(b.name))
-    .slice(0, spec.maxActiveAdapters)
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((a) => ({ ...a, scale: Number(a.scale.toFixed(6)) }));
-  return { effective, adapters: active, key: scaleKey(active) };
+    .slice(0, spec.maxActiveAdapters);
+  return { effective, ...adapterMix(active) };
 }
+
+/** The mix of these adapters: name order, scales to 6 decimals, zero scales dropped, and its key. */
+export function adapterMix(adapters: Iterable<AdapterScale>): AdapterMix {
+  const sorted = [...adapters]
+    .filter((a) => a.scale !== 0)
+    .map((a) => ({ name: a.name, filePath: a.filePath, scale: Number(a.scale.toFixed(6)) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { adapters: sorted, key: scaleKey(sorted) };
+}
+
+/** The base model alone. */
+export const NO_ADAPTERS: AdapterMix = { adapters: [], key: "" };
 
 /** A stable key of a scale vector: the same adapters at the same scales give the same key. */
 export function scaleKey(adapters: readonly AdapterScale[]): string {

@@ -24,12 +24,20 @@ export interface RoutingDecision {
   readonly evidence: Readonly<Record<ExpertName, { readonly keywords: readonly string[]; readonly similarity: number }>>;
 }
 
+/**
+ * A mix of scales: the adapters one context applies, in name order, and its key. The one value
+ * that flows from the parameters (through blendPersona) to the engine, to a bake and to the bake
+ * matcher; build it with adapterMix() so the key always agrees with the adapters.
+ */
+export interface AdapterMix {
+  /** Sorted by name; empty for the base model alone. */
+  readonly adapters: readonly AdapterScale[];
+  /** Identifies the scale vector (files and scales): the context cache's key; "" for no adapters. */
+  readonly key: string;
+}
+
 /** Weights plus routing turned into what one turn applies. */
-export interface PersonaBlend {
+export interface PersonaBlend extends AdapterMix {
   /** Weights after routing (dimensions unchanged, experts gated). */
   readonly effective: PersonaWeights;
-  /** Adapters applied, sorted by name; empty when none passes the threshold. */
-  readonly adapters: readonly AdapterScale[];
-  /** Cache key of the scale vector ("" for no adapters). */
-  readonly key: string;
 }

@@ -11,7 +11,8 @@ import type { PowerMode } from "./types.js";
  * The bake hook: given the adapters a turn would apply, the baked model that computes the same
  * blend (its name or path), or undefined. The bake feature installs one; without it there is none.
  */
-export type BakedModelMatcher = (adapters: readonly AdapterScale[]) => string | undefined;
+export type { BakedModelMatcher } from "../persona/bake/BakeCatalog.js";
+import type { BakedModelMatcher } from "../persona/bake/BakeCatalog.js";
 
 export interface ReducedLimits {
   /** Token limit of a reply in reduce mode (never raises the turn's own). Default 24. */

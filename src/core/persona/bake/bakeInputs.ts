@@ -7,10 +7,11 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { blendPersona, specWeights } from "../blendPersona.js";
-import { DIMENSION_NAMES, EXPERT_NAMES, type PersonaSpec } from "../PersonaSpec.js";
-import type { PersonaWeights } from "../types.js";
-import type { BakeAdapter } from "./types.js";
+import { adapterMix, blendPersona, specWeights } from "../blendPersona.js";
+import { flatWeights, PERSONA_SLOTS, slotWeight, weightsFrom } from "../personaSlots.js";
+import type { PersonaSpec } from "../PersonaSpec.js";
+import type { AdapterFiles } from "../resolveAdapterFiles.js";
+import type { AdapterMix, PersonaWeights } from "../types.js";
 
 /** Flattens nested YAML maps into dotted keys ({persona: {warmth: 1}} -> persona.warmth). */
 function flatten(value: unknown, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
@@ -36,32 +37,22 @@ export function weightsWith(base: PersonaWeights, values: Readonly<Record<string
     if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new Error(`${name} must be a number in [0, 1], got ${String(v)}`);
     return v;
   };
-  return {
-    dimensions: Object.fromEntries(DIMENSION_NAMES.map((n) => [n, pick(`persona.${n}`, base.dimensions[n])])) as PersonaWeights["dimensions"],
-    experts: Object.fromEntries(EXPERT_NAMES.map((n) => [n, pick(`expertise.${n}`, base.experts[n])])) as PersonaWeights["experts"],
-  };
+  return weightsFrom((key, slot) => pick(key, slotWeight(base, slot)));
 }
 
-export function flatWeights(w: PersonaWeights): Record<string, number> {
-  return {
-    ...Object.fromEntries(DIMENSION_NAMES.map((n) => [`persona.${n}`, w.dimensions[n]])),
-    ...Object.fromEntries(EXPERT_NAMES.map((n) => [`expertise.${n}`, w.experts[n]])),
-  };
-}
-
-export interface BakeMix {
-  readonly adapters: BakeAdapter[];
+/** A mix to bake, with the persona weights it came from when known (recorded in the recipe). */
+export interface BakeMix extends AdapterMix {
   readonly weights?: Record<string, number>;
 }
 
 /** The adapters (and scales) the node would apply for these weights, without routing. */
-export function mixFromWeights(spec: PersonaSpec, weights: PersonaWeights, adapterFiles: Readonly<Record<string, string | undefined>>): BakeMix {
-  const blend = blendPersona(spec, weights, undefined, { adapterFiles });
-  return { adapters: blend.adapters.map((a) => ({ name: a.name, filePath: a.filePath, scale: a.scale })), weights: flatWeights(weights) };
+export function mixFromWeights(spec: PersonaSpec, weights: PersonaWeights, adapterFiles: AdapterFiles): BakeMix {
+  const { adapters, key } = blendPersona(spec, weights, undefined, { adapterFiles });
+  return { adapters, key, weights: flatWeights(weights) };
 }
 
 /** The mix of a PersonaState message: its active adapters at their scales. */
-export function mixFromState(stateFile: string, adapterFiles: Readonly<Record<string, string | undefined>>): BakeMix {
+export function mixFromState(stateFile: string, adapterFiles: AdapterFiles): BakeMix {
   const state = parseYaml(readFileSync(stateFile, "utf8")) as { active_adapters?: string[]; adapter_scales?: number[]; dimension_names?: string[]; dimension_weights?: number[]; expert_names?: string[]; expert_weights?: number[] } | null;
   const names = state?.active_adapters ?? [];
   const scales = state?.adapter_scales ?? [];
@@ -72,9 +63,12 @@ export function mixFromState(stateFile: string, adapterFiles: Readonly<Record<st
     return { name, filePath, scale: scales[i]! };
   });
   const weights: Record<string, number> = {};
-  (state?.dimension_names ?? []).forEach((n, i) => (weights[`persona.${n}`] = state!.dimension_weights![i]!));
-  (state?.expert_names ?? []).forEach((n, i) => (weights[`expertise.${n}`] = state!.expert_weights![i]!));
-  return { adapters, ...(Object.keys(weights).length ? { weights } : {}) };
+  for (const slot of PERSONA_SLOTS) {
+    const [names, values] = slot.group === "dimensions" ? [state?.dimension_names, state?.dimension_weights] : [state?.expert_names, state?.expert_weights];
+    const i = names?.indexOf(slot.name) ?? -1;
+    if (i >= 0 && values?.[i] !== undefined) weights[slot.key] = values[i]!;
+  }
+  return { ...adapterMix(adapters), ...(Object.keys(weights).length ? { weights } : {}) };
 }
 
-export { specWeights };
+export { flatWeights, specWeights };

@@ -58,6 +58,8 @@ export interface BakeOptions {
   readonly onProgress?: (stage: "merge" | "quantize", done: number, total: number) => void;
   /** Yield to the event loop this often (ms), so a node keeps serving while it bakes in the background. */
   readonly sliceMs?: number;
+  /** Stops the bake between tensors (and llama-quantize): nothing is left under the output's name. */
+  readonly signal?: AbortSignal;
 }
 
 export interface BakeResult {
@@ -170,6 +172,7 @@ export async function bakeModel(options: BakeOptions): Promise<BakeResult> {
       }
       writeAll(outFd, bytes, header.length + t.offset);
       options.onProgress?.("merge", ++done, base.tensors.length);
+      options.signal?.throwIfAborted();
       if (options.sliceMs !== undefined && performance.now() - sliceStart >= options.sliceMs) {
         await new Promise((r) => setImmediate(r));
         sliceStart = performance.now();
@@ -192,7 +195,10 @@ export async function bakeModel(options: BakeOptions): Promise<BakeResult> {
     const partial = `${options.outPath}.partial`;
     options.onProgress?.("quantize", 0, 1);
     try {
-      await runLlamaTool("llama-quantize", [unquantizedPath, partial, options.quantizeTo, String(options.threads ?? 2)]);
+      await runLlamaTool("llama-quantize", [unquantizedPath, partial, options.quantizeTo, String(options.threads ?? 2)], options.signal ? { signal: options.signal } : {});
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw error;
     } finally {
       rmSync(unquantizedPath, { force: true });
     }

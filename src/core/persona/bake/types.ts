@@ -1,4 +1,5 @@
 /** Types of a bake: a persona mix written into one GGUF (base + merged adapter deltas). */
+import type { AdapterScale } from "../types.js";
 
 /**
  * How the adapters' deltas combine (the seeds' mergekit methods, over task vectors
@@ -13,12 +14,7 @@ export type BakeMethod = "linear" | "ties" | "dare";
 export const BAKE_METHODS: readonly BakeMethod[] = ["linear", "ties", "dare"];
 
 /** One adapter of a mix, at the llama.cpp scale the runtime blend would apply it with. */
-export interface BakeAdapter {
-  /** "persona.warmth", "expertise.coding", ... */
-  readonly name: string;
-  readonly filePath: string;
-  readonly scale: number;
-}
+export type BakeAdapter = AdapterScale;
 
 /** What a baked GGUF carries in its metadata, so anyone can tell what it is and match it. */
 export interface BakeRecipe {

@@ -8,6 +8,7 @@
 import type { DialogueEngine, GenerateResult } from "../../dialogue/DialogueEngine.js";
 import { ForbiddenPhraseFilter, SentenceStreamer } from "../../dialogue/postProcess.js";
 import { limitAdapters, type BakedModelMatcher } from "../../power/turnBudget.js";
+import { adapterMix } from "../blendPersona.js";
 import { describePersona } from "../describePersona.js";
 import type { EmbedSync } from "../ExpertRouter.js";
 import type { PersonaSpec } from "../PersonaSpec.js";
@@ -113,7 +114,8 @@ export class PanelOfTakes {
       }
       const streamer = new SentenceStreamer(filter);
       const result = await engine.generate({
-        adapters: limited.adapters,
+        mix: adapterMix(limited.adapters),
+        ...(limited.bake ? { bakedModel: limited.bake } : {}),
         prompt: { system: describePersona({ ...spec, identity: member.identity }, blend.effective), history: [], user: request.problem },
         maxTokens,
         temperature: request.temperature ?? spec.generation.temperature,

@@ -1,6 +1,6 @@
 /**
  * The episodic memory: episodes encoded as hypervectors (EpisodeEncoder), kept in a contiguous
- * in-memory index (EpisodeIndex), persisted in SQLite (EpisodeStore), queried by free text, by a
+ * in-memory index (EpisodeIndex), persisted in an injected store (EpisodeStorePort), queried by free text, by a
  * partial cue of roles, or both, with filters by robot and time.
  */
 import type { SimHashKind } from "../hdc/SimHashProjection.js";
@@ -11,7 +11,8 @@ import { describeRoles } from "./describeOutcome.js";
 import { MAX_FIELD_CHARS } from "./limits.js";
 import { EpisodeEncoder } from "./EpisodeEncoder.js";
 import { EpisodeIndex, type Filter, type ScoredIndex } from "./EpisodeIndex.js";
-import { EpisodeStore, type KeywordHit } from "./EpisodeStore.js";
+import type { EpisodeStoreFactory, EpisodeStorePort, KeywordHit } from "./EpisodeStorePort.js";
+import { sqliteEpisodeStore } from "./sqlite/SqliteEpisodeStore.js";
 import { InvalidEpisodeError, InvalidQueryError } from "./errors.js";
 import { PrototypeSummaries, type PrototypeSummary } from "./PrototypeSummaries.js";
 import { ROLES, isRole, type Episode, type EpisodeInput, type RecallHit, type RecallQuery, type RecallResult, type Role } from "./types.js";
@@ -19,7 +20,12 @@ import type { Hypervector } from "../hdc/hypervector.js";
 
 export interface EpisodicMemoryOptions {
   readonly embedder: TextEmbedder;
-  /** SQLite file; undefined keeps everything in memory (an in-memory SQLite database: tests, benchmarks). */
+  /**
+   * The durable store, opened for this memory's identity (a node injects its concrete store).
+   * Without one: a SQLite store at dbPath.
+   */
+  readonly store?: EpisodeStoreFactory;
+  /** SQLite file when no store is given; undefined keeps everything in memory (an in-memory SQLite database: tests, benchmarks). */
   readonly dbPath?: string;
   /** Hypervector bits (multiple of 32; default 10,240). */
   readonly dims?: number;
@@ -44,12 +50,14 @@ export interface EpisodicMemoryOptions {
   readonly now?: () => { sec: number; nanosec: number };
 }
 
-type Resolved = Required<Omit<EpisodicMemoryOptions, "dbPath">> & { dbPath: string | undefined };
+type Resolved = Required<Omit<EpisodicMemoryOptions, "dbPath" | "store">> & { dbPath: string | undefined; store: EpisodeStoreFactory };
 
 function resolveOptions(o: EpisodicMemoryOptions): Resolved {
   return {
     embedder: o.embedder,
     dbPath: o.dbPath,
+    // Without a file, an in-memory SQLite database still gives keyword search (FTS5) and forgetting.
+    store: o.store ?? sqliteEpisodeStore(o.dbPath ?? ":memory:"),
     dims: o.dims ?? 10_240,
     seed: (o.seed ?? 0x5eed) >>> 0,
     codeBits: o.codeBits ?? 256,
@@ -89,10 +97,10 @@ export class EpisodicMemory {
   readonly encoder: EpisodeEncoder;
   readonly index: EpisodeIndex;
   readonly summaries: PrototypeSummaries;
-  private readonly store: EpisodeStore;
+  private readonly store: EpisodeStorePort;
   private nextSeq: number;
 
-  private constructor(options: Resolved, store: EpisodeStore) {
+  private constructor(options: Resolved, store: EpisodeStorePort) {
     this.options = options;
     this.store = store;
     this.encoder = new EpisodeEncoder({
@@ -114,8 +122,7 @@ export class EpisodicMemory {
   /** Opens (or creates) a memory; restores every stored episode with its stored vectors. */
   static async open(options: EpisodicMemoryOptions): Promise<EpisodicMemory> {
     const o = resolveOptions(options);
-    // Without a file, an in-memory SQLite database still gives keyword search (FTS5) and forgetting.
-    const store = new EpisodeStore(o.dbPath ?? ":memory:", {
+    const store = o.store({
       dimensions: o.dims,
       seed: o.seed,
       encoder: o.embedder.identity,

@@ -1,5 +1,5 @@
 /**
- * Durable episodes in SQLite (WAL, synchronous=FULL): a row is on disk before remember() returns,
+ * Durable episodes in SQLite, behind EpisodeStorePort (WAL, synchronous=FULL): a row is on disk before remember() returns,
  * so an acknowledged episode survives a crash. The memory's identity (seed, dimension, encoder,
  * projection, code length) lives in a meta table: opening a file with another identity throws
  * MemoryMismatchError instead of silently mixing incompatible vectors.
@@ -12,30 +12,8 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { MemoryMismatchError } from "./errors.js";
-import type { Episode } from "./types.js";
-
-/**
- * Fields that must match between the file and the configuration, named like the memory node's
- * parameters so a mismatch error tells the operator which parameter to set.
- */
-export interface MemoryIdentity {
-  readonly dimensions: number;
-  readonly seed: number;
-  readonly encoder: string;
-  readonly simhash: string;
-  readonly code_bits: number;
-  readonly format: number;
-}
-
-export interface StoredEpisode {
-  readonly episode: Episode;
-  /** Seconds the action took (0 for facts and unknown). */
-  readonly durationS: number;
-  readonly embedding: Float32Array;
-  readonly text: Uint32Array;
-  readonly vector: Uint32Array;
-}
+import { MemoryMismatchError } from "../errors.js";
+import type { EpisodeStoreFactory, EpisodeStorePort, KeywordHit, MemoryIdentity, StoredEpisode } from "../EpisodeStorePort.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,12 +32,6 @@ const FTS_SCHEMA = `
 CREATE VIRTUAL TABLE episodes_fts USING fts5(description, content='episodes', content_rowid='seq', tokenize='porter unicode61');
 INSERT INTO episodes_fts(episodes_fts, rank) VALUES('secure-delete', 1);
 INSERT INTO episodes_fts(episodes_fts) VALUES('rebuild');`;
-
-/** A keyword hit: BM25 of SQLite FTS5 (lower is better, as FTS5 reports it). */
-export interface KeywordHit {
-  readonly id: string;
-  readonly bm25: number;
-}
 
 interface Row {
   id: string;
@@ -95,7 +67,7 @@ function copyAligned(b: Buffer): ArrayBuffer {
   return out;
 }
 
-export class EpisodeStore {
+export class SqliteEpisodeStore implements EpisodeStorePort {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
@@ -245,4 +217,9 @@ export class EpisodeStore {
   close(): void {
     this.db.close();
   }
+}
+
+/** The factory EpisodicMemory.open takes: a SQLite file, or an in-memory database for ":memory:". */
+export function sqliteEpisodeStore(path: string): EpisodeStoreFactory {
+  return (identity) => new SqliteEpisodeStore(path, identity);
 }

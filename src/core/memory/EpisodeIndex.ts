@@ -16,6 +16,7 @@
 import { hammingAt } from "../hdc/hamming.js";
 import type { Hypervector } from "../hdc/hypervector.js";
 import { ROLES, type Episode, type Role } from "./types.js";
+import { RowVectorCache, type RowVectors } from "./RowVectorCache.js";
 import { timeToSeconds } from "../time.js";
 
 export interface EpisodeIndexOptions {
@@ -25,6 +26,12 @@ export interface EpisodeIndexOptions {
   /** Dimension of the stored text embeddings (0: none kept, only Hamming re-rank possible). */
   readonly embeddingDims: number;
   readonly initialCapacity?: number;
+  /**
+   * Recomputes a row's full text and episode hypervectors from the episode and its embedding: they
+   * are not kept resident (2.5 kB per episode at D = 10,240), only computed for the few rows a cue
+   * query, a cue answer or a summary reads.
+   */
+  readonly encodeRow: (episode: Episode, embedding: Float32Array) => RowVectors;
 }
 
 export interface Filter {
@@ -47,8 +54,7 @@ export class EpisodeIndex {
   private capacity: number;
   private count = 0;
   private codes: Uint32Array;
-  private texts: Uint32Array;
-  private episodeVectors: Uint32Array;
+  private readonly vectors: RowVectorCache;
   private embeddings: Float32Array;
   readonly embeddingDims: number;
   private stamps: Float64Array;
@@ -77,8 +83,7 @@ export class EpisodeIndex {
     this.capacity = Math.max(16, options.initialCapacity ?? 1024);
     this.embeddings = new Float32Array(this.capacity * this.embeddingDims);
     this.codes = new Uint32Array(this.capacity * this.codeWords);
-    this.texts = new Uint32Array(this.capacity * this.words);
-    this.episodeVectors = new Uint32Array(this.capacity * this.words);
+    this.vectors = new RowVectorCache((i) => options.encodeRow(this.episode(i), this.embeddingOf(i)));
     this.stamps = new Float64Array(this.capacity);
     this.durations = new Float32Array(this.capacity);
     this.robots = new Int32Array(this.capacity);
@@ -99,9 +104,9 @@ export class EpisodeIndex {
     return index < this.count && this.removed[index] === 0;
   }
 
-  /** Bytes held by the vector arrays per stored episode (codes + text + episode vectors + filters). */
+  /** Bytes held by the row arrays per stored episode (code + float32 embedding + stamp, duration, robot, removed flag). */
   get bytesPerEpisode(): number {
-    return this.codeWords * 4 + this.words * 8 + this.embeddingDims * 4 + 8 + 4 + 4 + 1;
+    return this.codeWords * 4 + this.embeddingDims * 4 + 8 + 4 + 4 + 1;
   }
 
   private grow(): void {
@@ -112,8 +117,6 @@ export class EpisodeIndex {
       return b;
     };
     this.codes = grow32(this.codes, this.codeWords);
-    this.texts = grow32(this.texts, this.words);
-    this.episodeVectors = grow32(this.episodeVectors, this.words);
     const embeddings = new Float32Array(capacity * this.embeddingDims);
     embeddings.set(this.embeddings);
     this.embeddings = embeddings;
@@ -132,18 +135,17 @@ export class EpisodeIndex {
     this.capacity = capacity;
   }
 
-  add(episode: Episode, text: Hypervector, episodeVector: Hypervector, embedding: Float32Array, durationS = 0): number {
-    if (text.length !== this.words || episodeVector.length !== this.words) {
-      throw new RangeError(`index holds ${this.dims}-bit vectors, got ${text.length * 32}/${episodeVector.length * 32}`);
+  /** Adds a row: `code` is the short prefilter code (at least codeBits bits; a full text SimHash works too). */
+  add(episode: Episode, code: Uint32Array, embedding: Float32Array, durationS = 0): number {
+    if (code.length < this.codeWords) {
+      throw new RangeError(`index holds ${this.codeBits}-bit codes, got ${code.length * 32} bits`);
     }
     if (embedding.length !== this.embeddingDims) {
       throw new RangeError(`index holds ${this.embeddingDims}-dimensional embeddings, got ${embedding.length}`);
     }
     if (this.count === this.capacity) this.grow();
     const i = this.count++;
-    this.codes.set(text.subarray(0, this.codeWords), i * this.codeWords);
-    this.texts.set(text, i * this.words);
-    this.episodeVectors.set(episodeVector, i * this.words);
+    this.codes.set(code.subarray(0, this.codeWords), i * this.codeWords);
     this.embeddings.set(embedding, i * this.embeddingDims);
     this.stamps[i] = timeToSeconds(episode.stamp);
     let robot = this.robotIds.get(episode.robot_id);
@@ -184,8 +186,7 @@ export class EpisodeIndex {
     this.byId.delete(episode.id);
     this.episodes[index] = undefined;
     this.codes.fill(0, index * this.codeWords, (index + 1) * this.codeWords);
-    this.texts.fill(0, index * this.words, (index + 1) * this.words);
-    this.episodeVectors.fill(0, index * this.words, (index + 1) * this.words);
+    this.vectors.drop(index);
     this.embeddings.fill(0, index * this.embeddingDims, (index + 1) * this.embeddingDims);
     this.durations[index] = 0;
     this.removed[index] = 1;
@@ -227,17 +228,39 @@ export class EpisodeIndex {
     return this.byId.get(id);
   }
 
+  /** The row's stored embedding (a view: do not modify). */
+  embeddingOf(index: number): Float32Array {
+    return this.embeddings.subarray(index * this.embeddingDims, (index + 1) * this.embeddingDims);
+  }
+
+  /** The row's full text hypervector, recomputed (or from the small cache of recent rows). */
   textVector(index: number): Hypervector {
-    return this.texts.subarray(index * this.words, (index + 1) * this.words);
+    return this.vectors.get(index).text;
   }
 
+  /** The row's episode hypervector, recomputed (or from the small cache of recent rows). */
   episodeVector(index: number): Hypervector {
-    return this.episodeVectors.subarray(index * this.words, (index + 1) * this.words);
+    return this.vectors.get(index).vector;
   }
 
-  /** The raw episode-vector matrix and its row stride (words), for scoring without copies. */
-  get episodeMatrix(): Uint32Array {
-    return this.episodeVectors;
+  /**
+   * The `top` rows of `rows` nearest to a query embedding by cosine, best first (ties: the order
+   * given). Cheap (one dot product per row), so it orders many cue candidates before a few are encoded.
+   */
+  nearestByEmbedding(rows: readonly number[], query: Float32Array, top: number): number[] {
+    const d = this.embeddingDims;
+    const e = this.embeddings;
+    const scored = rows.map((i, order) => {
+      let dot = 0;
+      let norm = 0;
+      for (let j = 0, at = i * d; j < d; j++, at++) {
+        dot += e[at]! * query[j]!;
+        norm += e[at]! * e[at]!;
+      }
+      return { i, order, cos: norm > 0 ? dot / Math.sqrt(norm) : 0 };
+    });
+    scored.sort((a, b) => b.cos - a.cos || a.order - b.order);
+    return scored.slice(0, top).map((s) => s.i);
   }
 
   /** A predicate over indices, or undefined when the filter lets everything through. */
@@ -289,7 +312,8 @@ export class EpisodeIndex {
         }
         b = norm > 0 ? -dot / Math.sqrt(norm) : 0;
       } else {
-        b = hammingAt(this.texts, i * this.words, query, 0, this.words);
+        // Recomputed per candidate (~0.25 ms each): the "hamming" re-rank is for experiments only.
+        b = hammingAt(this.textVector(i), 0, query, 0, this.words);
       }
       if (b < bad[top - 1]! || (b === bad[top - 1]! && i < rows[top - 1]!)) {
         let p = top - 1;
@@ -369,29 +393,29 @@ export class EpisodeIndex {
   }
 
   /**
-   * Scores every (filtered) episode by its summed Hamming distance to a set of probes (role-filler
-   * pairs against the episode vector; optionally the text vector against the text matrix) and
-   * returns the `top` best.
+   * Scores the given (filtered) rows by their summed Hamming distance to a set of probes (role-filler
+   * pairs against the episode vector; optionally the text vector) and returns the `top` best. The
+   * vectors are recomputed per row, so callers pass a few candidates (posting lists), never every row.
    */
   scoreProbes(
     episodeProbes: readonly Hypervector[],
     textProbe: Hypervector | undefined,
     top: number,
+    /** The candidate rows (e.g. from posting lists). */
+    rows: readonly number[],
     filter?: Filter,
-    /** Only these rows (e.g. from posting lists); undefined = every row. */
-    rows?: readonly number[],
   ): ScoredIndex[] {
     const matches = this.matcher(filter);
     const w = this.words;
     const best: ScoredIndex[] = [];
     let worst = Infinity;
-    const n = rows === undefined ? this.count : rows.length;
-    for (let r = 0; r < n; r++) {
-      const i = rows === undefined ? r : rows[r]!;
+    for (const i of rows) {
       if (matches !== undefined && !matches(i)) continue;
+      if (!this.isLive(i)) continue;
+      const { text, vector } = this.vectors.get(i);
       let d = 0;
-      for (const p of episodeProbes) d += hammingAt(this.episodeVectors, i * w, p, 0, w);
-      if (textProbe !== undefined) d += hammingAt(this.texts, i * w, textProbe, 0, w);
+      for (const p of episodeProbes) d += hammingAt(vector, 0, p, 0, w);
+      if (textProbe !== undefined) d += hammingAt(text, 0, textProbe, 0, w);
       if (best.length < top || d < worst) {
         best.push({ index: i, distance: d });
         if (best.length > top * 2) {

@@ -1,7 +1,7 @@
 /**
  * What the episodic memory needs from a durable episode store. The SQLite store
  * (sqlite/SqliteEpisodeStore.ts) implements it; test/fleet-ports.test.ts checks that at compile
- * time. Episodes go in with their vectors and come back in insertion order at open; similarity
+ * time. Episodes go in with their embedding and short code and come back in insertion order at open; similarity
  * queries run on the in-memory index, keyword search (BM25) and forgetting run in the store.
  */
 import type { Episode } from "./types.js";
@@ -24,8 +24,11 @@ export interface StoredEpisode {
   /** Seconds the action took (0 for facts and unknown). */
   readonly durationS: number;
   readonly embedding: Float32Array;
-  readonly text: Uint32Array;
-  readonly vector: Uint32Array;
+  /**
+   * The short prefilter code (the first code_bits bits of the text SimHash). The full text and
+   * episode hypervectors are not stored: they are recomputed from the episode and its embedding.
+   */
+  readonly code: Uint32Array;
 }
 
 /** A keyword hit: BM25 of the store's full-text index (lower is better, as SQLite FTS5 reports it). */

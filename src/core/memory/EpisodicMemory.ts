@@ -76,8 +76,18 @@ function resolveOptions(o: EpisodicMemoryOptions): Resolved {
 
 /** Longest accepted text field: descriptions longer than this are a caller bug, not a memory. */
 const MAX_FIELD = MAX_FIELD_CHARS;
-/** Most exact cue matches scored per cue query (the newest): bounds a cue query at any scale. */
-const CUE_CANDIDATES = 4096;
+/**
+ * Cue candidates whose hypervectors a cue query recomputes and scores (more when k is larger):
+ * ~0.3 ms each, so this bounds a cue query at any scale.
+ */
+const CUE_SCORED = 32;
+/** Exact cue matches (the newest) ordered by the query text's embedding cosine. */
+const CUE_TEXT_ORDERED = 65_536;
+/**
+ * Bits of the text SimHash stored per episode, at least: the fleet's prefilter code is the first
+ * 256 of them whatever code_bits is (src/core/fleet/fleetCode.ts).
+ */
+const STORED_CODE_BITS_MIN = 256;
 /** Most episodes one recall returns. */
 export const MAX_K = 1000;
 
@@ -114,6 +124,10 @@ export class EpisodicMemory {
       codeBits: options.codeBits,
       embeddingDims: options.embedder.dimensions,
       initialCapacity: options.initialCapacity,
+      encodeRow: (episode, embedding) => {
+        const text = this.encoder.encodeText(embedding);
+        return { text, vector: this.encoder.encodeEpisode(episode, text) };
+      },
     });
     this.summaries = new PrototypeSummaries(this.encoder, this.index);
     this.nextSeq = 1;
@@ -131,7 +145,7 @@ export class EpisodicMemory {
       format: 1,
     });
     const memory = new EpisodicMemory(o, store);
-    for (const s of store.loadAll()) memory.addToIndex(s.episode, s.text, s.vector, s.embedding, s.durationS);
+    for (const s of store.loadAll()) memory.addToIndex(s.episode, s.code, s.embedding, s.durationS);
     return memory;
   }
 
@@ -157,9 +171,9 @@ export class EpisodicMemory {
     return this.options.embedder.identity;
   }
 
-  private addToIndex(episode: Episode, text: Hypervector, vector: Hypervector, embedding: Float32Array, durationS: number): void {
+  private addToIndex(episode: Episode, code: Uint32Array, embedding: Float32Array, durationS: number): void {
     this.encoder.registerFillers(episode);
-    const i = this.index.add(episode, text, vector, embedding, durationS);
+    const i = this.index.add(episode, code, embedding, durationS);
     this.summaries.add(i);
     const seq = /^ep-(\d+)$/.exec(episode.id);
     if (seq) this.nextSeq = Math.max(this.nextSeq, Number(seq[1]) + 1);
@@ -203,12 +217,16 @@ export class EpisodicMemory {
       embedder.embedSync !== undefined
         ? episodes.map((e) => embedder.embedSync!(e.description))
         : await embedder.embed(episodes.map((e) => e.description));
-    const encoded = episodes.map((episode, j) => {
-      const text = this.encoder.encodeText(embeddings[j]!);
-      return { episode, durationS: durations[j]!, embedding: embeddings[j]!, text, vector: this.encoder.encodeEpisode(episode, text) };
-    });
+    // Only a prefix of the text SimHash is kept; the full vectors are recomputed when read.
+    const codeWords = Math.min(this.options.dims, Math.max(this.options.codeBits, STORED_CODE_BITS_MIN)) / 32;
+    const encoded = episodes.map((episode, j) => ({
+      episode,
+      durationS: durations[j]!,
+      embedding: embeddings[j]!,
+      code: this.encoder.encodeText(embeddings[j]!).slice(0, codeWords),
+    }));
     this.store.append(encoded);
-    for (const e of encoded) this.addToIndex(e.episode, e.text, e.vector, e.embedding, e.durationS);
+    for (const e of encoded) this.addToIndex(e.episode, e.code, e.embedding, e.durationS);
     return episodes;
   }
 
@@ -248,7 +266,7 @@ export class EpisodicMemory {
     if (cue.length > 0) {
       const probes = cue.map(([role, filler]) => this.encoder.probe(role, filler));
       const parts = probes.length + (textHv ? 1 : 0);
-      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), filter, this.cueCandidates(cue));
+      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), this.cueCandidates(cue, Math.max(k, CUE_SCORED), filter, textHv, queryEmbedding), filter);
       const cueAnswer = answerCue(this.encoder, this.index, ranked, probes, query.askRole);
       // Episodes that match every cue role first, then the rest by score.
       const matchedSet = new Set(cueAnswer.matched);
@@ -307,18 +325,40 @@ export class EpisodicMemory {
   }
 
   /**
-   * Rows that can match a cue: an episode matches a role only when it stores exactly that filler
-   * (a pair's similarity is ~0.5 otherwise), so the intersection of the fillers' posting lists is
-   * the match set, found without scanning every vector. The newest CUE_CANDIDATES of them are
-   * scored. Undefined (scan everything, ranking partial matches) when no episode matches all roles.
+   * The rows a cue query scores (at most `want`), found without scanning every episode. An episode
+   * matches a role only when it stores exactly that filler (a pair's similarity is ~0.5 otherwise),
+   * so the posting lists give the candidates:
+   * - rows holding every cue filler, ordered by the text's embedding cosine when the query has a
+   *   text, else newest first;
+   * - when no row holds them all: rows holding the most cue fillers (then newest);
+   * - when no row holds any: the text's nearest rows, or none.
+   * Their hypervectors are then recomputed and scored, so `want` bounds a cue query at any scale.
    */
-  private cueCandidates(cue: readonly (readonly [Role, string])[]): number[] | undefined {
+  private cueCandidates(
+    cue: readonly (readonly [Role, string])[],
+    want: number,
+    filter: Filter,
+    textHv: Hypervector | undefined,
+    queryEmbedding: Float32Array | undefined,
+  ): number[] {
+    const passes = this.index.matcher(filter) ?? ((i: number) => this.index.isLive(i));
     const lists = cue.map(([role, filler]) => this.index.rowsWith(role, filler)).sort((a, b) => a.length - b.length);
-    if (lists.some((l) => l.length === 0)) return undefined;
-    let rows: readonly number[] = lists[0]!;
+    let rows: readonly number[] = lists.some((l) => l.length === 0) ? [] : lists[0]!;
     for (const list of lists.slice(1)) rows = intersectSorted(rows, list);
-    if (rows.length === 0) return undefined;
-    return rows.slice(-CUE_CANDIDATES);
+    let candidates = rows.filter(passes);
+    if (candidates.length === 0) {
+      const held = new Map<number, number>();
+      for (const list of lists) for (const i of list) held.set(i, (held.get(i) ?? 0) + 1);
+      candidates = [...held].filter(([i]) => passes(i)).sort((a, b) => b[1] - a[1] || b[0] - a[0]).map(([i]) => i);
+    } else if (queryEmbedding !== undefined) {
+      return this.index.nearestByEmbedding(candidates.slice(-CUE_TEXT_ORDERED), queryEmbedding, want);
+    } else {
+      return candidates.slice(-want).reverse();
+    }
+    if (candidates.length === 0 && textHv !== undefined) {
+      return [...this.index.searchText(textHv, queryEmbedding, want, this.options.candidates, filter)].map((r) => r.index);
+    }
+    return candidates.slice(0, want);
   }
 
   /** Seconds the episode's action took (0 when unknown); undefined for an unknown id. */

@@ -26,6 +26,12 @@ CREATE TABLE IF NOT EXISTS episodes (
   embedding BLOB NOT NULL, text_hv BLOB NOT NULL, episode_hv BLOB NOT NULL
 );`;
 
+/**
+ * text_hv holds only the short prefilter code and episode_hv is empty: both full hypervectors are
+ * recomputed from the row (the columns stay so older files and the fleet outbox keep their shape).
+ */
+const NO_EPISODE_HV = Buffer.alloc(0);
+
 /** Added after format 1 shipped: files without them are migrated on open. */
 const DURATION_COLUMN = "ALTER TABLE episodes ADD COLUMN duration_s REAL NOT NULL DEFAULT 0";
 const FTS_SCHEMA = `
@@ -48,7 +54,6 @@ interface Row {
   source: string;
   embedding: Buffer;
   text_hv: Buffer;
-  episode_hv: Buffer;
 }
 
 /** An FTS5 MATCH expression of quoted words ('' when there are none). */
@@ -69,12 +74,14 @@ function copyAligned(b: Buffer): ArrayBuffer {
 
 export class SqliteEpisodeStore implements EpisodeStorePort {
   readonly path: string;
+  private readonly codeBits: number;
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly insertFts: Database.Statement;
 
   constructor(path: string, identity: MemoryIdentity) {
     this.path = path;
+    this.codeBits = identity.code_bits;
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
@@ -116,7 +123,7 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
   /** Writes the episodes in one transaction; durable when this returns. */
   append(items: readonly StoredEpisode[]): void {
     const run = this.db.transaction((batch: readonly StoredEpisode[]) => {
-      for (const { episode: e, embedding, text, vector, durationS } of batch) {
+      for (const { episode: e, embedding, code, durationS } of batch) {
         const { lastInsertRowid } = this.insert.run({
           id: e.id,
           sec: e.stamp.sec,
@@ -130,8 +137,8 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
           description: e.description,
           source: e.source,
           embedding: toBuffer(embedding),
-          text_hv: toBuffer(text),
-          episode_hv: toBuffer(vector),
+          text_hv: toBuffer(code),
+          episode_hv: NO_EPISODE_HV,
           duration_s: durationS,
         });
         this.insertFts.run(lastInsertRowid, e.description);
@@ -146,7 +153,14 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
 
   /** Every episode in insertion order. */
   *loadAll(): Generator<StoredEpisode> {
-    const rows = this.db.prepare("SELECT * FROM episodes ORDER BY seq").iterate() as IterableIterator<Row>;
+    const codeBytes = Math.max(this.codeBits, 256) / 8;
+    // substr: files written before the code-only format hold the whole text hypervector there.
+    const rows = this.db
+      .prepare(
+        `SELECT id, duration_s, sec, nanosec, robot_id, agent, action, object, location, result, description, source, embedding,
+           substr(text_hv, 1, ${codeBytes}) AS text_hv FROM episodes ORDER BY seq`,
+      )
+      .iterate() as IterableIterator<Row>;
     for (const r of rows) {
       yield {
         episode: {
@@ -163,8 +177,7 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
         },
         durationS: r.duration_s,
         embedding: new Float32Array(copyAligned(r.embedding)),
-        text: new Uint32Array(copyAligned(r.text_hv)),
-        vector: new Uint32Array(copyAligned(r.episode_hv)),
+        code: new Uint32Array(copyAligned(r.text_hv)),
       };
     }
   }

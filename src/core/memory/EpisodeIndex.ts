@@ -16,6 +16,7 @@
 import { hammingAt } from "../hdc/hamming.js";
 import type { Hypervector } from "../hdc/hypervector.js";
 import { ROLES, type Episode, type Role } from "./types.js";
+import { CodePrefilter } from "./codePrefilter.js";
 import { RowVectorCache, type RowVectors } from "./RowVectorCache.js";
 import { timeToSeconds } from "../time.js";
 
@@ -68,8 +69,7 @@ export class EpisodeIndex {
   private readonly byId = new Map<string, number>();
   /** Per role, exact filler -> rows holding it (ascending): cue and question filters without a scan. */
   private readonly postings = new Map<Role, Map<string, number[]>>(ROLES.map((r) => [r, new Map()]));
-  /** Prefilter distances, reused across queries (2 MB at 1M episodes). */
-  private distances = new Uint16Array(0);
+  readonly codeSearch: CodePrefilter;
 
   constructor(options: EpisodeIndexOptions) {
     this.dims = options.dims;
@@ -79,6 +79,7 @@ export class EpisodeIndex {
     }
     this.codeBits = options.codeBits;
     this.codeWords = options.codeBits / 32;
+    this.codeSearch = new CodePrefilter(this.codeWords);
     this.embeddingDims = options.embeddingDims;
     this.capacity = Math.max(16, options.initialCapacity ?? 1024);
     this.embeddings = new Float32Array(this.capacity * this.embeddingDims);
@@ -336,60 +337,9 @@ export class EpisodeIndex {
     return out;
   }
 
-  /** Indices of the `want` rows nearest by short code (ties at the cut-off: lowest index first). */
+  /** Indices of the `want` rows nearest by short code (see CodePrefilter). */
   prefilter(query: Hypervector, want: number, matches?: (i: number) => boolean): Int32Array {
-    const n = this.count;
-    const cw = this.codeWords;
-    const codes = this.codes;
-    const excluded = this.codeBits + 1;
-    if (this.distances.length < n) this.distances = new Uint16Array(this.capacity);
-    const dist = this.distances;
-    const histogram = new Int32Array(this.codeBits + 2);
-    for (let i = 0, at = 0; i < n; i++, at += cw) {
-      if (matches !== undefined && !matches(i)) {
-        dist[i] = excluded;
-        continue;
-      }
-      // Unrolled by two: this loop is the whole cost of a 1M-episode query.
-      let d = 0;
-      let j = 0;
-      for (; j + 1 < cw; j += 2) {
-        let x = (codes[at + j]! ^ query[j]!) >>> 0;
-        x = x - ((x >>> 1) & 0x55555555);
-        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-        let y = (codes[at + j + 1]! ^ query[j + 1]!) >>> 0;
-        y = y - ((y >>> 1) & 0x55555555);
-        y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
-        d += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) + (Math.imul((y + (y >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-      }
-      if (j < cw) {
-        let x = (codes[at + j]! ^ query[j]!) >>> 0;
-        x = x - ((x >>> 1) & 0x55555555);
-        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-        d += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-      }
-      dist[i] = d;
-      histogram[d]!++;
-    }
-    // Smallest cut-off distance t whose cumulative count reaches `want`.
-    let cut = 0;
-    let below = 0;
-    for (; cut <= this.codeBits; cut++) {
-      if (below + histogram[cut]! >= want) break;
-      below += histogram[cut]!;
-    }
-    let atCut = Math.min(want - below, histogram[Math.min(cut, this.codeBits)]!);
-    const out = new Int32Array(Math.min(want, n));
-    let o = 0;
-    for (let i = 0; i < n && o < out.length; i++) {
-      const d = dist[i]!;
-      if (d < cut) out[o++] = i;
-      else if (d === cut && atCut > 0) {
-        out[o++] = i;
-        atCut--;
-      }
-    }
-    return out.subarray(0, o);
+    return this.codeSearch.nearest(this.codes, this.count, query, want, matches);
   }
 
   /**

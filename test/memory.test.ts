@@ -144,6 +144,24 @@ describe("EpisodicMemory queries", () => {
   });
 });
 
+describe("cue candidates from posting lists", () => {
+  it("ranks partial matches by the cue fillers they hold, and orders exact matches by the query text", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove });
+    await m.remember(STORY);
+    // No episode holds both; the pick episodes hold one filler each, the cup one also the location.
+    const partial = await m.recall({ cue: { object: "cup", location: "garage" }, k: 3 });
+    expect(partial.hits.map((h) => h.episode.object)).toContain("cup");
+    expect(partial.hits.every((h) => h.episode.object === "cup" || h.episode.location === "garage")).toBe(true);
+    // Unknown fillers: nothing holds them, so nothing is scored and the memory abstains.
+    const none = await m.recall({ cue: { object: "trombone" }, askRole: "location" });
+    expect(none.abstained).toBe(true);
+    expect(none.hits).toEqual([]);
+    // Both pick episodes match the cue; the text, not recency, decides which comes first.
+    const byText = await m.recall({ cue: { action: "pick" }, text: "the cup that slipped", k: 2 });
+    expect(byText.hits.map((h) => h.episode.object)).toEqual(["cup", "plate"]);
+  });
+});
+
 describe("EpisodeIndex prefilter", () => {
   it("keeps exactly the `want` rows nearest by short code (counting select, ties by index)", () => {
     const unused = () => { throw new Error("the prefilter reads only the short codes"); };

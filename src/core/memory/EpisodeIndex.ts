@@ -1,11 +1,12 @@
 /**
- * The in-memory index of every episode: vectors in contiguous typed arrays (row i = episode i), so a
- * query is a linear scan with no per-row allocation.
+ * The in-memory index of every episode: short codes and embeddings in contiguous typed arrays (row
+ * i = episode i), so a query is a linear scan with no per-row allocation. The full text and episode
+ * hypervectors are not resident (2.5 kB per episode at D = 10,240): they are recomputed for the few
+ * rows a cue query reads, which posting lists pick.
  *
  * Free-text search is two-stage because scanning 1M full 10k-bit vectors costs ~800 ms on one core:
  * 1. prefilter: Hamming distance on a short code (the first `codeBits` bits of each text SimHash,
- *    itself a SimHash with fewer projections) for every episode, candidates picked by a counting
- *    select over the distance histogram (O(n), no sort);
+ *    itself a SimHash with fewer projections) for every episode (CodePrefilter);
  * 2. re-rank the candidates, either by the full text hypervector ("hamming") or by the exact cosine
  *    of the stored float32 embeddings ("embedding", the default). Measured on GloVe embeddings of
  *    generated episode descriptions, a 10,240-bit SimHash ranks the top 10 only ~88% like exact cosine

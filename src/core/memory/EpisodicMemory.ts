@@ -6,7 +6,7 @@
 import type { SimHashKind } from "../hdc/SimHashProjection.js";
 import type { TextEmbedder } from "../embedding/types.js";
 import { answerCue, cueMatchStrength } from "./answerCue.js";
-import { intersectSorted } from "./sortedRows.js";
+import { cueCandidates } from "./cueCandidates.js";
 import { describeRoles } from "./describeOutcome.js";
 import { MAX_FIELD_CHARS } from "./limits.js";
 import { EpisodeEncoder } from "./EpisodeEncoder.js";
@@ -81,8 +81,6 @@ const MAX_FIELD = MAX_FIELD_CHARS;
  * ~0.3 ms each, so this bounds a cue query at any scale.
  */
 const CUE_SCORED = 32;
-/** Exact cue matches (the newest) ordered by the query text's embedding cosine. */
-const CUE_TEXT_ORDERED = 65_536;
 /**
  * Bits of the text SimHash stored per episode, at least: the fleet's prefilter code is the first
  * 256 of them whatever code_bits is (src/core/fleet/fleetCode.ts).
@@ -266,7 +264,10 @@ export class EpisodicMemory {
     if (cue.length > 0) {
       const probes = cue.map(([role, filler]) => this.encoder.probe(role, filler));
       const parts = probes.length + (textHv ? 1 : 0);
-      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), this.cueCandidates(cue, Math.max(k, CUE_SCORED), filter, textHv, queryEmbedding), filter);
+      const textProbe = textHv;
+      const nearestToText = textProbe && ((want: number) => this.index.searchText(textProbe, queryEmbedding, want, this.options.candidates, filter).map((r) => r.index));
+      const candidates = cueCandidates(this.index, cue, Math.max(k, CUE_SCORED), filter, queryEmbedding, nearestToText);
+      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), candidates, filter);
       const cueAnswer = answerCue(this.encoder, this.index, ranked, probes, query.askRole);
       // Episodes that match every cue role first, then the rest by score.
       const matchedSet = new Set(cueAnswer.matched);
@@ -322,43 +323,6 @@ export class EpisodicMemory {
       abstained: recent.length === 0,
       explanation: `${recent.length} most recent episode(s) passing the filters`,
     };
-  }
-
-  /**
-   * The rows a cue query scores (at most `want`), found without scanning every episode. An episode
-   * matches a role only when it stores exactly that filler (a pair's similarity is ~0.5 otherwise),
-   * so the posting lists give the candidates:
-   * - rows holding every cue filler, ordered by the text's embedding cosine when the query has a
-   *   text, else newest first;
-   * - when no row holds them all: rows holding the most cue fillers (then newest);
-   * - when no row holds any: the text's nearest rows, or none.
-   * Their hypervectors are then recomputed and scored, so `want` bounds a cue query at any scale.
-   */
-  private cueCandidates(
-    cue: readonly (readonly [Role, string])[],
-    want: number,
-    filter: Filter,
-    textHv: Hypervector | undefined,
-    queryEmbedding: Float32Array | undefined,
-  ): number[] {
-    const passes = this.index.matcher(filter) ?? ((i: number) => this.index.isLive(i));
-    const lists = cue.map(([role, filler]) => this.index.rowsWith(role, filler)).sort((a, b) => a.length - b.length);
-    let rows: readonly number[] = lists.some((l) => l.length === 0) ? [] : lists[0]!;
-    for (const list of lists.slice(1)) rows = intersectSorted(rows, list);
-    let candidates = rows.filter(passes);
-    if (candidates.length === 0) {
-      const held = new Map<number, number>();
-      for (const list of lists) for (const i of list) held.set(i, (held.get(i) ?? 0) + 1);
-      candidates = [...held].filter(([i]) => passes(i)).sort((a, b) => b[1] - a[1] || b[0] - a[0]).map(([i]) => i);
-    } else if (queryEmbedding !== undefined) {
-      return this.index.nearestByEmbedding(candidates.slice(-CUE_TEXT_ORDERED), queryEmbedding, want);
-    } else {
-      return candidates.slice(-want).reverse();
-    }
-    if (candidates.length === 0 && textHv !== undefined) {
-      return [...this.index.searchText(textHv, queryEmbedding, want, this.options.candidates, filter)].map((r) => r.index);
-    }
-    return candidates.slice(0, want);
   }
 
   /** Seconds the episode's action took (0 when unknown); undefined for an unknown id. */

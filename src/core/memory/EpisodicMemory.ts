@@ -142,7 +142,8 @@ export class EpisodicMemory {
       code_bits: o.codeBits,
       format: 1,
     });
-    const memory = new EpisodicMemory(o, store);
+    // Sized for what the store holds: growing by doubling copies every array at each step.
+    const memory = new EpisodicMemory({ ...o, initialCapacity: Math.max(o.initialCapacity, store.count() + 1024) }, store);
     for (const s of store.loadAll()) memory.addToIndex(s.episode, s.code, s.embedding, s.durationS);
     return memory;
   }

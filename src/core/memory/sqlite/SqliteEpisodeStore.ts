@@ -66,11 +66,18 @@ function toBuffer(a: Float32Array | Uint32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-function copyAligned(b: Buffer): ArrayBuffer {
+/** A typed view of a blob: no copy when it is 4-byte aligned (better-sqlite3 gives each blob its own buffer). */
+function viewOf<T extends Float32Array | Uint32Array>(b: Buffer, Type: { new (buffer: ArrayBuffer, offset: number, length: number): T; new (buffer: ArrayBuffer): T }): T {
+  if (b.byteOffset % 4 === 0 && b.byteLength % 4 === 0) return new Type(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength / 4);
   const out = new ArrayBuffer(b.byteLength);
   new Uint8Array(out).set(b);
-  return out;
+  return new Type(out);
 }
+
+/** Rows read per query at open. */
+const LOAD_PAGE_ROWS = 4096;
+/** Distinct role strings shared at open (fillers beyond it get their own strings). */
+const MAX_INTERNED = 100_000;
 
 export class SqliteEpisodeStore implements EpisodeStorePort {
   readonly path: string;
@@ -155,30 +162,42 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
   *loadAll(): Generator<StoredEpisode> {
     const codeBytes = Math.max(this.codeBits, 256) / 8;
     // substr: files written before the code-only format hold the whole text hypervector there.
-    const rows = this.db
-      .prepare(
-        `SELECT id, duration_s, sec, nanosec, robot_id, agent, action, object, location, result, description, source, embedding,
-           substr(text_hv, 1, ${codeBytes}) AS text_hv FROM episodes ORDER BY seq`,
-      )
-      .iterate() as IterableIterator<Row>;
-    for (const r of rows) {
-      yield {
-        episode: {
-          id: r.id,
-          stamp: { sec: r.sec, nanosec: r.nanosec },
-          robot_id: r.robot_id,
-          agent: r.agent,
-          action: r.action,
-          object: r.object,
-          location: r.location,
-          result: r.result,
-          description: r.description,
-          source: r.source,
-        },
-        durationS: r.duration_s,
-        embedding: new Float32Array(copyAligned(r.embedding)),
-        code: new Uint32Array(copyAligned(r.text_hv)),
-      };
+    // Pages of rows by seq with all(): several times cheaper per row than iterate() at 1M rows.
+    const page = this.db.prepare(
+      `SELECT seq, id, duration_s, sec, nanosec, robot_id, agent, action, object, location, result, description, source, embedding,
+         substr(text_hv, 1, ${codeBytes}) AS text_hv FROM episodes WHERE seq > ? ORDER BY seq LIMIT ${LOAD_PAGE_ROWS}`,
+    );
+    // Repeated fillers (robot, action, room...) share one string instead of one per row.
+    const interned = new Map<string, string>();
+    const intern = (v: string) => {
+      const have = interned.get(v);
+      if (have !== undefined) return have;
+      if (interned.size < MAX_INTERNED) interned.set(v, v);
+      return v;
+    };
+    for (let after = 0; ; ) {
+      const rows = page.all(after) as (Row & { seq: number })[];
+      for (const r of rows) {
+        yield {
+          episode: {
+            id: r.id,
+            stamp: { sec: r.sec, nanosec: r.nanosec },
+            robot_id: intern(r.robot_id),
+            agent: intern(r.agent),
+            action: intern(r.action),
+            object: intern(r.object),
+            location: intern(r.location),
+            result: intern(r.result),
+            description: r.description,
+            source: intern(r.source),
+          },
+          durationS: r.duration_s,
+          embedding: viewOf(r.embedding, Float32Array),
+          code: viewOf(r.text_hv, Uint32Array),
+        };
+      }
+      if (rows.length < LOAD_PAGE_ROWS) return;
+      after = rows[rows.length - 1]!.seq;
     }
   }
 

@@ -3,7 +3,7 @@
  * (row i's code at codes[i * codeWords ..]), chosen by a counting select over the distance
  * histogram (O(n), no sort).
  *
- * Two passes when there are many rows: the first COARSE_BITS bits of every code (a coarser SimHash:
+ * Two passes when there are many rows (at least 4 x the coarse pool): the first COARSE_BITS bits of every code (a coarser SimHash:
  * the code is itself a prefix of the text SimHash) keep COARSE_FACTOR x `want` rows, and the whole
  * code picks `want` among those. The coarse pass reads a quarter of a 256-bit code, and the scan
  * over every row is the whole cost of a 1M-episode query; bench:memory measures recall@10 after
@@ -25,7 +25,8 @@ export class CodePrefilter {
   nearest(codes: Uint32Array, n: number, query: Uint32Array, want: number, matches?: (i: number) => boolean): Int32Array {
     const coarseWords = Math.min(COARSE_BITS / 32, this.codeWords);
     const pool = want * this.coarseFactor;
-    if (coarseWords === this.codeWords || pool === 0 || n <= pool) return this.scan(codes, n, query, this.codeWords, want, matches);
+    // The coarse pass saves only when it drops most rows: below 4x the pool one pass is cheaper.
+    if (coarseWords === this.codeWords || pool === 0 || n < pool * 4) return this.scan(codes, n, query, this.codeWords, want, matches);
     const coarse = this.scan(codes, n, query, coarseWords, pool, matches);
     return this.scan(codes, n, query, this.codeWords, want, undefined, coarse);
   }

@@ -22,9 +22,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { createPrng } from "../src/core/hdc/prng.js";
 import { GloveEmbedder } from "../src/core/embedding/GloveEmbedder.js";
 import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
+import { COARSE_FACTOR } from "../src/core/memory/codePrefilter.js";
 import { ROLES, type EpisodeInput, type Role } from "../src/core/memory/types.js";
 import { buildSuiteMemory, fitFusion, runQuestionSuite } from "./memoryQuestions.js";
 
@@ -226,14 +229,50 @@ interface ScaleFigures {
   float_baseline_p99_ms: number;
   speedup_vs_float: number;
   recall_at_10_vs_float: number;
+  /** The two-pass prefilter (64-bit coarse pass first) instead of the default single pass. */
+  two_pass_p50_ms: number;
+  two_pass_speedup_vs_float: number;
+  two_pass_recall_at_10: number;
   cue_query_p50_ms: number;
   cue_answer_accuracy: number;
   cue_abstained: number;
 }
 
-async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ figures: ScaleFigures[]; bytesPerEpisode: number }> {
+interface ReopenFigures {
+  /** Seconds to open the largest memory from its SQLite file (restore every episode into RAM). */
+  openS: number;
+  /** Heap + array-buffer bytes the reopened memory holds per episode (freed when it is dropped; objects, maps and strings included). */
+  heapBytesPerEpisode: number;
+  /** The reopened memory answers the first query with the same episodes as before closing. */
+  sameAnswers: boolean;
+}
+
+/** A full garbage collection when this process can trigger one (flag set at run time, so no CLI change). */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+function heapBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+interface Closed {
+  readonly dir: string;
+  readonly options: Parameters<typeof EpisodicMemory.open>[0];
+  readonly query: string;
+  /** Ids the memory returned for `query` before it was closed. */
+  readonly before: readonly string[];
+}
+
+async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ figures: ScaleFigures[]; bytesPerEpisode: number; closed: Closed }> {
   const largest = Math.max(...scales);
-  const memory = await EpisodicMemory.open({ embedder: glove, initialCapacity: largest, candidates: CANDIDATES, codeBits: CODE_BITS, rerank: RERANK });
+  // The largest memory lives in a SQLite file, so the run also times opening it.
+  const dir = mkdtempSync(join(tmpdir(), "bench-memory-scale-"));
+  const dbPath = join(dir, "memory.db");
+  const options = { embedder: glove, dbPath, initialCapacity: largest, candidates: CANDIDATES, codeBits: CODE_BITS, rerank: RERANK } as const;
+  const memory = await EpisodicMemory.open(options);
   const d = glove.dimensions;
   const embeddings = new Float32Array(largest * d);
   const next = createPrng(2, 2);
@@ -256,6 +295,9 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
     const hdcMs: number[] = [];
     const floatMs: number[] = [];
     let recallSum = 0;
+    const scoreHits = (hits: readonly { episode: { id: string } }[], qv: Float32Array, cut: number) =>
+      hits.filter((hit) => dot(embeddings, memory.index.indexOf(hit.episode.id)!, d, qv) >= cut).length / 10;
+    const cuts: number[] = [];
     for (const q of queries) {
       const t0 = performance.now();
       const result = await memory.recall({ text: q, k: 10 });
@@ -265,13 +307,22 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
       const exact = floatTopK(embeddings, scale, d, qv, 10);
       floatMs.push(performance.now() - t1);
       const cut = exact[exact.length - 1]!.score - 1e-6;
-      let good = 0;
-      for (const hit of result.hits) {
-        const i = memory.index.indexOf(hit.episode.id)!;
-        if (dot(embeddings, i, d, qv) >= cut) good++;
-      }
-      recallSum += good / 10;
+      cuts.push(cut);
+      recallSum += scoreHits(result.hits, qv, cut);
     }
+    // The same queries with the two-pass prefilter (a 64-bit coarse pass first), for comparison in
+    // the same run.
+    const coarseFactor = memory.index.codeSearch.coarseFactor;
+    memory.index.codeSearch.coarseFactor = COARSE_FACTOR;
+    const twoPassMs: number[] = [];
+    let twoPassRecall = 0;
+    for (const [j, q] of queries.entries()) {
+      const t0 = performance.now();
+      const result = await memory.recall({ text: q, k: 10 });
+      twoPassMs.push(performance.now() - t0);
+      twoPassRecall += scoreHits(result.hits, glove.embedSync(q), cuts[j]!);
+    }
+    memory.index.codeSearch.coarseFactor = coarseFactor;
     // Cue queries on the real vocabulary: two roles of a stored episode, ask a third. Many rooms fit
     // one (action, object) at this scale, so the memory rightly abstains on most: the figure is the
     // share of its non-abstained answers that are right, next to the abstained share.
@@ -295,6 +346,9 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
       float_baseline_p99_ms: round(percentile(floatMs, 99)),
       speedup_vs_float: round(percentile(floatMs, 50) / percentile(hdcMs, 50), 2),
       recall_at_10_vs_float: round(recallSum / queries.length, 4),
+      two_pass_p50_ms: round(percentile(twoPassMs, 50)),
+      two_pass_speedup_vs_float: round(percentile(floatMs, 50) / percentile(twoPassMs, 50), 2),
+      two_pass_recall_at_10: round(twoPassRecall / queries.length, 4),
       cue_query_p50_ms: round(percentile(cueMs, 50)),
       cue_answer_accuracy: cueAnswered === 0 ? 1 : round(cueRight / cueAnswered, 4),
       cue_abstained: round(1 - cueAnswered / CUE_AT_SCALE, 4),
@@ -303,8 +357,27 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
     figures.push(f);
   }
   const bytesPerEpisode = memory.index.bytesPerEpisode;
+  const before = (await memory.recall({ text: queries[0]!, k: 10 })).hits.map((h) => h.episode.id);
   memory.close();
-  return { figures, bytesPerEpisode };
+  return { figures, bytesPerEpisode, closed: { dir, options, query: queries[0]!, before } };
+}
+
+/** Opens the largest memory again from its file (the one measureScales built, now unreachable). */
+async function measureReopen({ dir, options, query, before }: Closed): Promise<ReopenFigures> {
+  const t0 = performance.now();
+  let reopened: EpisodicMemory | undefined = await EpisodicMemory.open(options);
+  const openS = (performance.now() - t0) / 1000;
+  const size = reopened.size;
+  const after = (await reopened.recall({ text: query, k: 10 })).hits.map((h) => h.episode.id);
+  collectGarbage();
+  const withMemory = heapBytes();
+  reopened.close();
+  reopened = undefined;
+  collectGarbage();
+  const heapBytesPerEpisode = (withMemory - heapBytes()) / size;
+  log(`reopened ${size} episodes from SQLite in ${openS.toFixed(1)} s; ${heapBytesPerEpisode.toFixed(0)} heap bytes per episode`);
+  rmSync(dir, { recursive: true, force: true });
+  return { openS, heapBytesPerEpisode, sameAnswers: JSON.stringify(before) === JSON.stringify(after) };
 }
 
 async function measureCues(glove: GloveEmbedder): Promise<{ accuracy: number; abstained: number; p50Ms: number }> {
@@ -359,7 +432,8 @@ async function main(): Promise<void> {
   log(`ask at ${big.memory.size} episodes: ${JSON.stringify({ ...askAtScale, failures: askAtScale.failures.slice(0, 5) })}`);
   const askEpisodes = big.memory.size;
   big.memory.close();
-  const { figures, bytesPerEpisode } = await measureScales(glove, [...new Set([SMALL, LARGE])]);
+  const { figures, bytesPerEpisode, closed } = await measureScales(glove, [...new Set([SMALL, LARGE])]);
+  const reopen = await measureReopen(closed);
   const small = figures.find((f) => f.episodes === SMALL)!;
   const large = figures.find((f) => f.episodes === LARGE)!;
   const out = {
@@ -390,6 +464,9 @@ async function main(): Promise<void> {
     cue_abstained: round(cues.abstained, 4),
     cue_query_p50_ms_at_10k: round(cues.p50Ms),
     bytes_per_episode: bytesPerEpisode,
+    heap_bytes_per_episode_at_large: Math.round(reopen.heapBytesPerEpisode),
+    open_s_at_large: round(reopen.openS, 2),
+    reopen_same_answers: reopen.sameAnswers,
     disk_bytes_per_episode: Math.round(ingest.diskBytesPerEpisode),
     ask_scale_episodes: askEpisodes,
     ask_p50_ms_at_scale: askAtScale.ask_p50_ms,

@@ -151,8 +151,9 @@ describe("fleet outbox (SQLite trigger on the local store)", () => {
     const [entry] = outbox.peek(10);
     if (entry?.kind !== "episode") throw new Error("expected an episode");
     expect(entry.episode.episode).toMatchObject({ id: "ep-1", robot_id: "r1", object: "cup", stamp: { sec: T0, nanosec: 5 } });
-    expect(entry.episode.textHv.byteLength).toBe(128);
-    expect(entry.episode.episodeHv.byteLength).toBe(128);
+    // The memory stores the text SimHash's first 256 bits (the fleet code) and no episode vector.
+    expect(entry.episode.textHv.byteLength).toBe(32);
+    expect(entry.episode.episodeHv.byteLength).toBe(0);
     expect(entry.episode.embedding.byteLength).toBeGreaterThan(0);
     outbox.close();
     memory.close();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ActionLogStore } from "../src/core/actionlog/ActionLogStore.js";
 import type { OutcomeLogPort } from "../src/core/actionlog/OutcomeLogPort.js";
-import { EpisodeStore } from "../src/core/memory/EpisodeStore.js";
+import { SqliteEpisodeStore } from "../src/core/memory/sqlite/SqliteEpisodeStore.js";
 import type { EpisodeStorePort } from "../src/core/memory/EpisodeStorePort.js";
 import type { FleetStore } from "../src/core/fleet/FleetStore.js";
 import { PostgresFleetStore } from "../src/stores/postgres/PostgresFleetStore.js";
@@ -18,7 +18,7 @@ describe("store ports", () => {
   });
 
   it("the SQLite episode store satisfies EpisodeStorePort", () => {
-    const store: EpisodeStorePort = new EpisodeStore(tempDb("memory.db"), { dimensions: 1024, seed: 1, encoder: "ngram", simhash: "structured", code_bits: 256, format: 1 });
+    const store: EpisodeStorePort = new SqliteEpisodeStore(tempDb("memory.db"), { dimensions: 1024, seed: 1, encoder: "ngram", simhash: "structured", code_bits: 256, format: 1 });
     expect(store.count()).toBe(0);
     expect([...store.loadAll()]).toEqual([]);
     store.close();

@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,15 +144,35 @@ describe("EpisodicMemory queries", () => {
   });
 });
 
+describe("cue candidates from posting lists", () => {
+  it("ranks partial matches by the cue fillers they hold, and orders exact matches by the query text", async () => {
+    const m = await EpisodicMemory.open({ embedder: glove });
+    await m.remember(STORY);
+    // No episode holds both; the pick episodes hold one filler each, the cup one also the location.
+    const partial = await m.recall({ cue: { object: "cup", location: "garage" }, k: 3 });
+    expect(partial.hits.map((h) => h.episode.object)).toContain("cup");
+    expect(partial.hits.every((h) => h.episode.object === "cup" || h.episode.location === "garage")).toBe(true);
+    // Unknown fillers: nothing holds them, so nothing is scored and the memory abstains.
+    const none = await m.recall({ cue: { object: "trombone" }, askRole: "location" });
+    expect(none.abstained).toBe(true);
+    expect(none.hits).toEqual([]);
+    // Both pick episodes match the cue; the text, not recency, decides which comes first.
+    const byText = await m.recall({ cue: { action: "pick" }, text: "the cup that slipped", k: 2 });
+    expect(byText.hits.map((h) => h.episode.object)).toEqual(["cup", "plate"]);
+  });
+});
+
 describe("EpisodeIndex prefilter", () => {
   it("keeps exactly the `want` rows nearest by short code (counting select, ties by index)", () => {
-    const index = new EpisodeIndex({ dims: 1024, codeBits: 64, embeddingDims: 2, initialCapacity: 16 });
+    const unused = () => { throw new Error("the prefilter reads only the short codes"); };
+    const index = new EpisodeIndex({ dims: 1024, codeBits: 64, embeddingDims: 2, initialCapacity: 16, encodeRow: unused });
     const e = { ...ep({ description: "x" }), id: "" };
-    for (let i = 0; i < 500; i++) index.add({ ...e, id: `e${i}` }, randomHypervector(1024, 7, i), randomHypervector(1024, 8, i), new Float32Array(2));
+    const codes = Array.from({ length: 500 }, (_, i) => randomHypervector(1024, 7, i));
+    for (let i = 0; i < 500; i++) index.add({ ...e, id: `e${i}` }, codes[i]!, new Float32Array(2));
     const query = randomHypervector(1024, 7, 12345);
     const want = 37;
     const got = Array.from(index.prefilter(query, want));
-    const brute = Array.from({ length: 500 }, (_, i) => ({ i, d: hammingAt(index.textVector(i), 0, query, 0, 2) }))
+    const brute = Array.from({ length: 500 }, (_, i) => ({ i, d: hammingAt(codes[i]!, 0, query, 0, 2) }))
       .sort((a, b) => a.d - b.d || a.i - b.i)
       .slice(0, want)
       .map((x) => x.i)
@@ -235,6 +256,40 @@ describe("EpisodicMemory persistence", () => {
     expect(next!.id).toBe("ep-6");
     expect((await b.recall({ cue: { action: "open", object: "door" }, askRole: "location" })).answer).toBe("garage");
     b.close();
+  });
+
+  it("keeps only the short code and the embedding per episode: <= 1,200 bytes in RAM, 256-bit text_hv and no episode_hv on disk", async () => {
+    const path = join(dir, "compact.db");
+    const m = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    await m.remember(STORY);
+    // 256-bit code + 300-dimensional float32 embedding + stamp, duration, robot and removed flag.
+    expect(m.stats().bytesPerEpisodeInMemory).toBe(32 + glove.dimensions * 4 + 17);
+    expect(m.stats().bytesPerEpisodeInMemory).toBeLessThanOrEqual(1_200);
+    m.close();
+    const db = new Database(path, { readonly: true });
+    const sizes = db.prepare("SELECT length(text_hv) AS text, length(episode_hv) AS episode FROM episodes").all();
+    db.close();
+    expect(sizes).toEqual(STORY.map(() => ({ text: 32, episode: 0 })));
+  });
+
+  it("opens a file written with full text and episode hypervectors per row (the earlier layout)", async () => {
+    const path = join(dir, "full-vectors.db");
+    const fresh = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    await fresh.remember(STORY);
+    fresh.close();
+    const db = new Database(path);
+    const rows = db.prepare("SELECT seq, embedding FROM episodes").all() as { seq: number; embedding: Buffer }[];
+    const encoder = (await EpisodicMemory.open({ embedder: glove })).encoder;
+    for (const r of rows) {
+      const text = encoder.encodeText(new Float32Array(new Uint8Array(r.embedding).buffer));
+      db.prepare("UPDATE episodes SET text_hv = ?, episode_hv = zeroblob(1280) WHERE seq = ?").run(Buffer.from(text.buffer), r.seq);
+    }
+    db.close();
+    const reopened = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    expect(reopened.size).toBe(STORY.length);
+    expect((await reopened.recall({ text: "what happened with the cup?", k: 1 })).hits[0]!.episode.object).toBe("cup");
+    expect((await reopened.recall({ cue: { action: "open", object: "door" }, askRole: "location" })).answer).toBe("garage");
+    reopened.close();
   });
 
   it("opening with another encoder or dimension fails with a clear error", async () => {

@@ -19,6 +19,7 @@ import type { EncoderKind } from "../core/embedding/types.js";
 import { outcomeEpisode } from "../core/memory/describeOutcome.js";
 import { EpisodeBatcher } from "../core/memory/EpisodeBatcher.js";
 import { EpisodicMemory, MAX_K } from "../core/memory/EpisodicMemory.js";
+import { sqliteEpisodeStore } from "../core/memory/sqlite/SqliteEpisodeStore.js";
 import { failedRecall, recallQuery, recallResponse, rememberInput } from "../core/memory/serviceRequests.js";
 import { askQuery, askResponse, failedAsk, forgetSelector } from "../core/memory/askRequests.js";
 import { AskEngine } from "../core/memory/ask/AskEngine.js";
@@ -103,7 +104,8 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
     });
     memory = await EpisodicMemory.open({
       embedder,
-      ...(str("db_path") !== "" ? { dbPath: str("db_path") } : {}),
+      // The node owns the concrete store: a SQLite file, or an in-memory SQLite database for ''.
+      store: sqliteEpisodeStore(str("db_path") !== "" ? str("db_path") : ":memory:"),
       dims: num("dimensions"),
       seed: num("seed"),
       codeBits: num("code_bits"),

@@ -44,7 +44,7 @@ export const OUTCOMES_SOURCE: OutboxSource = {
   blobs: () => "NULL, NULL, NULL",
 };
 
-/** The memory's episodes table (src/core/memory/EpisodeStore.ts). */
+/** The memory's episodes table (src/core/memory/sqlite/SqliteEpisodeStore.ts). */
 export const EPISODES_SOURCE: OutboxSource = {
   kind: "episode",
   table: "episodes",

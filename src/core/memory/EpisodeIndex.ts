@@ -1,11 +1,12 @@
 /**
- * The in-memory index of every episode: vectors in contiguous typed arrays (row i = episode i), so a
- * query is a linear scan with no per-row allocation.
+ * The in-memory index of every episode: short codes and embeddings in contiguous typed arrays (row
+ * i = episode i), so a query is a linear scan with no per-row allocation. The full text and episode
+ * hypervectors are not resident (2.5 kB per episode at D = 10,240): they are recomputed for the few
+ * rows a cue query reads, which posting lists pick.
  *
  * Free-text search is two-stage because scanning 1M full 10k-bit vectors costs ~800 ms on one core:
  * 1. prefilter: Hamming distance on a short code (the first `codeBits` bits of each text SimHash,
- *    itself a SimHash with fewer projections) for every episode, candidates picked by a counting
- *    select over the distance histogram (O(n), no sort);
+ *    itself a SimHash with fewer projections) for every episode (CodePrefilter);
  * 2. re-rank the candidates, either by the full text hypervector ("hamming") or by the exact cosine
  *    of the stored float32 embeddings ("embedding", the default). Measured on GloVe embeddings of
  *    generated episode descriptions, a 10,240-bit SimHash ranks the top 10 only ~88% like exact cosine
@@ -16,6 +17,8 @@
 import { hammingAt } from "../hdc/hamming.js";
 import type { Hypervector } from "../hdc/hypervector.js";
 import { ROLES, type Episode, type Role } from "./types.js";
+import { CodePrefilter } from "./codePrefilter.js";
+import { RowVectorCache, type RowVectors } from "./RowVectorCache.js";
 import { timeToSeconds } from "../time.js";
 
 export interface EpisodeIndexOptions {
@@ -25,6 +28,12 @@ export interface EpisodeIndexOptions {
   /** Dimension of the stored text embeddings (0: none kept, only Hamming re-rank possible). */
   readonly embeddingDims: number;
   readonly initialCapacity?: number;
+  /**
+   * Recomputes a row's full text and episode hypervectors from the episode and its embedding: they
+   * are not kept resident (2.5 kB per episode at D = 10,240), only computed for the few rows a cue
+   * query, a cue answer or a summary reads.
+   */
+  readonly encodeRow: (episode: Episode, embedding: Float32Array) => RowVectors;
 }
 
 export interface Filter {
@@ -47,8 +56,7 @@ export class EpisodeIndex {
   private capacity: number;
   private count = 0;
   private codes: Uint32Array;
-  private texts: Uint32Array;
-  private episodeVectors: Uint32Array;
+  private readonly vectors: RowVectorCache;
   private embeddings: Float32Array;
   readonly embeddingDims: number;
   private stamps: Float64Array;
@@ -62,8 +70,7 @@ export class EpisodeIndex {
   private readonly byId = new Map<string, number>();
   /** Per role, exact filler -> rows holding it (ascending): cue and question filters without a scan. */
   private readonly postings = new Map<Role, Map<string, number[]>>(ROLES.map((r) => [r, new Map()]));
-  /** Prefilter distances, reused across queries (2 MB at 1M episodes). */
-  private distances = new Uint16Array(0);
+  readonly codeSearch: CodePrefilter;
 
   constructor(options: EpisodeIndexOptions) {
     this.dims = options.dims;
@@ -73,12 +80,12 @@ export class EpisodeIndex {
     }
     this.codeBits = options.codeBits;
     this.codeWords = options.codeBits / 32;
+    this.codeSearch = new CodePrefilter(this.codeWords);
     this.embeddingDims = options.embeddingDims;
     this.capacity = Math.max(16, options.initialCapacity ?? 1024);
     this.embeddings = new Float32Array(this.capacity * this.embeddingDims);
     this.codes = new Uint32Array(this.capacity * this.codeWords);
-    this.texts = new Uint32Array(this.capacity * this.words);
-    this.episodeVectors = new Uint32Array(this.capacity * this.words);
+    this.vectors = new RowVectorCache((i) => options.encodeRow(this.episode(i), this.embeddingOf(i)));
     this.stamps = new Float64Array(this.capacity);
     this.durations = new Float32Array(this.capacity);
     this.robots = new Int32Array(this.capacity);
@@ -99,9 +106,9 @@ export class EpisodeIndex {
     return index < this.count && this.removed[index] === 0;
   }
 
-  /** Bytes held by the vector arrays per stored episode (codes + text + episode vectors + filters). */
+  /** Bytes held by the row arrays per stored episode (code + float32 embedding + stamp, duration, robot, removed flag). */
   get bytesPerEpisode(): number {
-    return this.codeWords * 4 + this.words * 8 + this.embeddingDims * 4 + 8 + 4 + 4 + 1;
+    return this.codeWords * 4 + this.embeddingDims * 4 + 8 + 4 + 4 + 1;
   }
 
   private grow(): void {
@@ -112,8 +119,6 @@ export class EpisodeIndex {
       return b;
     };
     this.codes = grow32(this.codes, this.codeWords);
-    this.texts = grow32(this.texts, this.words);
-    this.episodeVectors = grow32(this.episodeVectors, this.words);
     const embeddings = new Float32Array(capacity * this.embeddingDims);
     embeddings.set(this.embeddings);
     this.embeddings = embeddings;
@@ -132,18 +137,17 @@ export class EpisodeIndex {
     this.capacity = capacity;
   }
 
-  add(episode: Episode, text: Hypervector, episodeVector: Hypervector, embedding: Float32Array, durationS = 0): number {
-    if (text.length !== this.words || episodeVector.length !== this.words) {
-      throw new RangeError(`index holds ${this.dims}-bit vectors, got ${text.length * 32}/${episodeVector.length * 32}`);
+  /** Adds a row: `code` is the short prefilter code (at least codeBits bits; a full text SimHash works too). */
+  add(episode: Episode, code: Uint32Array, embedding: Float32Array, durationS = 0): number {
+    if (code.length < this.codeWords) {
+      throw new RangeError(`index holds ${this.codeBits}-bit codes, got ${code.length * 32} bits`);
     }
     if (embedding.length !== this.embeddingDims) {
       throw new RangeError(`index holds ${this.embeddingDims}-dimensional embeddings, got ${embedding.length}`);
     }
     if (this.count === this.capacity) this.grow();
     const i = this.count++;
-    this.codes.set(text.subarray(0, this.codeWords), i * this.codeWords);
-    this.texts.set(text, i * this.words);
-    this.episodeVectors.set(episodeVector, i * this.words);
+    this.codes.set(code.subarray(0, this.codeWords), i * this.codeWords);
     this.embeddings.set(embedding, i * this.embeddingDims);
     this.stamps[i] = timeToSeconds(episode.stamp);
     let robot = this.robotIds.get(episode.robot_id);
@@ -184,8 +188,7 @@ export class EpisodeIndex {
     this.byId.delete(episode.id);
     this.episodes[index] = undefined;
     this.codes.fill(0, index * this.codeWords, (index + 1) * this.codeWords);
-    this.texts.fill(0, index * this.words, (index + 1) * this.words);
-    this.episodeVectors.fill(0, index * this.words, (index + 1) * this.words);
+    this.vectors.drop(index);
     this.embeddings.fill(0, index * this.embeddingDims, (index + 1) * this.embeddingDims);
     this.durations[index] = 0;
     this.removed[index] = 1;
@@ -227,17 +230,39 @@ export class EpisodeIndex {
     return this.byId.get(id);
   }
 
+  /** The row's stored embedding (a view: do not modify). */
+  embeddingOf(index: number): Float32Array {
+    return this.embeddings.subarray(index * this.embeddingDims, (index + 1) * this.embeddingDims);
+  }
+
+  /** The row's full text hypervector, recomputed (or from the small cache of recent rows). */
   textVector(index: number): Hypervector {
-    return this.texts.subarray(index * this.words, (index + 1) * this.words);
+    return this.vectors.get(index).text;
   }
 
+  /** The row's episode hypervector, recomputed (or from the small cache of recent rows). */
   episodeVector(index: number): Hypervector {
-    return this.episodeVectors.subarray(index * this.words, (index + 1) * this.words);
+    return this.vectors.get(index).vector;
   }
 
-  /** The raw episode-vector matrix and its row stride (words), for scoring without copies. */
-  get episodeMatrix(): Uint32Array {
-    return this.episodeVectors;
+  /**
+   * The `top` rows of `rows` nearest to a query embedding by cosine, best first (ties: the order
+   * given). Cheap (one dot product per row), so it orders many cue candidates before a few are encoded.
+   */
+  nearestByEmbedding(rows: readonly number[], query: Float32Array, top: number): number[] {
+    const d = this.embeddingDims;
+    const e = this.embeddings;
+    const scored = rows.map((i, order) => {
+      let dot = 0;
+      let norm = 0;
+      for (let j = 0, at = i * d; j < d; j++, at++) {
+        dot += e[at]! * query[j]!;
+        norm += e[at]! * e[at]!;
+      }
+      return { i, order, cos: norm > 0 ? dot / Math.sqrt(norm) : 0 };
+    });
+    scored.sort((a, b) => b.cos - a.cos || a.order - b.order);
+    return scored.slice(0, top).map((s) => s.i);
   }
 
   /** A predicate over indices, or undefined when the filter lets everything through. */
@@ -289,7 +314,8 @@ export class EpisodeIndex {
         }
         b = norm > 0 ? -dot / Math.sqrt(norm) : 0;
       } else {
-        b = hammingAt(this.texts, i * this.words, query, 0, this.words);
+        // Recomputed per candidate (~0.25 ms each): the "hamming" re-rank is for experiments only.
+        b = hammingAt(this.textVector(i), 0, query, 0, this.words);
       }
       if (b < bad[top - 1]! || (b === bad[top - 1]! && i < rows[top - 1]!)) {
         let p = top - 1;
@@ -312,86 +338,35 @@ export class EpisodeIndex {
     return out;
   }
 
-  /** Indices of the `want` rows nearest by short code (ties at the cut-off: lowest index first). */
+  /** Indices of the `want` rows nearest by short code (see CodePrefilter). */
   prefilter(query: Hypervector, want: number, matches?: (i: number) => boolean): Int32Array {
-    const n = this.count;
-    const cw = this.codeWords;
-    const codes = this.codes;
-    const excluded = this.codeBits + 1;
-    if (this.distances.length < n) this.distances = new Uint16Array(this.capacity);
-    const dist = this.distances;
-    const histogram = new Int32Array(this.codeBits + 2);
-    for (let i = 0, at = 0; i < n; i++, at += cw) {
-      if (matches !== undefined && !matches(i)) {
-        dist[i] = excluded;
-        continue;
-      }
-      // Unrolled by two: this loop is the whole cost of a 1M-episode query.
-      let d = 0;
-      let j = 0;
-      for (; j + 1 < cw; j += 2) {
-        let x = (codes[at + j]! ^ query[j]!) >>> 0;
-        x = x - ((x >>> 1) & 0x55555555);
-        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-        let y = (codes[at + j + 1]! ^ query[j + 1]!) >>> 0;
-        y = y - ((y >>> 1) & 0x55555555);
-        y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
-        d += (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) + (Math.imul((y + (y >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-      }
-      if (j < cw) {
-        let x = (codes[at + j]! ^ query[j]!) >>> 0;
-        x = x - ((x >>> 1) & 0x55555555);
-        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-        d += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-      }
-      dist[i] = d;
-      histogram[d]!++;
-    }
-    // Smallest cut-off distance t whose cumulative count reaches `want`.
-    let cut = 0;
-    let below = 0;
-    for (; cut <= this.codeBits; cut++) {
-      if (below + histogram[cut]! >= want) break;
-      below += histogram[cut]!;
-    }
-    let atCut = Math.min(want - below, histogram[Math.min(cut, this.codeBits)]!);
-    const out = new Int32Array(Math.min(want, n));
-    let o = 0;
-    for (let i = 0; i < n && o < out.length; i++) {
-      const d = dist[i]!;
-      if (d < cut) out[o++] = i;
-      else if (d === cut && atCut > 0) {
-        out[o++] = i;
-        atCut--;
-      }
-    }
-    return out.subarray(0, o);
+    return this.codeSearch.nearest(this.codes, this.count, query, want, matches);
   }
 
   /**
-   * Scores every (filtered) episode by its summed Hamming distance to a set of probes (role-filler
-   * pairs against the episode vector; optionally the text vector against the text matrix) and
-   * returns the `top` best.
+   * Scores the given (filtered) rows by their summed Hamming distance to a set of probes (role-filler
+   * pairs against the episode vector; optionally the text vector) and returns the `top` best. The
+   * vectors are recomputed per row, so callers pass a few candidates (posting lists), never every row.
    */
   scoreProbes(
     episodeProbes: readonly Hypervector[],
     textProbe: Hypervector | undefined,
     top: number,
+    /** The candidate rows (e.g. from posting lists). */
+    rows: readonly number[],
     filter?: Filter,
-    /** Only these rows (e.g. from posting lists); undefined = every row. */
-    rows?: readonly number[],
   ): ScoredIndex[] {
     const matches = this.matcher(filter);
     const w = this.words;
     const best: ScoredIndex[] = [];
     let worst = Infinity;
-    const n = rows === undefined ? this.count : rows.length;
-    for (let r = 0; r < n; r++) {
-      const i = rows === undefined ? r : rows[r]!;
+    for (const i of rows) {
       if (matches !== undefined && !matches(i)) continue;
+      if (!this.isLive(i)) continue;
+      const { text, vector } = this.vectors.get(i);
       let d = 0;
-      for (const p of episodeProbes) d += hammingAt(this.episodeVectors, i * w, p, 0, w);
-      if (textProbe !== undefined) d += hammingAt(this.texts, i * w, textProbe, 0, w);
+      for (const p of episodeProbes) d += hammingAt(vector, 0, p, 0, w);
+      if (textProbe !== undefined) d += hammingAt(text, 0, textProbe, 0, w);
       if (best.length < top || d < worst) {
         best.push({ index: i, distance: d });
         if (best.length > top * 2) {

@@ -1,17 +1,18 @@
 /**
  * The episodic memory: episodes encoded as hypervectors (EpisodeEncoder), kept in a contiguous
- * in-memory index (EpisodeIndex), persisted in SQLite (EpisodeStore), queried by free text, by a
+ * in-memory index (EpisodeIndex), persisted in an injected store (EpisodeStorePort), queried by free text, by a
  * partial cue of roles, or both, with filters by robot and time.
  */
 import type { SimHashKind } from "../hdc/SimHashProjection.js";
 import type { TextEmbedder } from "../embedding/types.js";
 import { answerCue, cueMatchStrength } from "./answerCue.js";
-import { intersectSorted } from "./sortedRows.js";
+import { cueCandidates } from "./cueCandidates.js";
 import { describeRoles } from "./describeOutcome.js";
 import { MAX_FIELD_CHARS } from "./limits.js";
 import { EpisodeEncoder } from "./EpisodeEncoder.js";
 import { EpisodeIndex, type Filter, type ScoredIndex } from "./EpisodeIndex.js";
-import { EpisodeStore, type KeywordHit } from "./EpisodeStore.js";
+import type { EpisodeStoreFactory, EpisodeStorePort, KeywordHit } from "./EpisodeStorePort.js";
+import { sqliteEpisodeStore } from "./sqlite/SqliteEpisodeStore.js";
 import { InvalidEpisodeError, InvalidQueryError } from "./errors.js";
 import { PrototypeSummaries, type PrototypeSummary } from "./PrototypeSummaries.js";
 import { ROLES, isRole, type Episode, type EpisodeInput, type RecallHit, type RecallQuery, type RecallResult, type Role } from "./types.js";
@@ -19,7 +20,12 @@ import type { Hypervector } from "../hdc/hypervector.js";
 
 export interface EpisodicMemoryOptions {
   readonly embedder: TextEmbedder;
-  /** SQLite file; undefined keeps everything in memory (an in-memory SQLite database: tests, benchmarks). */
+  /**
+   * The durable store, opened for this memory's identity (a node injects its concrete store).
+   * Without one: a SQLite store at dbPath.
+   */
+  readonly store?: EpisodeStoreFactory;
+  /** SQLite file when no store is given; undefined keeps everything in memory (an in-memory SQLite database: tests, benchmarks). */
   readonly dbPath?: string;
   /** Hypervector bits (multiple of 32; default 10,240). */
   readonly dims?: number;
@@ -44,12 +50,14 @@ export interface EpisodicMemoryOptions {
   readonly now?: () => { sec: number; nanosec: number };
 }
 
-type Resolved = Required<Omit<EpisodicMemoryOptions, "dbPath">> & { dbPath: string | undefined };
+type Resolved = Required<Omit<EpisodicMemoryOptions, "dbPath" | "store">> & { dbPath: string | undefined; store: EpisodeStoreFactory };
 
 function resolveOptions(o: EpisodicMemoryOptions): Resolved {
   return {
     embedder: o.embedder,
     dbPath: o.dbPath,
+    // Without a file, an in-memory SQLite database still gives keyword search (FTS5) and forgetting.
+    store: o.store ?? sqliteEpisodeStore(o.dbPath ?? ":memory:"),
     dims: o.dims ?? 10_240,
     seed: (o.seed ?? 0x5eed) >>> 0,
     codeBits: o.codeBits ?? 256,
@@ -68,8 +76,16 @@ function resolveOptions(o: EpisodicMemoryOptions): Resolved {
 
 /** Longest accepted text field: descriptions longer than this are a caller bug, not a memory. */
 const MAX_FIELD = MAX_FIELD_CHARS;
-/** Most exact cue matches scored per cue query (the newest): bounds a cue query at any scale. */
-const CUE_CANDIDATES = 4096;
+/**
+ * Cue candidates whose hypervectors a cue query recomputes and scores (more when k is larger):
+ * ~0.3 ms each, so this bounds a cue query at any scale.
+ */
+const CUE_SCORED = 32;
+/**
+ * Bits of the text SimHash stored per episode, at least: the fleet's prefilter code is the first
+ * 256 of them whatever code_bits is (src/core/fleet/fleetCode.ts).
+ */
+const STORED_CODE_BITS_MIN = 256;
 /** Most episodes one recall returns. */
 export const MAX_K = 1000;
 
@@ -89,10 +105,10 @@ export class EpisodicMemory {
   readonly encoder: EpisodeEncoder;
   readonly index: EpisodeIndex;
   readonly summaries: PrototypeSummaries;
-  private readonly store: EpisodeStore;
+  private readonly store: EpisodeStorePort;
   private nextSeq: number;
 
-  private constructor(options: Resolved, store: EpisodeStore) {
+  private constructor(options: Resolved, store: EpisodeStorePort) {
     this.options = options;
     this.store = store;
     this.encoder = new EpisodeEncoder({
@@ -106,6 +122,10 @@ export class EpisodicMemory {
       codeBits: options.codeBits,
       embeddingDims: options.embedder.dimensions,
       initialCapacity: options.initialCapacity,
+      encodeRow: (episode, embedding) => {
+        const text = this.encoder.encodeText(embedding);
+        return { text, vector: this.encoder.encodeEpisode(episode, text) };
+      },
     });
     this.summaries = new PrototypeSummaries(this.encoder, this.index);
     this.nextSeq = 1;
@@ -114,8 +134,7 @@ export class EpisodicMemory {
   /** Opens (or creates) a memory; restores every stored episode with its stored vectors. */
   static async open(options: EpisodicMemoryOptions): Promise<EpisodicMemory> {
     const o = resolveOptions(options);
-    // Without a file, an in-memory SQLite database still gives keyword search (FTS5) and forgetting.
-    const store = new EpisodeStore(o.dbPath ?? ":memory:", {
+    const store = o.store({
       dimensions: o.dims,
       seed: o.seed,
       encoder: o.embedder.identity,
@@ -123,8 +142,9 @@ export class EpisodicMemory {
       code_bits: o.codeBits,
       format: 1,
     });
-    const memory = new EpisodicMemory(o, store);
-    for (const s of store.loadAll()) memory.addToIndex(s.episode, s.text, s.vector, s.embedding, s.durationS);
+    // Sized for what the store holds: growing by doubling copies every array at each step.
+    const memory = new EpisodicMemory({ ...o, initialCapacity: Math.max(o.initialCapacity, store.count() + 1024) }, store);
+    for (const s of store.loadAll()) memory.addToIndex(s.episode, s.code, s.embedding, s.durationS);
     return memory;
   }
 
@@ -150,9 +170,9 @@ export class EpisodicMemory {
     return this.options.embedder.identity;
   }
 
-  private addToIndex(episode: Episode, text: Hypervector, vector: Hypervector, embedding: Float32Array, durationS: number): void {
+  private addToIndex(episode: Episode, code: Uint32Array, embedding: Float32Array, durationS: number): void {
     this.encoder.registerFillers(episode);
-    const i = this.index.add(episode, text, vector, embedding, durationS);
+    const i = this.index.add(episode, code, embedding, durationS);
     this.summaries.add(i);
     const seq = /^ep-(\d+)$/.exec(episode.id);
     if (seq) this.nextSeq = Math.max(this.nextSeq, Number(seq[1]) + 1);
@@ -196,12 +216,16 @@ export class EpisodicMemory {
       embedder.embedSync !== undefined
         ? episodes.map((e) => embedder.embedSync!(e.description))
         : await embedder.embed(episodes.map((e) => e.description));
-    const encoded = episodes.map((episode, j) => {
-      const text = this.encoder.encodeText(embeddings[j]!);
-      return { episode, durationS: durations[j]!, embedding: embeddings[j]!, text, vector: this.encoder.encodeEpisode(episode, text) };
-    });
+    // Only a prefix of the text SimHash is kept; the full vectors are recomputed when read.
+    const codeWords = Math.min(this.options.dims, Math.max(this.options.codeBits, STORED_CODE_BITS_MIN)) / 32;
+    const encoded = episodes.map((episode, j) => ({
+      episode,
+      durationS: durations[j]!,
+      embedding: embeddings[j]!,
+      code: this.encoder.encodeText(embeddings[j]!).slice(0, codeWords),
+    }));
     this.store.append(encoded);
-    for (const e of encoded) this.addToIndex(e.episode, e.text, e.vector, e.embedding, e.durationS);
+    for (const e of encoded) this.addToIndex(e.episode, e.code, e.embedding, e.durationS);
     return episodes;
   }
 
@@ -241,7 +265,10 @@ export class EpisodicMemory {
     if (cue.length > 0) {
       const probes = cue.map(([role, filler]) => this.encoder.probe(role, filler));
       const parts = probes.length + (textHv ? 1 : 0);
-      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), filter, this.cueCandidates(cue));
+      const textProbe = textHv;
+      const nearestToText = textProbe && ((want: number) => this.index.searchText(textProbe, queryEmbedding, want, this.options.candidates, filter).map((r) => r.index));
+      const candidates = cueCandidates(this.index, cue, Math.max(k, CUE_SCORED), filter, queryEmbedding, nearestToText);
+      const ranked = this.index.scoreProbes(probes, textHv, Math.max(k, 64), candidates, filter);
       const cueAnswer = answerCue(this.encoder, this.index, ranked, probes, query.askRole);
       // Episodes that match every cue role first, then the rest by score.
       const matchedSet = new Set(cueAnswer.matched);
@@ -297,21 +324,6 @@ export class EpisodicMemory {
       abstained: recent.length === 0,
       explanation: `${recent.length} most recent episode(s) passing the filters`,
     };
-  }
-
-  /**
-   * Rows that can match a cue: an episode matches a role only when it stores exactly that filler
-   * (a pair's similarity is ~0.5 otherwise), so the intersection of the fillers' posting lists is
-   * the match set, found without scanning every vector. The newest CUE_CANDIDATES of them are
-   * scored. Undefined (scan everything, ranking partial matches) when no episode matches all roles.
-   */
-  private cueCandidates(cue: readonly (readonly [Role, string])[]): number[] | undefined {
-    const lists = cue.map(([role, filler]) => this.index.rowsWith(role, filler)).sort((a, b) => a.length - b.length);
-    if (lists.some((l) => l.length === 0)) return undefined;
-    let rows: readonly number[] = lists[0]!;
-    for (const list of lists.slice(1)) rows = intersectSorted(rows, list);
-    if (rows.length === 0) return undefined;
-    return rows.slice(-CUE_CANDIDATES);
   }
 
   /** Seconds the episode's action took (0 when unknown); undefined for an unknown id. */

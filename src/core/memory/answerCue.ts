@@ -36,7 +36,8 @@ export function cueMatchStrength(
   probes: readonly Hypervector[],
 ): number {
   let weakest = 1;
-  for (const p of probes) weakest = Math.min(weakest, encoder.roleSimilarity(index.episodeMatrix, i * index.words, p));
+  const vector = index.episodeVector(i);
+  for (const p of probes) weakest = Math.min(weakest, encoder.roleSimilarity(vector, 0, p));
   return weakest;
 }
 

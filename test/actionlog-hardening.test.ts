@@ -7,7 +7,7 @@ import { ActionLogStore } from "../src/core/actionlog/ActionLogStore.js";
 import { SCHEMA_VERSION } from "../src/core/actionlog/migrations.js";
 import { OutcomePairer } from "../src/core/actionlog/OutcomePairer.js";
 import { validateActionEvent } from "../src/core/actionlog/validateActionEvent.js";
-import { EpisodeStore } from "../src/core/memory/EpisodeStore.js";
+import { SqliteEpisodeStore as EpisodeStore } from "../src/core/memory/sqlite/SqliteEpisodeStore.js";
 import type { OutcomeDraft } from "../src/core/actionlog/types.js";
 import { ev, manualSchedule, T0, tempDb } from "./fixtures/actionlog/helpers.js";
 

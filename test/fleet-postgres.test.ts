@@ -121,6 +121,32 @@ describe.skipIf(server === undefined)("fleet store on a real PostgreSQL", () => 
     for (const m of memories) m.close();
   });
 
+  it("text with quotes, backslashes, braces, commas, NULL and empty strings arrives unchanged (array literals)", async () => {
+    const awkward = ['say "hi"', "back\\slash", "{brace}", "a,b", "NULL", "", "tab\there", "ünïcödé ✓", "end\\"];
+    const entries = awkward.map((text, i) => ({
+      kind: "outcome" as const,
+      seq: i + 1,
+      createdMs: NOW_MS,
+      outcome: {
+        robot_id: "quirky", action_id: `q${i}`, action: "pick", object: text, location: text, result: "FAILED", reason: text,
+        started_at: { sec: T0 + i, nanosec: 5 }, ended_at: { sec: T0 + i + 1, nanosec: 999_999_999 }, duration_s: i === 0 ? 1e-7 : 1 / 3,
+        progress_events: i, flagged: i % 2 === 1, flag_reason: text, committed_ms: NOW_MS + i,
+      },
+    }));
+    expect(await store.ship({ origin: "quirky-host", stream: "s-quirky", entries })).toEqual({ inserted: awkward.length, duplicates: 0 });
+    const page = await fleetOutcomes(store, { ...createQueryOutcomesRequest(), robot_id: "quirky", page_size: 50, fleet: true });
+    const byId = new Map(page.outcomes.map((o) => [o.action_id, o]));
+    entries.forEach(({ outcome }) => {
+      const got = byId.get(outcome.action_id)!;
+      expect({ object: got.object, location: got.location, reason: got.reason, flag_reason: got.flag_reason }).toEqual({
+        object: outcome.object, location: outcome.location, reason: outcome.reason, flag_reason: outcome.flag_reason,
+      });
+      expect([got.duration_s, got.flagged, got.progress_events, got.started_at, got.ended_at]).toEqual([
+        outcome.duration_s, outcome.flagged, outcome.progress_events, outcome.started_at, outcome.ended_at,
+      ]);
+    });
+  });
+
   it("a robot without a connection answers from its own store and says so", async () => {
     const dead = new PostgresFleetStore({ url: "postgresql://postgres@127.0.0.1:1/none", connectTimeoutMs: 500 });
     const handler = withFleetFallback<GetActionStatsRequest, GetActionStatsResponse>(

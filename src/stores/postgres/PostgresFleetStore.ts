@@ -11,10 +11,11 @@ import pg from "pg";
 import type { ActionOutcome, ActionStats } from "../../core/interfaces/messages.generated.js";
 import { rowToOutcome, type OutcomeFilter } from "../../core/actionlog/ActionLogStore.js";
 import type { StatsGrouping } from "../../core/actionlog/computeStats.js";
-import type { FleetCodePage, FleetEpisodeFilter, FleetEpisodeRow, FleetStore } from "../../core/fleet/FleetStore.js";
+import type { FleetCodePage, FleetEpisodeFilter, FleetEpisodeMatch, FleetEpisodeRow, FleetStore } from "../../core/fleet/FleetStore.js";
 import { FLEET_CODE_BITS, FLEET_CODE_WORDS, fleetCodeLiteral } from "../../core/fleet/fleetCode.js";
 import type { FleetMemoryIdentity, FleetOutcome, OutboxEntry, ShipBatch, ShipResult } from "../../core/fleet/types.js";
 import { boolArray, numberArray, textArray } from "./arrayLiterals.js";
+import { countMatching, matchingEpisodes, robotsByMatches, unknownStems } from "./fleetAskQueries.js";
 import { migrateFleetSchema } from "./migrations.js";
 import { episodeFromRow, EPISODE_SELECT, whereEpisodes, whereOutcomes, where } from "./sqlFilters.js";
 
@@ -270,6 +271,26 @@ export class PostgresFleetStore implements FleetStore {
 
   async recentEpisodes(limit: number, filter: FleetEpisodeFilter): Promise<FleetEpisodeRow[]> {
     return this.matchRoles({}, limit, filter);
+  }
+
+  async unknownStems(stems: readonly string[]): Promise<string[]> {
+    await this.migrate();
+    return unknownStems(this.pool, stems);
+  }
+
+  async countMatching(match: FleetEpisodeMatch): Promise<number> {
+    await this.migrate();
+    return countMatching(this.pool, match);
+  }
+
+  async matchingEpisodes(match: FleetEpisodeMatch, order: "oldest" | "newest", offset: number, limit: number): Promise<FleetEpisodeRow[]> {
+    await this.migrate();
+    return matchingEpisodes(this.pool, match, order, offset, limit);
+  }
+
+  async robotsByMatches(match: FleetEpisodeMatch, limit: number): Promise<{ robotId: string; count: number }[]> {
+    await this.migrate();
+    return robotsByMatches(this.pool, match, limit);
   }
 
   async countEpisodes(): Promise<number> {

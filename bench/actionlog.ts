@@ -11,6 +11,10 @@
  * 3. crash: a child process runs the node on one database and is killed with SIGKILL at
  *           random moments; after each kill the database must pass integrity_check and
  *           contain every outcome the child had published.
+ * 4. export: the node holds 200,000 stored events; a publisher sends new ones at 20,000
+ *           events/s while ~/export writes all stored events to MCAP, then for two more
+ *           seconds without an export (the baseline). Latency is from the moment each event was due to be published
+ *           to the end of the commit that stored it, so a stalled event loop shows in full.
  * Progress goes to stderr; the last stdout line is one JSON object.
  */
 import { spawn } from "node:child_process";
@@ -22,9 +26,10 @@ import Database from "better-sqlite3";
 import { ActionLog } from "../src/core/actionlog/ActionLog.js";
 import { migrate } from "../src/core/actionlog/migrations.js";
 import type { ActionEvent } from "../src/core/interfaces/messages.generated.js";
+import { percentile } from "../src/core/actionlog/computeStats.js";
 import { startActionLogNode } from "../src/nodes/action_log.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
-import { collectEvents } from "./actionlogEvents.js";
+import { collectEvents, eventStream } from "./actionlogEvents.js";
 
 const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--rounds N] [--crash-runs N] [--batch N]
 
@@ -33,9 +38,13 @@ const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--rounds
   --rounds N       alternating rounds of raw and node; each side reports its median (default 5)
   --crash-runs N   SIGKILL crash runs (default 30; quick 20)
   --batch N        events per transaction, node and raw alike (default 500)
+  --export-events N  stored events the export phase exports to MCAP (default 200000, also in quick)
+  --export-rate N    events/s published during the export phase (default 20000)
+  --export-only      run the export phase alone
   -h, --help       this help
 Last stdout line: JSON with events, events_per_s, raw_sqlite_events_per_s, ratio_vs_raw,
-commit_latency_p99_ms, lost, crash_runs, crash_lost and more.`;
+commit_latency_p99_ms, lost, crash_runs, crash_lost, commit_latency_p99_ms_during_export,
+dropped_during_export and more.`;
 
 const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
@@ -51,6 +60,8 @@ const EVENTS = numberArg("--events", quick ? 40_000 : 200_000);
 const CRASH_RUNS = numberArg("--crash-runs", quick ? 20 : 30);
 const BATCH = numberArg("--batch", 500);
 const ROUNDS = numberArg("--rounds", 5);
+const EXPORT_EVENTS = numberArg("--export-events", 200_000);
+const EXPORT_RATE = numberArg("--export-rate", 20_000);
 const progress = (line: string) => process.stderr.write(`[bench:actionlog] ${line}\n`);
 const dir = mkdtempSync(join(tmpdir(), "bench-actionlog-"));
 
@@ -206,7 +217,140 @@ async function crashRuns(runs: number) {
   return { crash_runs: runs, crash_lost: lost, crash_outcomes_checked: checked, crash_integrity_failures: integrityFailures, crash_duplicate_outcomes: duplicateOutcomes, crash_max_replayed_events: replayedMax };
 }
 
+// ---------- 4. ingest while an export runs ----------
+/**
+ * Publishes `live` events at `rate` events/s from `startIndex` until `until()` holds, and
+ * measures, per event, from the moment it was due to the end of the commit that stored it
+ * (polled every millisecond from log.counters.committedEvents, which grows in arrival order).
+ */
+async function paced(
+  log: ActionLog,
+  publish: (event: ActionEvent) => void,
+  live: readonly ActionEvent[],
+  startIndex: number,
+  rate: number,
+  until: () => boolean,
+): Promise<{ published: number; latenciesMs: number[]; maxLoopGapMs: number }> {
+  const committedAtStart = log.counters.committedEvents;
+  const t0 = performance.now();
+  const dueMs = (i: number) => t0 + (i * 1000) / rate;
+  let published = 0;
+  const latenciesMs: number[] = [];
+  let maxLoopGapMs = 0;
+  let lastPoll = t0;
+  for (;;) {
+    const now = performance.now();
+    maxLoopGapMs = Math.max(maxLoopGapMs, now - lastPoll);
+    lastPoll = now;
+    // Every event whose commit has been seen since the last poll gets its latency.
+    const committed = log.counters.committedEvents - committedAtStart;
+    while (latenciesMs.length < Math.min(committed, published)) latenciesMs.push(now - dueMs(latenciesMs.length));
+    if (until()) break;
+    const due = Math.min(live.length - startIndex, Math.floor(((now - t0) * rate) / 1000) + 1);
+    while (published < due) publish(live[startIndex + published++]!);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  // The last events: wait for their commits (the batch timer fires within batch_max_ms).
+  const deadline = performance.now() + 5000;
+  while (log.counters.committedEvents - committedAtStart < published && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1));
+    const committed = log.counters.committedEvents - committedAtStart;
+    const now = performance.now();
+    while (latenciesMs.length < Math.min(committed, published)) latenciesMs.push(now - dueMs(latenciesMs.length));
+  }
+  return { published, latenciesMs, maxLoopGapMs };
+}
+
+async function ingestDuringExport(exportEvents: number, rate: number) {
+  const dbPath = freshPath("export");
+  progress(`export phase: storing ${exportEvents} events`);
+  const prefill = new ActionLog({ path: dbPath, durability: "full", batchMaxEvents: BATCH, schedule: () => ({ cancel: () => undefined }) });
+  let storedCount = 0;
+  // Streamed, not collected: the stored events need not stay on the heap, where every full
+  // collection during the measurement would have to mark them.
+  for (const burst of eventStream({ robots: 8, actionsPerRobot: Math.ceil(exportEvents / 8 / 2.2) + 1000, seed: 11, prefix: "stored-" })) {
+    for (const e of burst) if (storedCount++ < exportEvents) prefill.ingestMessage(e);
+    if (storedCount >= exportEvents) break;
+  }
+  prefill.close();
+  // Live events for 10 s of export, generated beforehand so generating them stalls nothing
+  // (publishing stops early if the export takes longer: see live_events_ran_out), and other
+  // robots' events for the baseline's two seconds.
+  const stream = (prefix: string, seed: number, n: number) => collectEvents({ robots: 8, actionsPerRobot: Math.ceil(n / 8 / 2.2) + 1000, seed, prefix }, n);
+  const live = stream("live-", 13, rate * 10);
+  const afterwards = stream("baseline-", 17, Math.ceil(rate * 2.5));
+
+  const graph = new InProcessGraph({ logLevel: "silent" });
+  const started = await startActionLogNode(graph, {
+    parameterOverrides: { db_path: dbPath, durability: "full", batch_max_events: BATCH, batch_max_ms: 20, queue_depth: 5000, export_dir: join(dir, "exports") },
+  });
+  const robot = graph.createNode("bench_robot");
+  const publisher = robot.createPublisher("embodied_assistant/msg/ActionEvent", "/robot/action_events", 1000);
+  const exporter = robot.createClient("embodied_assistant/srv/ExportLog", "/action_log/export");
+  const log = started.log;
+  const publish = (e: ActionEvent) => publisher.publish(e);
+
+  const receivedBefore = log.counters.received;
+  const droppedBefore = started.queueDropped();
+  const committedBefore = log.counters.committedEvents;
+  let response: Awaited<ReturnType<typeof exporter.call>> | undefined;
+  const exportStart = performance.now();
+  const exportDone = exporter.call({ format: "mcap", path: "bench.mcap", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } }, { timeoutMs: 600_000 }).then((r) => {
+    response = r;
+  });
+  const during = await paced(log, publish, live, 0, rate, () => response !== undefined);
+  await exportDone;
+  const exportSeconds = (performance.now() - exportStart) / 1000;
+  if (!response?.success) throw new Error(`the export failed: ${response?.message}`);
+  while (log.counters.received + started.queueDropped() - receivedBefore - droppedBefore < during.published) await new Promise((r) => setImmediate(r));
+  log.flush();
+  const storedDuring = log.counters.committedEvents - committedBefore;
+  // The in-run baseline, after the export (so the export holds exactly the stored events):
+  // the same publisher and node for two seconds, no export.
+  const baselineEnd = performance.now() + 2000;
+  const committedBeforeBaseline = log.counters.committedEvents;
+  const baseline = await paced(log, publish, afterwards, 0, rate, () => performance.now() >= baselineEnd);
+  const baselineStored = log.counters.committedEvents - committedBeforeBaseline;
+  const sortedDuring = [...during.latenciesMs].sort((a, b) => a - b);
+  const sortedBaseline = [...baseline.latenciesMs].sort((a, b) => a - b);
+  const result = {
+    export_events: response.events,
+    export_outcomes: response.outcomes,
+    export_bytes: response.bytes,
+    export_seconds: Number(exportSeconds.toFixed(2)),
+    ingest_rate_during_export: rate,
+    events_published_during_export: during.published,
+    live_events_ran_out: during.published === live.length,
+    events_stored_during_export: storedDuring,
+    dropped_during_export: during.published - storedDuring,
+    queue_dropped_during_export: started.queueDropped() - droppedBefore,
+    commit_latency_p50_ms_during_export: Number(percentile(sortedDuring, 50).toFixed(2)),
+    commit_latency_p99_ms_during_export: Number(percentile(sortedDuring, 99).toFixed(2)),
+    commit_latency_max_ms_during_export: Number((sortedDuring[sortedDuring.length - 1] ?? 0).toFixed(2)),
+    event_loop_max_gap_ms_during_export: Number(during.maxLoopGapMs.toFixed(2)),
+    commit_latency_p99_ms_at_rate_without_export: Number(percentile(sortedBaseline, 99).toFixed(2)),
+    dropped_without_export: baseline.published - baselineStored,
+    event_loop_max_gap_ms_without_export: Number(baseline.maxLoopGapMs.toFixed(2)),
+  };
+  progress(
+    `export phase: MCAP of ${response.events} events + ${response.outcomes} outcomes in ${exportSeconds.toFixed(2)} s while ${during.published} events arrived at ${rate}/s: ` +
+      `p99 ${result.commit_latency_p99_ms_during_export} ms, max ${result.commit_latency_max_ms_during_export} ms, dropped ${result.dropped_during_export}`,
+  );
+  await started.close();
+  await graph.shutdown();
+  removeDb(dbPath);
+  return result;
+}
+
 // ---------- main ----------
+// The export phase runs first, before the throughput events exist: a heap holding them would
+// make each full collection during its measurement longer.
+const duringExport = await ingestDuringExport(EXPORT_EVENTS, EXPORT_RATE);
+if (argv.includes("--export-only")) {
+  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({ bench: "actionlog", export_only: true, durability: "full", load_average_1m: Number(loadavg()[0]!.toFixed(2)), cpus: cpus().length, ...duringExport }));
+  process.exit(0);
+}
 progress(`generating ${EVENTS} events from simulated robot days`);
 const events = collectEvents({ robots: 8, actionsPerRobot: Math.ceil(EVENTS / 8 / 2.2) + 1000, seed: 7 }, EVENTS);
 progress("warm-up");
@@ -264,5 +408,6 @@ const result = {
   outcomes_stored: node.stored_outcomes,
   outcomes_published: node.outcomes_published,
   ...crash,
+  ...duringExport,
 };
 console.log(JSON.stringify(result));

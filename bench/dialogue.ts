@@ -21,6 +21,7 @@ import { describePersona } from "../src/core/persona/describePersona.js";
 import { loadPersonaSpec, type PersonaSpec } from "../src/core/persona/PersonaSpec.js";
 import { packageRoot } from "../src/core/packageRoot.js";
 import type { PersonaWeights } from "../src/core/persona/types.js";
+import { bakeFigures } from "./dialogueBake.js";
 import { TINYLLAMA_1_1B_SHAPE, writeLoraAdapterGguf, writeTinyLlamaGguf, type LlamaShape } from "../test/fixtures/gguf/index.js";
 
 const HELP = `Usage: npm run bench:dialogue -- [options]
@@ -31,6 +32,8 @@ const HELP = `Usage: npm run bench:dialogue -- [options]
   --gpu            llama.cpp on CUDA with every layer offloaded (gpu: "cuda", gpuLayers: max)
   --merge          the node merges its active adapters into one (runtime.mergeAdapters); the raw
                    baseline stays stacked, so overhead_ratio then shows the gain
+  --bake-tinyllama also bake a TinyLlama-shaped F16 model (random weights, 2.2 GB, deleted after) with
+                   re-quantization to Q4_K_M (needs llama-quantize: bash scripts/build-llama-tools.sh)
   --out DIR        where models are written (default bench/out)
   --tokens N       tokens generated per reply (default 64; quick 32)
   --runs N         measured runs per figure (default 5; quick 3)
@@ -39,10 +42,13 @@ const HELP = `Usage: npm run bench:dialogue -- [options]
 
 Last stdout line: JSON with tokens_per_s (through the node, 3 active adapters), raw_tokens_per_s
 (plain node-llama-cpp, same model, adapters and prompt), overhead_ratio, persona_switch_ms_cached,
-persona_switch_ms_uncached, first_token_ms, route_ms and adapter_scaling (0, 1, 3, 8 adapters).`;
+persona_switch_ms_uncached, first_token_ms, route_ms, adapter_scaling (0, 1, 3, 8 adapters) and bake
+(generation tokens/s of the base, 3 stacked adapters, the 3 merged into one, the linear bake; bake
+seconds; pull throughput from a loopback mirror; with --bake-tinyllama the TinyLlama-shaped bake).`;
 
 interface Args {
   merge: boolean;
+  bakeTinyllama: boolean;
   quick: boolean;
   realSize: boolean;
   gpu: boolean;
@@ -55,7 +61,7 @@ interface Args {
 function parseArgs(argv: readonly string[]): Args {
   const quick = argv.includes("--quick");
   const realSize = argv.includes("--real-size");
-  const args: Args = { merge: argv.includes("--merge"), quick, realSize, gpu: argv.includes("--gpu"), out: resolve(packageRoot(), "bench", "out"), tokens: quick ? 48 : 64, runs: quick ? 7 : 9, threads: realSize ? 0 : 1 };
+  const args: Args = { merge: argv.includes("--merge"), bakeTinyllama: argv.includes("--bake-tinyllama"), quick, realSize, gpu: argv.includes("--gpu"), out: resolve(packageRoot(), "bench", "out"), tokens: quick ? 48 : 64, runs: quick ? 7 : 9, threads: realSize ? 0 : 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -67,7 +73,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--tokens") args.tokens = Math.max(1, Number(next()));
     else if (a === "--runs") args.runs = Math.max(1, Number(next()));
     else if (a === "--threads") args.threads = Math.max(0, Number(next()));
-    else if (!["--quick", "--real-size", "--gpu", "--merge"].includes(a)) throw new Error(`unknown option ${a}; see --help`);
+    else if (!["--quick", "--real-size", "--gpu", "--merge", "--bake-tinyllama"].includes(a)) throw new Error(`unknown option ${a}; see --help`);
   }
   return args;
 }
@@ -366,6 +372,12 @@ async function main(): Promise<void> {
 
   // ---- adapter slowdown: 0, 1, 3, 8 adapters, plain node-llama-cpp ----
   const scaling = await adapterScaling(engine.model, ADAPTER_NAMES.map((n) => adapterFiles[n]!), promptTokens, args, args.threads);
+
+  // ---- the persona baked into one model vs the runtime blend, same prompt and adapters ----
+  const bake = await bakeFigures({
+    llama: engine.llama, model: engine.model, modelPath: model.filePath, promptTokens, tokens: args.tokens, runs: args.runs, threads: args.threads,
+    adapters: blend.adapters.map((a) => ({ name: a.name, filePath: a.filePath, scale: a.scale })), out: args.out, tinyllama: args.bakeTinyllama, generate: rawGenerate, log,
+  });
   await target.close();
 
   const tokensPerS = median(node.map((x) => x.tps));
@@ -396,6 +408,7 @@ async function main(): Promise<void> {
     route_ms: round(median(routeTimes), 4),
     route_ms_p99: round([...routeTimes].sort((a, b) => a - b)[Math.floor(routeTimes.length * 0.99)]!, 4),
     adapter_scaling: scaling,
+    bake,
     targets: {
       overhead_ratio_ge_0_9: tokensPerS / rawTokensPerS >= 0.9,
       persona_switch_ms_cached_le_5: median(cached) <= 5,

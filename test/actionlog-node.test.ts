@@ -5,17 +5,9 @@ import type { ActionEvent, ActionOutcome, DiagnosticMsgsDiagnosticArray } from "
 import { startActionLogNode, type ActionLogNode } from "../src/nodes/action_log.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
 import { MALFORMED, SEMANTIC_BAD } from "./fixtures/actionlog/badEvents.js";
-import { ev, T0, tempDb } from "./fixtures/actionlog/helpers.js";
+import { ev, T0, tempDb, waitFor } from "./fixtures/actionlog/helpers.js";
 
 const NOW_MS = (T0 + 100) * 1000;
-
-async function waitFor(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -18,6 +18,8 @@ import { parseCommand, CONSOLE_HELP } from "./console/parseCommand.js";
 import { runDemo } from "./console/demo.js";
 import { standaloneOverrides, prepareStandaloneData } from "./console/standaloneData.js";
 import { foxgloveOptionsHelp, splitFoxgloveArgs } from "../foxglove/foxgloveOption.js";
+import { ensureDefaultModel } from "./firstRun.js";
+import { packageRoot } from "../core/packageRoot.js";
 
 const HELP = `Usage: npm start -- [options] [--ros-args ...]
 
@@ -34,6 +36,8 @@ Options:
   --no-robot             do not start the simulated robot
   --data-dir DIR         where databases, exports and logs go (default ./var; --demo: a fresh temporary folder)
   --params-file FILE     parameters (default configs/assistant.yaml)
+  --offline              do not fetch the default model on first run (run model-free if it is missing)
+  --models-file FILE     model registry (default configs/models.yaml; also the dialogue node's models_file)
   --log-level LEVEL      debug | info | warn | error (default info, to DATA_DIR/assistant.log)
   --log-stderr           log to stderr instead of the log file
 ${foxgloveOptionsHelp(25)}
@@ -52,6 +56,8 @@ interface StartOptions {
   paramsFile: string;
   logLevel: string;
   logStderr: boolean;
+  offline: boolean;
+  modelsFile: string;
   rosArgs: string[];
 }
 
@@ -61,6 +67,7 @@ function parseStartArgs(argv: readonly string[]): StartOptions {
   const options: StartOptions = {
     demo: false, speed: undefined, actions: undefined, seed: 42, robot: true,
     dataDir: "", paramsFile: "configs/assistant.yaml", logLevel: "info", logStderr: false,
+    offline: false, modelsFile: "",
     rosArgs: rosStart >= 0 ? argv.slice(rosStart) : [],
   };
   const number = (flag: string, value: string | undefined, min: number): number => {
@@ -80,6 +87,8 @@ function parseStartArgs(argv: readonly string[]): StartOptions {
       case "--params-file": options.paramsFile = own[++i] ?? options.paramsFile; break;
       case "--log-level": options.logLevel = own[++i] ?? "info"; break;
       case "--log-stderr": options.logStderr = true; break;
+      case "--offline": options.offline = true; break;
+      case "--models-file": options.modelsFile = own[++i] ?? ""; break;
       default: throw new Error(`unknown option ${arg}; see npm start -- --help`);
     }
   }
@@ -98,6 +107,8 @@ async function main(): Promise<number> {
   const dataDir = resolve(options.dataDir || (options.demo ? mkdtempSync(join(tmpdir(), "embodied-assistant-demo-")) : "var"));
   mkdirSync(dataDir, { recursive: true });
   await prepareStandaloneData({ print: (line) => console.error(line) });
+  const modelsFile = options.modelsFile ? resolve(options.modelsFile) : join(packageRoot(), "configs", "models.yaml");
+  await ensureDefaultModel({ modelsFile, offline: options.offline, print: (line) => console.error(line) });
 
   const logFile = join(dataDir, "assistant.log");
   const graph = new InProcessGraph({
@@ -112,7 +123,7 @@ async function main(): Promise<number> {
       summary: "standalone assistant",
       nodes: ASSISTANT_NODES,
     },
-    [...foxglove, "--ros-args", "--params-file", options.paramsFile, ...options.rosArgs.slice(1)],
+    [...foxglove, "--ros-args", "--params-file", options.paramsFile, ...(options.modelsFile ? ["-p", `dialogue:models_file:=${modelsFile}`] : []), ...options.rosArgs.slice(1)],
     { graph, baseOverrides: standaloneOverrides(dataDir) },
   );
 

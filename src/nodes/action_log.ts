@@ -12,6 +12,7 @@
  */
 import { ActionLog, ActionLogOpenError, type ActionLogOptions } from "../core/actionlog/ActionLog.js";
 import { exportLog } from "../core/actionlog/exportLog.js";
+import { resolveExportPath } from "../core/actionlog/resolveExportPath.js";
 import { ingestHealth, outcomesHealth, type HealthBaseline } from "../core/actionlog/healthReport.js";
 import { RateLimitedReporter } from "../core/actionlog/RateLimitedReporter.js";
 import { exportRequest, outcomeQuery, statsQuery } from "../core/actionlog/serviceRequests.js";
@@ -41,7 +42,7 @@ const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "retention.period_s", type: "double", defaultValue: 60, floatingPointRange: { from: 1, to: 86_400 }, readOnly: true, description: "how often retention runs" },
   { name: "stats_window_s", type: "double", defaultValue: 3600, floatingPointRange: { from: 1, to: 2_592_000 }, description: "rolling window of the outcome figures in /diagnostics" },
   { name: "reject_log_interval_s", type: "double", defaultValue: 10, floatingPointRange: { from: 0.1, to: 3600 }, readOnly: true, description: "at most one log line per rejection reason per this many seconds (all are counted)" },
-  { name: "export_dir", type: "string", defaultValue: defaultDataFile("exports"), description: "where ~/export writes when the request's path is '' or relative" },
+  { name: "export_dir", type: "string", defaultValue: defaultDataFile("exports"), readOnly: true, description: "the only folder ~/export writes in: a request names a file or a relative path below it ('..', absolute paths and links out of it are refused); created if missing" },
 ];
 
 /** The running node, with its log exposed for consoles and tests. */
@@ -58,6 +59,8 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   const clock = () => timeToMillis(node.now());
 
   let closed = false;
+  // Read-only: where exports may land is fixed for the node's life.
+  const exportDir = str("export_dir");
 
   // ---- publishers ----
   const outcomesPublisher = node.createPublisher("embodied_assistant/msg/ActionOutcome", "/assistant/action_outcomes", 1000);
@@ -65,6 +68,10 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   // ---- the log (opens, migrates and recovers the database) ----
   const rejectLog = new RateLimitedReporter(
     (reason, message, suppressed) => node.logger.warn({ reason, suppressed_since_last: suppressed }, `rejected action event (${reason}): ${message}`),
+    num("reject_log_interval_s") * 1000,
+  );
+  const conflictingRepeatLog = new RateLimitedReporter(
+    (_, message, suppressed) => node.logger.warn({ suppressed_since_last: suppressed }, `conflicting repeat: ${message}`),
     num("reject_log_interval_s") * 1000,
   );
   const commitErrorLog = new RateLimitedReporter((_, message, suppressed) => node.logger.error({ suppressed_since_last: suppressed }, message), 10_000);
@@ -86,7 +93,13 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
       for (const outcome of outcomes) outcomesPublisher.publish(outcome);
     },
     onRejected: (reason, detail) => rejectLog.report(reason, detail),
-    onCommitError: (error) => commitErrorLog.report("commit", `commit failed, will retry: ${error instanceof Error ? error.message : String(error)}`),
+    onConflictingRepeat: (detail) => conflictingRepeatLog.report("conflicting_repeat", detail),
+    onCommitError: (error) => commitErrorLog.report("commit", `commit failed, will retry: ${errorText(error)}`),
+    onUnstoredAtClose: (unstoredEvents, unstoredOutcomes, error) =>
+      node.logger.error(
+        { events_not_stored: unstoredEvents, outcomes_not_stored: unstoredOutcomes },
+        `closing: the final commit failed after retries; ${unstoredEvents} events and ${unstoredOutcomes} outcomes were not stored: ${errorText(error)}`,
+      ),
   };
   let log: ActionLog;
   try {
@@ -126,7 +139,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     const stats = log.stats(q.value.filter, q.value.groupBy, q.value.windowS);
     const snap = log.snapshot();
     const rejected = Object.entries(snap.counters.rejected).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`).join(" ");
-    return { success: true, message: `${stats.length} groups; events accepted=${snap.counters.accepted} duplicates=${snap.counters.duplicates} rejected=${snap.rejectedTotal}${rejected ? ` (${rejected})` : ""}`, stats };
+    return { success: true, message: `${stats.length} groups; events accepted=${snap.counters.accepted} duplicates=${snap.counters.duplicates} conflicting_repeats=${snap.counters.conflictingRepeats} rejected=${snap.rejectedTotal}${rejected ? ` (${rejected})` : ""}`, stats };
   }));
 
   node.createService("embodied_assistant/srv/QueryOutcomes", "~/query", fleet.serveQuery((req) => {
@@ -138,15 +151,18 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   }));
 
   node.createService("embodied_assistant/srv/ExportLog", "~/export", async (req) => {
-    const q = exportRequest(req, str("export_dir"), clock());
     const failed = (message: string) => ({ success: false, message, path: "", events: 0, outcomes: 0, bytes: 0 });
+    const q = exportRequest(req);
     if (!q.ok) return failed(q.message);
+    const path = resolveExportPath(exportDir, req.path, q.value.format, clock());
+    if (!path.ok) return failed(path.message);
     log.flush();
     try {
-      const summary = await exportLog(q.value.format, log.store, q.value.filter, q.value.path);
+      // Paced: the export yields to the event loop between slices, so ingest and commits go on.
+      const summary = await exportLog(q.value.format, log.store, q.value.filter, path.value);
       return { success: true, message: `wrote ${q.value.format}`, path: summary.path, events: summary.events, outcomes: summary.outcomes, bytes: summary.bytes };
     } catch (error) {
-      return failed(`export to ${q.value.path} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return failed(`export to ${path.value} failed: ${errorText(error)}`);
     }
   });
 
@@ -158,7 +174,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     if (deleted.events || deleted.outcomes) node.logger.info(deleted, "retention deleted old rows");
   });
   const diagnostics = new DiagnosticsUpdater(node, { periodMs: 1000 });
-  let baseline: HealthBaseline = { atMs: clock(), received: 0, rejected: 0, commitErrors: 0, dropped: 0 };
+  let baseline: HealthBaseline = { atMs: clock(), received: 0, rejected: 0, commitErrors: 0, dropped: 0, conflictingRepeats: 0 };
   diagnostics.add("ingest", () => {
     const { report, baseline: next } = ingestHealth(log.snapshot(), events.dropped, baseline, clock());
     baseline = next;
@@ -192,5 +208,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     },
   };
 }
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export const createActionLogNode: NodeFactory = startActionLogNode;

@@ -22,6 +22,8 @@ import { chatRequestProblem } from "../core/dialogue/chatRequestProblem.js";
 import type { AskFn, RecallFn } from "../core/dialogue/grounding.js";
 import { createAskRequest, createChatResponse, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
+import { ModelLock } from "../core/models/ModelLock.js";
+import { pullModel } from "../core/models/pullModel.js";
 import { DIMENSION_NAMES, EXPERT_NAMES, loadPersonaSpec, type PersonaSpec } from "../core/persona/PersonaSpec.js";
 import { packageRoot } from "../core/packageRoot.js";
 import type { PersonaWeights } from "../core/persona/types.js";
@@ -37,6 +39,7 @@ const STARTUP_PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "persona_file", type: "string", defaultValue: "configs/personas/teaching_assistant.yaml", readOnly: true, description: "persona spec (YAML); relative paths resolve against the working directory, then the package root" },
   { name: "models_file", type: "string", defaultValue: "configs/models.yaml", readOnly: true, description: "model registry: names used by the persona spec -> GGUF files" },
   { name: "model_path", type: "string", defaultValue: "", readOnly: true, description: "base GGUF; overrides the persona's baseModel; '' uses the persona's. A missing file runs the node model-free (replies from memory, marked model_free)" },
+  { name: "auto_download", type: "bool", defaultValue: false, readOnly: true, description: "if true and the base model is missing, pull it from its registry uri at start (sha256 checked); false: never download (a robot in the field never downloads by surprise)" },
   { name: "adapter_dir", type: "string", defaultValue: "", readOnly: true, description: "if set, adapters are <adapter_dir>/persona.<dim>.gguf and expertise.<expert>.gguf, overriding the persona's; missing files are skipped" },
   { name: "gpu", type: "string", defaultValue: "", readOnly: true, allowedValues: ["", "auto", "cuda", "vulkan", "metal", "cpu"], description: "llama.cpp backend; '' uses the persona's runtime.gpu, cpu means no GPU. Jetson: cuda (a CUDA build of node-llama-cpp, see docs/dialogue.md)" },
   { name: "gpu_layers", type: "integer", defaultValue: -1, integerRange: { from: -2, to: 1000 }, readOnly: true, description: "layers offloaded to the GPU: -1 the persona's runtime.gpuLayers, -2 max, else a count" },
@@ -87,6 +90,22 @@ export async function startDialogueNode(graph: Graph, options: NodeStartOptions 
   }
 }
 
+/** auto_download: pull the missing base model from the registry (a failure leaves the node model-free). */
+async function autoDownload(node: GraphNode, registry: ModelRegistry, reference: string, modelPath: string): Promise<void> {
+  const entry = registry.entry(reference) ?? registry.modelAt(modelPath);
+  if (!entry?.uri) {
+    node.logger.warn(`auto_download: ${modelPath} has no registry entry with a uri; nothing to pull`);
+    return;
+  }
+  node.logger.info(`auto_download: pulling ${entry.name} from ${entry.uri}`);
+  try {
+    const r = await pullModel(entry, { lock: ModelLock.read(registry.lockPath), ...(registry.endpoints.huggingFace ? { hfEndpoint: registry.endpoints.huggingFace } : {}) });
+    node.logger.info(`auto_download: ${entry.name} ready (${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(1)} s, sha256 ${r.checkedAgainst})`);
+  } catch (error) {
+    node.logger.error(`auto_download: ${(error as Error).message}`);
+  }
+}
+
 async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   for (const descriptor of STARTUP_PARAMETERS) node.declareParameter(descriptor);
   const { num, str, bool, strs } = parameterReader(node);
@@ -127,6 +146,7 @@ async function wireDialogueNode(node: GraphNode): Promise<DialogueNode> {
   const modelPath = startProblem !== "" ? "" : str("model_path") ? resolveConfigPath(str("model_path")) : registry.resolveModel(spec.baseModel);
   let engine: DialogueEngine | undefined;
   let modelProblem = "";
+  if (modelPath && !existsSync(modelPath) && bool("auto_download")) await autoDownload(node, registry, spec.baseModel, modelPath);
   const counters = { turns: 0, failed: 0, rejectedRequests: 0, ungrounded: 0, rejectedParameters: 0, backgroundErrors: 0, removedPhrases: 0, cancelled: 0 };
   if (modelPath && existsSync(modelPath)) {
     try {

@@ -29,7 +29,7 @@ export const CONSOLE_HELP = `Commands:
   params <node>                list a node's parameters and values
   stats [action] [object] [by=robot|all]
                                action outcome statistics from the action log
-  export mcap|jsonl [path]     export the action log
+  export mcap|jsonl [name]     export the action log (a file name inside export_dir)
   diag                         latest diagnostics of every node
   topics                       topics and services on the graph
   help                         this text

@@ -35,8 +35,15 @@ export interface ActionLogOptions {
   readonly onCommitted?: (outcomes: ActionOutcome[]) => void;
   /** Called for each refused event (rate-limit the log line; the counters are kept here). */
   readonly onRejected?: (reason: RejectReason, detail: string) => void;
+  /** Called for each conflicting repeat (same identity, other content; the first version is kept). */
+  readonly onConflictingRepeat?: (detail: string) => void;
   /** Called when a commit fails; the batch stays pending and is retried. */
   readonly onCommitError?: (error: unknown) => void;
+  /**
+   * Called by close() when the final commit still fails after its retries, with how many
+   * events and outcomes were not stored: log it at ERROR. Nothing else reports that loss.
+   */
+  readonly onUnstoredAtClose?: (events: number, outcomes: number, error: unknown) => void;
   /** How a delayed flush is scheduled (default setTimeout). */
   readonly schedule?: (callback: () => void, ms: number) => { cancel(): void };
 }
@@ -51,7 +58,9 @@ interface Resolved {
   clock: () => number;
   onCommitted: (outcomes: ActionOutcome[]) => void;
   onRejected: (reason: RejectReason, detail: string) => void;
+  onConflictingRepeat: (detail: string) => void;
   onCommitError: (error: unknown) => void;
+  onUnstoredAtClose: (events: number, outcomes: number, error: unknown) => void;
   schedule: (callback: () => void, ms: number) => { cancel(): void };
 }
 
@@ -66,7 +75,9 @@ function resolve(options: ActionLogOptions): Resolved {
     clock: options.clock ?? Date.now,
     onCommitted: options.onCommitted ?? (() => undefined),
     onRejected: options.onRejected ?? (() => undefined),
+    onConflictingRepeat: options.onConflictingRepeat ?? (() => undefined),
     onCommitError: options.onCommitError ?? (() => undefined),
+    onUnstoredAtClose: options.onUnstoredAtClose ?? (() => undefined),
     schedule:
       options.schedule ??
       ((callback, ms) => {
@@ -94,9 +105,13 @@ export interface ActionLogCounters {
   received: number;
   accepted: number;
   duplicates: number;
+  /** Repeats with the identity of a kept event (action, status, stamp) but other content; the first version is kept. */
+  conflictingRepeats: number;
   rejected: Record<RejectReason, number>;
   flagged: Record<FlagReason, number>;
   outcomes: number;
+  /** Events stored by successful commits (accepted minus those still pending). */
+  committedEvents: number;
   commits: number;
   commitErrors: number;
   /** Events replayed from the database at start-up to rebuild open actions. */
@@ -116,6 +131,15 @@ export interface ActionLogSnapshot {
 }
 
 const LATENCY_SAMPLES = 2048;
+
+/** How many times close() tries the final commit (a busy or briefly failing disk gets another chance). */
+const FINAL_COMMIT_ATTEMPTS = 3;
+
+/** progress is float32 in ActionEvent.msg: store the value a ROS 2 peer would have received. */
+function asFloat32Progress(event: ActionEvent): ActionEvent {
+  const progress = Math.fround(event.progress);
+  return progress === event.progress ? event : { ...event, progress };
+}
 
 function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
   return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
@@ -152,8 +176,8 @@ export class ActionLog {
    */
   private tailFromSeq = 0;
   readonly counters: ActionLogCounters = {
-    received: 0, accepted: 0, duplicates: 0, rejected: zeroCounts(REJECT_REASONS), flagged: zeroCounts(FLAG_REASONS),
-    outcomes: 0, commits: 0, commitErrors: 0, replayed: 0,
+    received: 0, accepted: 0, duplicates: 0, conflictingRepeats: 0, rejected: zeroCounts(REJECT_REASONS), flagged: zeroCounts(FLAG_REASONS),
+    outcomes: 0, committedEvents: 0, commits: 0, commitErrors: 0, replayed: 0,
   };
 
   constructor(options: ActionLogOptions) {
@@ -215,11 +239,16 @@ export class ActionLog {
     if (this.pendingEvents.length >= this.options.maxPendingEvents) {
       return this.refuse("store_unavailable", `${this.pendingEvents.length} events are waiting for a commit that keeps failing; see the commit errors in the log`);
     }
-    const accepted: AcceptedEvent = { id: this.nextId, event, recvMs };
+    const accepted: AcceptedEvent = { id: this.nextId, event: asFloat32Progress(event), recvMs };
     const decision = this.pairer.accept(accepted);
     if (decision.kind === "rejected") return this.refuse(decision.reason, decision.detail);
     if (decision.kind === "duplicate") {
       this.counters.duplicates++;
+      return decision;
+    }
+    if (decision.kind === "conflicting_repeat") {
+      this.counters.conflictingRepeats++;
+      this.options.onConflictingRepeat(decision.detail);
       return decision;
     }
     this.nextId++;
@@ -263,6 +292,7 @@ export class ActionLog {
     const hadItems = this.pendingEvents.length > 0 || this.pendingOutcomes.length > 0;
     if (hadItems) this.recordLatency(performance.now() - this.pendingSince);
     this.counters.commits++;
+    this.counters.committedEvents += this.pendingEvents.length;
     const stamp = millisToTime(committedMs);
     const outcomes: ActionOutcome[] = [];
     for (const draft of this.pendingOutcomes) {
@@ -330,12 +360,25 @@ export class ActionLog {
     this.options.limits = { ...this.options.limits, ...limits };
   }
 
-  /** Commits what is pending and closes the database. Open actions stay open: the next start replays them. */
+  /**
+   * Commits what is pending and closes the database. Open actions stay open: the next start
+   * replays them. A failing final commit is tried FINAL_COMMIT_ATTEMPTS times; if it still
+   * fails, onUnstoredAtClose says how many events and outcomes were not stored.
+   */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    let lastError: unknown;
+    const onCommitError = this.options.onCommitError;
+    this.options.onCommitError = (error) => {
+      lastError = error;
+      onCommitError(error);
+    };
+    let stored = false;
+    for (let attempt = 0; attempt < FINAL_COMMIT_ATTEMPTS && !stored; attempt++) stored = this.flush();
+    this.options.onCommitError = onCommitError;
     this.closed = true;
     this.flushTimer?.cancel();
+    if (!stored) this.options.onUnstoredAtClose(this.pendingEvents.length, this.pendingOutcomes.length, lastError);
     this.store.close();
   }
 

@@ -35,6 +35,14 @@ export interface EventFilter {
   readonly until?: BuiltinInterfacesTime;
 }
 
+/** How iterateEvents and iterateOutcomes read. */
+export interface PageOptions {
+  /** Rows per query (default 5000). */
+  readonly pageSize?: number;
+  /** Read no row with a higher id (default: to the end, rows committed meanwhile included). */
+  readonly throughId?: number;
+}
+
 export interface StatsRow {
   readonly robot_id: string;
   readonly action: string;
@@ -410,34 +418,38 @@ export class ActionLogStore {
       .all(params) as StatsRow[];
   }
 
+  /** The newest event and outcome row ids: an export reads up to these, a snapshot of the log at its start. */
+  newestIds(): { readonly event: number; readonly outcome: number } {
+    const row = this.db.prepare("SELECT (SELECT COALESCE(MAX(id), 0) FROM events) AS event, (SELECT COALESCE(MAX(id), 0) FROM outcomes) AS outcome").get() as { event: number; outcome: number };
+    return row;
+  }
+
   /**
    * Events in arrival order, read a page at a time: no SQLite cursor stays open
    * between pages, so commits on the same connection can go on during an export.
    */
-  *iterateEvents(filter: EventFilter, pageSize = 5000): Generator<ActionEvent & { recv_ms: number }> {
+  *iterateEvents(filter: EventFilter, page: PageOptions = {}): Generator<ActionEvent & { recv_ms: number }> {
     const params: unknown[] = [];
     const clauses = whereEvents(filter, params);
-    clauses.push("id > ?");
-    const page = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events${where(clauses)} ORDER BY id LIMIT ?`);
-    let after = 0;
-    for (;;) {
-      const rows = page.all(...params, after, pageSize) as EventRow[];
-      for (const row of rows) yield { ...rowToEvent(row), recv_ms: row.recv_ms };
-      if (rows.length < pageSize) return;
-      after = rows[rows.length - 1]!.id;
-    }
+    for (const row of this.pages<EventRow>("events", EVENT_COLUMNS, clauses, params, page)) yield { ...rowToEvent(row), recv_ms: row.recv_ms };
   }
 
   /** Outcomes in commit order, a page at a time (see iterateEvents). */
-  *iterateOutcomes(filter: OutcomeFilter, pageSize = 5000): Generator<ActionOutcome> {
+  *iterateOutcomes(filter: OutcomeFilter, page: PageOptions = {}): Generator<ActionOutcome> {
     const params: unknown[] = [];
     const clauses = whereOutcomes(filter, params);
-    clauses.push("id > ?");
-    const page = this.db.prepare(`SELECT id, ${OUTCOME_COLUMNS} FROM outcomes${where(clauses)} ORDER BY id LIMIT ?`);
+    for (const row of this.pages<OutcomeRow>("outcomes", `id, ${OUTCOME_COLUMNS}`, clauses, params, page)) yield rowToOutcome(row);
+  }
+
+  /** Rows of a table in id order, pageSize at a time, up to page.throughId. */
+  private *pages<Row extends { id: number }>(table: string, columns: string, clauses: string[], params: unknown[], page: PageOptions): Generator<Row> {
+    const pageSize = page.pageSize ?? 5000;
+    clauses.push("id > ?", "id <= ?");
+    const statement = this.db.prepare(`SELECT ${columns} FROM ${table}${where(clauses)} ORDER BY id LIMIT ?`);
     let after = 0;
     for (;;) {
-      const rows = page.all(...params, after, pageSize) as OutcomeRow[];
-      for (const row of rows) yield rowToOutcome(row);
+      const rows = statement.all(...params, after, page.throughId ?? Number.MAX_SAFE_INTEGER, pageSize) as Row[];
+      yield* rows;
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1]!.id;
     }
@@ -471,6 +483,11 @@ export class ActionLogStore {
       }
     })();
     return { events, outcomes };
+  }
+
+  /** The journal mode and synchronous level this connection writes with (tests pin them). */
+  durabilityPragmas(): { journal_mode: string; synchronous: number } {
+    return { journal_mode: this.db.pragma("journal_mode", { simple: true }) as string, synchronous: this.db.pragma("synchronous", { simple: true }) as number };
   }
 
   /** PRAGMA integrity_check; "ok" when the file is sound. */

@@ -1,3 +1,4 @@
+import { fnv1a32 } from "../hdc/prng.js";
 import type { ActionEvent, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
 import { secondsToTime, stampKey, timeToSeconds } from "../time.js";
 import { type AcceptedEvent, type FlagReason, type OutcomeDraft, type RejectReason } from "./types.js";
@@ -11,6 +12,13 @@ export interface ClosedAction {
   readonly result: string;
   readonly endSec: number;
   readonly endNsec: number;
+  /**
+   * contentHash of the STARTED and of the end event, to tell a conflicting repeat from a plain
+   * one. Absent for actions looked up in the store (closed by an earlier run): the store keeps
+   * the outcome, not every field of its events, so such repeats are matched on status and stamp.
+   */
+  readonly startContent?: number | undefined;
+  readonly endContent?: number | undefined;
 }
 
 export interface OutcomePairerOptions {
@@ -93,6 +101,7 @@ const PROGRESS_LIST_MAX = 32;
 export type PairDecision =
   | { readonly kind: "accepted"; readonly outcome?: OutcomeDraft }
   | { readonly kind: "duplicate" }
+  | { readonly kind: "conflicting_repeat"; readonly detail: string }
   | { readonly kind: "rejected"; readonly reason: RejectReason; readonly detail: string };
 
 const ACCEPTED: PairDecision = { kind: "accepted" };
@@ -102,6 +111,33 @@ function sameStamp(a: BuiltinInterfacesTime, b: BuiltinInterfacesTime): boolean 
   return a.sec === b.sec && a.nanosec === b.nanosec;
 }
 
+/** The fields of an event besides its identity (robot, action id, status, stamp), compared between repeats. */
+const CONTENT_FIELDS = ["action", "object", "location", "detail", "progress"] as const;
+
+/** The first content field in which a repeat differs from the event kept, or undefined when it is an exact repeat. */
+function differingField(kept: ActionEvent, repeat: ActionEvent): string | undefined {
+  for (const field of CONTENT_FIELDS) if (kept[field] !== repeat[field]) return field;
+  return kept.header.frame_id === repeat.header.frame_id ? undefined : "header.frame_id";
+}
+
+/** A 32-bit digest of the content fields, kept per closed action (a collision only hides one conflict). */
+function contentHash(event: ActionEvent): number {
+  return fnv1a32(`${event.action}\u0000${event.object}\u0000${event.location}\u0000${event.detail}\u0000${event.progress}\u0000${event.header.frame_id}`);
+}
+
+/** The answer to an event with the same identity as one kept: a plain repeat, or a conflicting one. */
+function repeatOf(kept: ActionEvent, repeat: ActionEvent): PairDecision {
+  const field = differingField(kept, repeat);
+  return field === undefined ? DUPLICATE : conflictingRepeat(repeat, `its ${field} differs from the first version's`);
+}
+
+function conflictingRepeat(event: ActionEvent, why: string): PairDecision {
+  return {
+    kind: "conflicting_repeat",
+    detail: `${event.status} of action ${event.action_id} of ${event.robot_id} stamped ${stampKey(event.header.stamp)} repeats one already kept, but ${why}; the first version is kept`,
+  };
+}
+
 /**
  * Pairs STARTED events with their ends into outcomes, by (robot_id, action_id).
  *
@@ -109,7 +145,8 @@ function sameStamp(a: BuiltinInterfacesTime, b: BuiltinInterfacesTime): boolean 
  *   if none comes, it becomes an outcome flagged end_without_start.
  * - Repeats are idempotent: an event identical to one already seen (same status and
  *   stamp) is reported as a duplicate and changes nothing, also after the action closed
- *   and, through lookupClosed, after a restart.
+ *   and, through lookupClosed, after a restart. A repeat whose other fields differ is a
+ *   conflicting_repeat: the first version is kept, and the caller counts and reports it.
  * - Timeouts: an open action times out when the robot's own clock (the newest stamp it
  *   sent) has passed start + actionTimeoutS, or when nothing was heard about it for
  *   actionTimeoutS of this node's clock (a robot that went silent). Using the robot's
@@ -200,7 +237,7 @@ export class OutcomePairer {
     if (status === "STARTED") {
       if (entry.start) {
         return sameStamp(entry.start.header.stamp, stamp)
-          ? DUPLICATE
+          ? repeatOf(entry.start, event)
           : { kind: "rejected", reason: "conflicting_start", detail: `action ${event.action_id} of ${event.robot_id} is already open since a STARTED stamped ${stampKey(entry.start.header.stamp)}` };
       }
       entry.start = event;
@@ -210,7 +247,7 @@ export class OutcomePairer {
     } else {
       if (entry.end) {
         return entry.end.status === status && sameStamp(entry.end.header.stamp, stamp)
-          ? DUPLICATE
+          ? repeatOf(entry.end, event)
           : { kind: "rejected", reason: "conflicting_end", detail: `action ${event.action_id} of ${event.robot_id} already ended ${entry.end.status}` };
       }
       entry.end = event;
@@ -283,12 +320,12 @@ export class OutcomePairer {
   private judgeClosed(event: ActionEvent, closed: ClosedAction): PairDecision {
     const { sec, nanosec } = event.header.stamp;
     if (event.status === "STARTED") {
-      if (closed.startSec === sec && closed.startNsec === nanosec) return DUPLICATE;
+      if (closed.startSec === sec && closed.startNsec === nanosec) return closedRepeat(event, closed.startContent);
     } else if (event.status === "PROGRESS") {
       // Progress is not kept per closed action; one stamped within the action's life is a re-send.
       if (sec < closed.endSec || (sec === closed.endSec && nanosec <= closed.endNsec)) return DUPLICATE;
     } else if (closed.result === event.status && closed.endSec === sec && closed.endNsec === nanosec) {
-      return DUPLICATE;
+      return closedRepeat(event, closed.endContent);
     }
     return {
       kind: "rejected",
@@ -383,6 +420,8 @@ export class OutcomePairer {
       result: end.result,
       endSec: end.ended_at.sec,
       endNsec: end.ended_at.nanosec,
+      startContent: entry.start ? contentHash(entry.start) : undefined,
+      endContent: entry.end ? contentHash(entry.end) : undefined,
     });
     // The start names the action; an end-only action falls back to what its end said.
     const named = entry.start ?? entry.end ?? source;
@@ -406,6 +445,11 @@ export class OutcomePairer {
     entry.progressList = entry.progressSet = undefined;
     return outcome;
   }
+}
+
+/** A repeat of a closed action's STARTED or end: conflicting when its content digest differs from the one kept. */
+function closedRepeat(event: ActionEvent, kept: number | undefined): PairDecision {
+  return kept === undefined || kept === contentHash(event) ? DUPLICATE : conflictingRepeat(event, "its content differs from the recorded version's");
 }
 
 /** t <= bound (false without a bound). */

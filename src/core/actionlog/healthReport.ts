@@ -19,11 +19,13 @@ export interface HealthBaseline {
   readonly rejected: number;
   readonly commitErrors: number;
   readonly dropped: number;
+  readonly conflictingRepeats: number;
 }
 
 /**
  * Turns the log's counters into one diagnostics status: ingest rate, refusals by
- * reason, queue drops, commit latency. Warns on new refusals, drops or slow commits;
+ * reason, conflicting repeats, queue drops, commit latency. Warns on new refusals,
+ * conflicting repeats, drops or slow commits;
  * errors when a commit failed since the last report (outcomes are then held back).
  */
 export function ingestHealth(
@@ -40,6 +42,7 @@ export function ingestHealth(
     received: c.received,
     accepted: c.accepted,
     duplicates: c.duplicates,
+    conflicting_repeats: c.conflictingRepeats,
     rejected: snapshot.rejectedTotal,
     queue_dropped: dropped,
     outcomes: c.outcomes,
@@ -62,12 +65,14 @@ export function ingestHealth(
   }
   const newRejects = snapshot.rejectedTotal - previous.rejected;
   if (newRejects > 0) problems.push(`${newRejects} events rejected`);
+  const newConflicts = c.conflictingRepeats - previous.conflictingRepeats;
+  if (newConflicts > 0) problems.push(`${newConflicts} conflicting repeat${newConflicts === 1 ? "" : "s"} (same action, status and stamp as a kept event, other content; first version kept)`);
   if (dropped > previous.dropped) problems.push(`${dropped - previous.dropped} events dropped by a full subscription queue (raise queue_depth)`);
   if (snapshot.commitLatencyP99Ms > thresholds.commitLatencyWarnMs) problems.push(`commit latency p99 ${snapshot.commitLatencyP99Ms.toFixed(1)} ms`);
   if (level === "ok" && problems.length) level = "warn";
   return {
     report: { level, message: problems.length ? problems.join("; ") : "ingesting", values },
-    baseline: { atMs: nowMs, received: c.received, rejected: snapshot.rejectedTotal, commitErrors: c.commitErrors, dropped },
+    baseline: { atMs: nowMs, received: c.received, rejected: snapshot.rejectedTotal, commitErrors: c.commitErrors, dropped, conflictingRepeats: c.conflictingRepeats },
   };
 }
 

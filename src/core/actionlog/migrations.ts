@@ -91,7 +91,7 @@ export class SchemaVersionError extends Error {
   ) {
     super(
       `action log ${path} has schema version ${found}, newer than this release understands (${SCHEMA_VERSION}); ` +
-        `upgrade embodied_assistant, or set database_path to another file`,
+        `upgrade embodied_assistant, or set db_path to another file`,
     );
     this.name = "SchemaVersionError";
   }

@@ -3,7 +3,6 @@
  * filters, with the conventions of the .srv files: '' and zero times mean "all".
  * Each refusal is a sentence the caller can act on.
  */
-import { isAbsolute, join } from "node:path";
 import type {
   BuiltinInterfacesTime,
   ExportLogRequest,
@@ -48,12 +47,11 @@ export function outcomeQuery(req: QueryOutcomesRequest): Checked<{ filter: Outco
   };
 }
 
-export function exportRequest(req: ExportLogRequest, exportDir: string, nowMs: number): Checked<{ format: ExportFormat; path: string; filter: EventFilter }> {
+/** The format and filters of an export; its path is checked against export_dir by resolveExportPath. */
+export function exportRequest(req: ExportLogRequest): Checked<{ format: ExportFormat; filter: EventFilter }> {
   const format = req.format || "mcap";
-  if (format !== "mcap" && format !== "jsonl") return { ok: false, message: `format "${req.format}" is not one of mcap, jsonl` };
-  const stamp = new Date(nowMs).toISOString().replace(/[:.]/g, "-");
-  const path = req.path === "" ? join(exportDir, `action_log-${stamp}.${format}`) : isAbsolute(req.path) ? req.path : join(exportDir, req.path);
+  if (format !== "mcap" && format !== "jsonl") return { ok: false, message: `format "${req.format.slice(0, 40)}" is not one of mcap, jsonl` };
   const since = optionalTime(req.since);
   const until = optionalTime(req.until);
-  return { ok: true, value: { format, path, filter: { robotId: req.robot_id, ...(since ? { since } : {}), ...(until ? { until } : {}) } } };
+  return { ok: true, value: { format, filter: { robotId: req.robot_id, ...(since ? { since } : {}), ...(until ? { until } : {}) } } };
 }

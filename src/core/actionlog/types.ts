@@ -12,10 +12,11 @@ export const REJECT_REASONS = [
   "malformed", // does not match the ActionEvent schema at all
   "oversized", // detail or an id/name field longer than the configured limit
   "missing_id", // robot_id or action_id empty
+  "bad_id", // robot_id or action_id holds NUL or another C0 control character (a ROS 2 string cannot carry NUL: a bug on the robot)
   "missing_action", // a STARTED event without an action verb
   "bad_stamp", // header.stamp is zero, negative, or has nanosec >= 1e9: we cannot order or time it
   "unknown_status", // status is none of the STATUS_* constants
-  "bad_progress", // a PROGRESS event whose progress is outside 0..1
+  "bad_progress", // a PROGRESS event whose progress is outside 0..1, or any progress outside float32's range
   "future_stamp", // stamped further ahead of the node's clock than max_future_s
   "conflicting_start", // a second, different STARTED for an action that is open
   "conflicting_end", // a second, different end for an action that is waiting for its start
@@ -52,4 +53,6 @@ export type OutcomeDraft = Omit<ActionOutcome, "header">;
 export type IngestResult =
   | { readonly kind: "accepted"; readonly eventId: number }
   | { readonly kind: "duplicate" }
+  /** Same action, status and stamp as an event already kept, but other content: the first version stays. */
+  | { readonly kind: "conflicting_repeat"; readonly detail: string }
   | { readonly kind: "rejected"; readonly reason: RejectReason; readonly detail: string };

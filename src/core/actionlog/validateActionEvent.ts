@@ -23,6 +23,23 @@ function reject(reason: RejectReason, detail: string): ValidationResult & { ok: 
 
 const SHORT_FIELDS = ["robot_id", "action_id", "action", "object", "location"] as const;
 
+/** NUL and the other C0 control characters: a ROS 2 string cannot carry NUL, so such an id is a bug on the robot. */
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+
+/** Describes the first control character of an id, for the refusal's detail. */
+function controlCharacterAt(id: string): string | undefined {
+  const match = CONTROL_CHARACTER.exec(id);
+  return match ? `U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} at position ${match.index}` : undefined;
+}
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Whether a double lies within float32's range (progress is float32 in ActionEvent.msg); NaN does not. */
+export function fitsFloat32(value: number): boolean {
+  return Math.abs(value) <= FLOAT32_MAX;
+}
+
 /**
  * Checks one incoming event of unknown shape: first its shape (zod schema generated
  * from ActionEvent.msg), then what the schema cannot say (checkActionEvent). Never
@@ -68,10 +85,15 @@ export function findProblem(event: ActionEvent, nowMs: number, limits: EventLimi
   }
   if (event.robot_id === "") return reject("missing_id", "robot_id is empty; every robot must name itself");
   if (event.action_id === "") return reject("missing_id", "action_id is empty; it pairs a STARTED event with its end");
+  for (const field of ["robot_id", "action_id"] as const) {
+    const at = controlCharacterAt(event[field]);
+    if (at) return reject("bad_id", `${field} holds a control character (${at}); ids must be printable`);
+  }
   if (!ALL_STATUSES.has(event.status)) {
     return reject("unknown_status", `status "${event.status.slice(0, 40)}" is not one of ${[...ALL_STATUSES].join(", ")}`);
   }
   if (event.status === "STARTED" && event.action === "") return reject("missing_action", "a STARTED event must name its action (e.g. pick)");
+  if (!fitsFloat32(event.progress)) return reject("bad_progress", `progress ${event.progress} is outside float32's range (progress is float32 in ActionEvent.msg)`);
   if (event.status === "PROGRESS" && !(event.progress >= 0 && event.progress <= 1)) {
     return reject("bad_progress", `progress ${event.progress} is outside 0..1`);
   }

@@ -242,6 +242,11 @@ export class EpisodeStore {
     return pages * size;
   }
 
+  /** The journal mode and synchronous level this connection writes with (tests pin them). */
+  durabilityPragmas(): { journal_mode: string; synchronous: number } {
+    return { journal_mode: this.db.pragma("journal_mode", { simple: true }) as string, synchronous: this.db.pragma("synchronous", { simple: true }) as number };
+  }
+
   close(): void {
     this.db.close();
   }

@@ -12,6 +12,8 @@
  * anything else throws LoraMergeUnsupportedError and the caller stacks them instead.
  */
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { encodeGgufHeader, GGML_TYPE, ggufValue, readGgufHeader, stringKeyValue, tensorElements, type GgufTensorInfo } from "../models/GgufHeader.js";
+import { decodeFloatTensor, encodeFloatTensor } from "../models/halfFloat.js";
 
 export class LoraMergeUnsupportedError extends Error {
   constructor(file: string, detail: string) {
@@ -20,151 +22,43 @@ export class LoraMergeUnsupportedError extends Error {
   }
 }
 
-interface TensorInfo {
-  readonly name: string;
-  readonly dims: number[];
-  readonly type: number;
-  readonly offset: number;
-}
+const F32 = GGML_TYPE.F32;
+const F16 = GGML_TYPE.F16;
 
 interface ParsedAdapter {
   readonly file: string;
   readonly architecture: string;
   readonly alpha: number;
-  readonly tensors: Map<string, TensorInfo>;
+  readonly tensors: Map<string, GgufTensorInfo>;
   readonly data: Buffer;
   readonly dataStart: number;
 }
 
-const F32 = 0;
-const F16 = 1;
-const SCALAR_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
-
 function parseAdapter(file: string): ParsedAdapter {
-  const buf = readFileSync(file);
-  if (buf.toString("ascii", 0, 4) !== "GGUF") throw new LoraMergeUnsupportedError(file, "not a GGUF file");
-  let pos = 8;
-  const u64 = () => {
-    const v = Number(buf.readBigUInt64LE(pos));
-    pos += 8;
-    return v;
-  };
-  const str = () => {
-    const n = u64();
-    const s = buf.toString("utf8", pos, pos + n);
-    pos += n;
-    return s;
-  };
-  const tensorCount = u64();
-  const kvCount = u64();
-  let architecture = "";
-  let alpha = 0;
-  let alignment = 32;
-  const skip = (type: number): unknown => {
-    if (type === 8) return str();
-    if (type === 9) {
-      const elem = buf.readUInt32LE(pos);
-      pos += 4;
-      const n = u64();
-      for (let i = 0; i < n; i++) skip(elem);
-      return undefined;
-    }
-    const size = SCALAR_SIZE[type];
-    if (size === undefined) throw new LoraMergeUnsupportedError(file, `unknown metadata type ${type}`);
-    let value: unknown;
-    if (type === 6) value = buf.readFloatLE(pos);
-    else if (type === 4) value = buf.readUInt32LE(pos);
-    else if (type === 5) value = buf.readInt32LE(pos);
-    else if (type === 12) value = buf.readDoubleLE(pos);
-    pos += size;
-    return value;
-  };
-  for (let i = 0; i < kvCount; i++) {
-    const key = str();
-    const type = buf.readUInt32LE(pos);
-    pos += 4;
-    const value = skip(type);
-    if (key === "general.architecture") architecture = String(value);
-    else if (key === "adapter.lora.alpha" && typeof value === "number") alpha = value;
-    else if (key === "general.alignment" && typeof value === "number") alignment = value;
-    else if (key === "adapter.type" && value !== "lora") throw new LoraMergeUnsupportedError(file, `adapter.type is ${String(value)}, not lora`);
+  let header;
+  try {
+    header = readGgufHeader(file);
+  } catch (error) {
+    throw new LoraMergeUnsupportedError(file, (error as Error).message);
   }
-  const tensors = new Map<string, TensorInfo>();
-  for (let i = 0; i < tensorCount; i++) {
-    const name = str();
-    const nDims = buf.readUInt32LE(pos);
-    pos += 4;
-    const dims: number[] = [];
-    for (let d = 0; d < nDims; d++) dims.push(u64());
-    const type = buf.readUInt32LE(pos);
-    pos += 4;
-    const offset = u64();
-    if (type !== F32 && type !== F16) throw new LoraMergeUnsupportedError(file, `tensor ${name} has ggml type ${type} (only F32 and F16 merge)`);
-    tensors.set(name, { name, dims, type, offset });
+  const adapterType = ggufValue(header, "adapter.type");
+  if (adapterType !== undefined && adapterType !== "lora") throw new LoraMergeUnsupportedError(file, `adapter.type is ${String(adapterType)}, not lora`);
+  for (const t of header.tensors) {
+    if (t.type !== F32 && t.type !== F16) throw new LoraMergeUnsupportedError(file, `tensor ${t.name} has ggml type ${t.type} (only F32 and F16 merge)`);
   }
-  const dataStart = Math.ceil(pos / alignment) * alignment;
-  return { file, architecture, alpha, tensors, data: buf, dataStart };
+  const alpha = ggufValue(header, "adapter.lora.alpha");
+  return {
+    file,
+    architecture: String(ggufValue(header, "general.architecture") ?? ""),
+    alpha: typeof alpha === "number" ? alpha : 0,
+    tensors: new Map(header.tensors.map((t) => [t.name, t])),
+    data: readFileSync(file),
+    dataStart: header.dataStart,
+  };
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-function halfToFloat(h: number): number {
-  const sign = (h & 0x8000) << 16;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) {
-    if (mant === 0) {
-      u32[0] = sign;
-      return f32[0]!;
-    }
-    return (sign ? -1 : 1) * mant * 2 ** -24;
-  }
-  if (exp === 31) u32[0] = sign | 0x7f800000 | (mant << 13);
-  else u32[0] = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-  return f32[0]!;
-}
-let halfTable: Float32Array | undefined;
-/** All 65536 halves as floats: a lookup is far faster than decoding bits per element. */
-function halves(): Float32Array {
-  if (!halfTable) {
-    halfTable = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
-  }
-  return halfTable;
-}
-
-/** Float32 to IEEE half, round to nearest, in one tight loop over the bits (no call per element). */
-function toHalves(values: Float32Array): Uint16Array {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  const out = new Uint16Array(values.length);
-  for (let i = 0; i < bits.length; i++) {
-    const x = bits[i]!;
-    const sign = (x >>> 16) & 0x8000;
-    const exp = ((x >>> 23) & 0xff) - 112; // rebias 127 -> 15
-    const mant = x & 0x7fffff;
-    if (exp <= 0) {
-      out[i] = exp < -10 ? sign : sign | ((((mant | 0x800000) >>> (1 - exp)) + 0x1000) >>> 13);
-    } else if (exp >= 31) {
-      out[i] = sign | 0x7c00;
-    } else {
-      out[i] = (sign | (exp << 10) | (mant >>> 13)) + ((mant >>> 12) & 1);
-    }
-  }
-  return out;
-}
-
-function readTensor(a: ParsedAdapter, t: TensorInfo): Float32Array {
-  const n = t.dims.reduce((x, y) => x * y, 1);
-  const start = a.dataStart + t.offset;
-  const size = t.type === F32 ? 4 : 2;
-  // Copy into a fresh (aligned) buffer, then view it as typed values.
-  const bytes = new Uint8Array(a.data.subarray(start, start + n * size));
-  if (t.type === F32) return new Float32Array(bytes.buffer, 0, n);
-  const h = new Uint16Array(bytes.buffer, 0, n);
-  const table = halves();
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = table[h[i]!]!;
-  return out;
+function readTensor(a: ParsedAdapter, t: GgufTensorInfo): Float32Array {
+  return decodeFloatTensor(a.data.subarray(a.dataStart + t.offset), t.type, tensorElements(t));
 }
 
 export interface MergeInput {
@@ -275,48 +169,21 @@ function* mergeSteps(inputs: readonly MergeInput[], outPath: string): Generator<
 }
 
 function writeAdapter(path: string, architecture: string, tensors: ReadonlyArray<{ name: string; dims: number[]; values: Float32Array }>, type: number): number {
-  const chunks: Buffer[] = [];
-  const u32b = (v: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v);
-    chunks.push(b);
-  };
-  const u64b = (v: number) => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    chunks.push(b);
-  };
-  const strb = (s: string) => {
-    const bytes = Buffer.from(s, "utf8");
-    u64b(bytes.length);
-    chunks.push(bytes);
-  };
-  const kvString = (key: string, value: string) => {
-    strb(key);
-    u32b(8);
-    strb(value);
-  };
-  chunks.push(Buffer.from("GGUF", "ascii"));
-  u32b(3);
-  u64b(tensors.length);
-  u64b(4);
-  kvString("general.architecture", architecture);
-  kvString("general.type", "adapter");
-  kvString("general.name", "merged-persona-lora");
-  kvString("adapter.type", "lora");
+  const kvs = [
+    stringKeyValue("general.architecture", architecture),
+    stringKeyValue("general.type", "adapter"),
+    stringKeyValue("general.name", "merged-persona-lora"),
+    stringKeyValue("adapter.type", "lora"),
+  ];
   const elemSize = type === F16 ? 2 : 4;
   const align = (n: number) => Math.ceil(n / 32) * 32;
   let offset = 0;
-  for (const t of tensors) {
-    strb(t.name);
-    u32b(t.dims.length);
-    for (const d of t.dims) u64b(d);
-    u32b(type);
-    u64b(offset);
+  const infos = tensors.map((t) => {
+    const info = { name: t.name, dims: t.dims, type, offset };
     offset += align(t.values.length * elemSize);
-  }
-  let header = Buffer.concat(chunks);
-  header = Buffer.concat([header, Buffer.alloc(align(header.length) - header.length)]);
+    return info;
+  });
+  const header = encodeGgufHeader(kvs, infos);
   const fd = openSync(path, "w");
   let written = 0;
   const write = (b: Uint8Array) => {
@@ -327,12 +194,7 @@ function writeAdapter(path: string, architecture: string, tensors: ReadonlyArray
   try {
     write(header);
     for (const t of tensors) {
-      let data: Uint8Array;
-      if (type === F16) {
-        data = new Uint8Array(toHalves(t.values).buffer);
-      } else {
-        data = new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength);
-      }
+      const data = encodeFloatTensor(t.values, type);
       write(data);
       const pad = align(data.length) - data.length;
       if (pad) write(Buffer.alloc(pad));

@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import type { TextEmbedder } from "../src/core/embedding/types.js";
 import { FleetRecall, type FleetPrefilter } from "../src/core/fleet/FleetRecall.js";
 import { Forwarder } from "../src/core/fleet/Forwarder.js";
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   const robots: Robot[] = [];
   for (let i = 0; i < ROBOTS; i++) {
     const path = join(dir, `robot-${i}.db`);
-    const robotLog = new ActionLog({ path, durability: "normal", batchMaxMs: 20 });
+    const robotLog = openSqliteActionLog({ path, durability: "normal", batchMaxMs: 20 });
     const outbox = Outbox.attach(path, OUTCOMES_SOURCE);
     const store = new PostgresFleetStore({ url, maxConnections: 1 });
     const forwarder = new Forwarder({ outbox, sink: store, origin: `robot-${i}`, batchMax: 2000, pollMs: 50 });

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { NgramEmbedder } from "../src/core/embedding/NgramEmbedder.js";
 import { FleetRecall } from "../src/core/fleet/FleetRecall.js";
 import { fleetOutcomes, fleetStats, withFleetFallback } from "../src/core/fleet/fleetServices.js";
@@ -45,7 +45,7 @@ describe.skipIf(server === undefined)("fleet store on a real PostgreSQL", () => 
     const forwarders: Forwarder[] = [];
     for (const robot of ["r1", "r2"]) {
       const path = tempDb();
-      const log = new ActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule });
+      const log = openSqliteActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule });
       const outbox = Outbox.attach(path, OUTCOMES_SOURCE);
       for (let i = 0; i < 30; i++) {
         const t = T0 + i;

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, fsync, linkSync, openSync, unlinkSync, writeSync 
 import { promisify } from "node:util";
 import { basename, dirname, join } from "node:path";
 import { McapWriter, type IWritable } from "@mcap/core";
-import type { ActionLogStore, EventFilter, OutcomeFilter } from "./ActionLogStore.js";
+import type { EventFilter, OutcomeFilter, OutcomeLogReader } from "./OutcomeLogPort.js";
 import { encodeActionEvent, encodeActionOutcome } from "./encodeCdr.js";
 import { pathExists } from "./resolveExportPath.js";
 import { ros2MsgSchema } from "./ros2MsgSchema.js";
@@ -103,7 +103,7 @@ class ExportReader {
   private sliceStart = performance.now();
 
   constructor(
-    private readonly store: ActionLogStore,
+    private readonly store: OutcomeLogReader,
     private readonly filter: EventFilter,
     pacing: ExportPacing,
   ) {
@@ -170,7 +170,7 @@ async function writeAtomically(path: string, write: (file: ExportFile) => Promis
  * so Foxglove Studio and `ros2 bag play` open it. Event log time is the robot's stamp;
  * outcome log time is its commit time. The robot filter and time range apply to both.
  */
-export function exportMcap(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
+export function exportMcap(store: OutcomeLogReader, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
   const reader = new ExportReader(store, filter, pacing);
   return writeAtomically(path, async (file) => {
     let events = 0;
@@ -221,7 +221,7 @@ export function exportMcap(store: ActionLogStore, filter: EventFilter, path: str
  * One JSON object per line: {"topic": ..., "message": {...}} with the message in its
  * .msg field names, events first, then outcomes. Easy to grep, jq, or load in pandas.
  */
-export function exportJsonl(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
+export function exportJsonl(store: OutcomeLogReader, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
   const reader = new ExportReader(store, filter, pacing);
   return writeAtomically(path, async (file) => {
     let events = 0;
@@ -247,6 +247,6 @@ export function exportJsonl(store: ActionLogStore, filter: EventFilter, path: st
   });
 }
 
-export function exportLog(format: ExportFormat, store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
+export function exportLog(format: ExportFormat, store: OutcomeLogReader, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
   return format === "mcap" ? exportMcap(store, filter, path, pacing) : exportJsonl(store, filter, path, pacing);
 }

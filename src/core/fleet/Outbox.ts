@@ -35,7 +35,7 @@ const EPISODE_FIELDS = ["id", "sec", "nanosec", "robot_id", "agent", "action", "
 
 const jsonObject = (fields: readonly string[], r: string) => `json_object(${fields.map((f) => `'${f}', ${r}.${f}`).join(", ")})`;
 
-/** The action log's outcomes table (src/core/actionlog/migrations.ts, v3). */
+/** The action log's outcomes table (src/core/actionlog/sqlite/migrations.ts, v3). */
 export const OUTCOMES_SOURCE: OutboxSource = {
   kind: "outcome",
   table: "outcomes",

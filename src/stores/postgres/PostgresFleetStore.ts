@@ -9,7 +9,7 @@
  */
 import pg from "pg";
 import type { ActionOutcome, ActionStats } from "../../core/interfaces/messages.generated.js";
-import { rowToOutcome, type OutcomeFilter } from "../../core/actionlog/ActionLogStore.js";
+import { rowToOutcome, type OutcomeFilter } from "../../core/actionlog/sqlite/ActionLogStore.js";
 import type { StatsGrouping } from "../../core/actionlog/computeStats.js";
 import type { FleetCodePage, FleetEpisodeFilter, FleetEpisodeMatch, FleetEpisodeRow, FleetStore } from "../../core/fleet/FleetStore.js";
 import { FLEET_CODE_BITS, FLEET_CODE_WORDS, fleetCodeLiteral } from "../../core/fleet/fleetCode.js";

@@ -1,10 +1,10 @@
 import Database from "better-sqlite3";
-import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
+import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../../interfaces/messages.generated.js";
 import { actionKeyHash } from "./actionKeyHash.js";
 import { migrate } from "./migrations.js";
-import type { ClosedAction } from "./OutcomePairer.js";
-import { millisToTime } from "../time.js";
-import type { AcceptedEvent, OutcomeDraft } from "./types.js";
+import type { ClosedAction } from "../OutcomePairer.js";
+import { millisToTime } from "../../time.js";
+import type { AcceptedEvent, OutcomeDraft } from "../types.js";
 
 export type Durability = "full" | "normal";
 

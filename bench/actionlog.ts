@@ -23,8 +23,8 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
-import { migrate } from "../src/core/actionlog/migrations.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
+import { migrate } from "../src/core/actionlog/sqlite/migrations.js";
 import type { ActionEvent } from "../src/core/interfaces/messages.generated.js";
 import { percentile } from "../src/core/actionlog/computeStats.js";
 import { startActionLogNode } from "../src/nodes/action_log.js";
@@ -107,7 +107,7 @@ function rawInsert(events: readonly ActionEvent[]): number {
 // (ActionLog.ingest, for values of unknown shape, runs the zod schema first.)
 function coreOnly(events: readonly ActionEvent[]): number {
   const path = freshPath("core");
-  const log = new ActionLog({ path, durability: "full", batchMaxEvents: BATCH, schedule: () => ({ cancel: () => undefined }) });
+  const log = openSqliteActionLog({ path, durability: "full", batchMaxEvents: BATCH, schedule: () => ({ cancel: () => undefined }) });
   const t0 = performance.now();
   for (const e of events) log.ingestMessage(e);
   log.flush();
@@ -267,7 +267,7 @@ async function paced(
 async function ingestDuringExport(exportEvents: number, rate: number) {
   const dbPath = freshPath("export");
   progress(`export phase: storing ${exportEvents} events`);
-  const prefill = new ActionLog({ path: dbPath, durability: "full", batchMaxEvents: BATCH, schedule: () => ({ cancel: () => undefined }) });
+  const prefill = openSqliteActionLog({ path: dbPath, durability: "full", batchMaxEvents: BATCH, schedule: () => ({ cancel: () => undefined }) });
   let storedCount = 0;
   // Streamed, not collected: the stored events need not stay on the heap, where every full
   // collection during the measurement would have to mark them.

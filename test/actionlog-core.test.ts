@@ -1,8 +1,8 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog, type SqliteActionLogOptions } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { computeStats, percentile } from "../src/core/actionlog/computeStats.js";
-import { SCHEMA_V1, SCHEMA_VERSION, SchemaVersionError } from "../src/core/actionlog/migrations.js";
+import { SCHEMA_V1, SCHEMA_VERSION, SchemaVersionError } from "../src/core/actionlog/sqlite/migrations.js";
 import { OutcomePairer } from "../src/core/actionlog/OutcomePairer.js";
 import type { OutcomeDraft } from "../src/core/actionlog/types.js";
 import { validateActionEvent } from "../src/core/actionlog/validateActionEvent.js";
@@ -132,8 +132,8 @@ describe("computeStats", () => {
 });
 
 describe("ActionLog", () => {
-  function open(path: string, published: ActionOutcome[] = [], extra: Partial<ConstructorParameters<typeof ActionLog>[0]> = {}) {
-    return new ActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule, onCommitted: (o) => published.push(...o), ...extra });
+  function open(path: string, published: ActionOutcome[] = [], extra: Partial<SqliteActionLogOptions> = {}) {
+    return openSqliteActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule, onCommitted: (o) => published.push(...o), ...extra });
   }
 
   it("publishes outcomes only after their batch is committed", () => {
@@ -235,7 +235,7 @@ describe("ActionLog", () => {
   it("produces a TIMEOUT outcome on tick", () => {
     let now = NOW_MS;
     const published: ActionOutcome[] = [];
-    const log = new ActionLog({ path: tempDb(), clock: () => now, schedule: manualSchedule, actionTimeoutS: 10, onCommitted: (o) => published.push(...o) });
+    const log = openSqliteActionLog({ path: tempDb(), clock: () => now, schedule: manualSchedule, actionTimeoutS: 10, onCommitted: (o) => published.push(...o) });
     log.ingest(ev({ t: T0 + 99 }));
     log.tick();
     now += 10_000;
@@ -290,7 +290,7 @@ describe("ActionLog", () => {
 describe("ActionLog retention by age and rolling window", () => {
   it("deletes rows that arrived before max_age_s, and the window figures follow the clock", () => {
     let now = NOW_MS;
-    const log = new ActionLog({ path: tempDb(), clock: () => now, schedule: manualSchedule, retention: { maxAgeS: 3600 } });
+    const log = openSqliteActionLog({ path: tempDb(), clock: () => now, schedule: manualSchedule, retention: { maxAgeS: 3600 } });
     log.ingest(ev({ action_id: "old", t: T0 }));
     log.ingest(ev({ action_id: "old", status: "FAILED", t: T0 + 1 }));
     log.flush();
@@ -319,7 +319,7 @@ describe("migrations", () => {
     old.close();
 
     const published: ActionOutcome[] = [];
-    const log = new ActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule, onCommitted: (o) => published.push(...o) });
+    const log = openSqliteActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule, onCommitted: (o) => published.push(...o) });
     expect(log.store.migratedFrom).toBe(1);
     expect(log.store.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     expect(log.store.queryOutcomes({}, 10, undefined).outcomes[0]).toMatchObject({ action_id: "old", duration_s: 4, flagged: false });
@@ -337,7 +337,7 @@ describe("migrations", () => {
     const future = new Database(path);
     future.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
     future.close();
-    expect(() => new ActionLog({ path })).toThrow(SchemaVersionError);
-    expect(() => new ActionLog({ path })).toThrow(/upgrade embodied_assistant/);
+    expect(() => openSqliteActionLog({ path })).toThrow(SchemaVersionError);
+    expect(() => openSqliteActionLog({ path })).toThrow(/upgrade embodied_assistant/);
   });
 });

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
-import type { ActionLogStore } from "../src/core/actionlog/ActionLogStore.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
+import type { ActionLogStore } from "../src/core/actionlog/sqlite/ActionLogStore.js";
 import { exportJsonl, exportMcap } from "../src/core/actionlog/exportLog.js";
 import { resolveExportPath } from "../src/core/actionlog/resolveExportPath.js";
 import type { ActionOutcome, ExportLogRequest } from "../src/core/interfaces/messages.generated.js";
@@ -126,7 +126,7 @@ describe("~/export stays inside export_dir", () => {
 
 describe("export files", () => {
   function filledLog(path: string): ActionLog {
-    const log = new ActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule });
+    const log = openSqliteActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule });
     for (let i = 0; i < 50; i++) {
       log.ingest(ev({ action_id: `a${i}`, t: T0 + i }));
       log.ingest(ev({ action_id: `a${i}`, status: "SUCCEEDED", t: T0 + i + 0.5 }));

@@ -4,22 +4,22 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
+import { openSqliteActionLog, type SqliteActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { exportJsonl, exportMcap } from "../src/core/actionlog/exportLog.js";
 import { exportLogOffThread } from "../src/core/actionlog/exportOffThread.js";
 import { ev, manualSchedule, T0 } from "./fixtures/actionlog/helpers.js";
 
 const NOW_MS = (T0 + 100_000) * 1000;
 
-let logs: ActionLog[] = [];
+let logs: SqliteActionLog[] = [];
 afterEach(() => {
   for (const log of logs) log.close();
   logs = [];
 });
 
 /** A log at `path` holding `actions` finished actions (two events and one outcome each). */
-function filledLog(path: string, actions: number): ActionLog {
-  const log = new ActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule, batchMaxEvents: 5000 });
+function filledLog(path: string, actions: number): SqliteActionLog {
+  const log = openSqliteActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule, batchMaxEvents: 5000 });
   logs.push(log);
   for (let i = 0; i < actions; i++) {
     log.ingest(ev({ robot_id: `r${i % 4}`, action_id: `a${i}`, t: T0 + i * 0.01, detail: "a detail of some length" }));

@@ -4,14 +4,14 @@ import { parse } from "@foxglove/rosmsg";
 import { MessageReader } from "@foxglove/rosmsg2-serialization";
 import { McapIndexedReader } from "@mcap/core";
 import { describe, expect, it } from "vitest";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { exportJsonl, exportMcap } from "../src/core/actionlog/exportLog.js";
 import { ros2MsgSchema } from "../src/core/actionlog/ros2MsgSchema.js";
 import { ActionEventSchema, ActionOutcomeSchema, type ActionEvent, type ActionOutcome } from "../src/core/interfaces/messages.generated.js";
 import { ev, manualSchedule, T0, tempDb } from "./fixtures/actionlog/helpers.js";
 
 function filledLog(): ActionLog {
-  const log = new ActionLog({ path: tempDb(), clock: () => (T0 + 1000) * 1000, schedule: manualSchedule });
+  const log = openSqliteActionLog({ path: tempDb(), clock: () => (T0 + 1000) * 1000, schedule: manualSchedule });
   log.ingest(ev({ action_id: "a1", t: T0 + 0.25, frame_id: "base_link" }));
   log.ingest(ev({ action_id: "a1", status: "PROGRESS", progress: 0.5, t: T0 + 1 }));
   log.ingest(ev({ action_id: "a1", status: "FAILED", detail: "gripper slipped ✋", t: T0 + 2.125 }));

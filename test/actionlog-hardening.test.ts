@@ -2,9 +2,9 @@
 // repeats, a failed final flush, unpinned durability and a misnamed parameter.
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
-import { ActionLogStore } from "../src/core/actionlog/ActionLogStore.js";
-import { SCHEMA_VERSION } from "../src/core/actionlog/migrations.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog, type SqliteActionLogOptions } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
+import { ActionLogStore } from "../src/core/actionlog/sqlite/ActionLogStore.js";
+import { SCHEMA_VERSION } from "../src/core/actionlog/sqlite/migrations.js";
 import { OutcomePairer } from "../src/core/actionlog/OutcomePairer.js";
 import { validateActionEvent } from "../src/core/actionlog/validateActionEvent.js";
 import { SqliteEpisodeStore as EpisodeStore } from "../src/core/memory/sqlite/SqliteEpisodeStore.js";
@@ -14,8 +14,8 @@ import { ev, manualSchedule, T0, tempDb } from "./fixtures/actionlog/helpers.js"
 const NOW_MS = (T0 + 100) * 1000;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-function open(path = tempDb(), extra: Partial<ConstructorParameters<typeof ActionLog>[0]> = {}): ActionLog {
-  return new ActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule, ...extra });
+function open(path = tempDb(), extra: Partial<SqliteActionLogOptions> = {}): ActionLog {
+  return openSqliteActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule, ...extra });
 }
 
 describe("ids with control characters (bad_id)", () => {
@@ -191,7 +191,7 @@ describe("schema version error", () => {
     const future = new Database(path);
     future.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     future.close();
-    expect(() => new ActionLog({ path })).toThrow(/set db_path to another file/);
-    expect(() => new ActionLog({ path })).not.toThrow(/database_path/);
+    expect(() => openSqliteActionLog({ path })).toThrow(/set db_path to another file/);
+    expect(() => openSqliteActionLog({ path })).not.toThrow(/database_path/);
   });
 });

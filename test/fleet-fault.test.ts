@@ -7,7 +7,7 @@
  */
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { Forwarder } from "../src/core/fleet/Forwarder.js";
 import { Outbox, OUTCOMES_SOURCE } from "../src/core/fleet/Outbox.js";
 import { PostgresFleetStore } from "../src/stores/postgres/PostgresFleetStore.js";
@@ -55,7 +55,7 @@ describe.skipIf(cluster === undefined)("fleet fault test: PostgreSQL killed and 
       const acknowledged: string[] = [];
       const path = tempDb();
       // durability normal: each commit survives this process crashing, without an fsync each; the fault here is the server's.
-      const log = new ActionLog({ path, durability: "normal", batchMaxMs: 10, onCommitted: (outcomes) => acknowledged.push(...outcomes.map((o) => o.action_id)) });
+      const log = openSqliteActionLog({ path, durability: "normal", batchMaxMs: 10, onCommitted: (outcomes) => acknowledged.push(...outcomes.map((o) => o.action_id)) });
       const outbox = Outbox.attach(path, OUTCOMES_SOURCE);
       const store = new PostgresFleetStore({ url, connectTimeoutMs: 1000, queryTimeoutMs: 5000 });
       const forwarder = new Forwarder({ outbox, sink: store, origin: name, batchMax: 500, pollMs: 20, retryMinMs: 50, retryMaxMs: 400 });

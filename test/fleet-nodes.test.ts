@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  createAskRequest,
   createGetActionStatsRequest,
   createQueryOutcomesRequest,
   createRecallRequest,
@@ -40,6 +41,7 @@ async function startRobot(name: string, fleetUrl: string) {
     stats: client.createClient("embodied_assistant/srv/GetActionStats", "/action_log/get_stats"),
     query: client.createClient("embodied_assistant/srv/QueryOutcomes", "/action_log/query"),
     recall: client.createClient("embodied_assistant/srv/Recall", "/memory/recall"),
+    ask: client.createClient("embodied_assistant/srv/Ask", "/memory/ask"),
     async close() {
       await log.close();
       await memory.close();
@@ -86,6 +88,12 @@ describe.skipIf(server === undefined)("action_log and memory nodes with fleet.ur
     const own = await beta.recall.call({ ...createRecallRequest(), cue_object: "plate", cue_result: "FAILED", ask_role: "agent", fleet: false });
     expect(own.episodes.every((e) => e.robot_id === "beta")).toBe(true);
     expect(own.answer).not.toBe("alpha");
+    // ~/ask: beta never handled a plate; the fleet's episodes hold alpha's three failures.
+    const plateTrouble = { ...createAskRequest(), question: "How many times did you have trouble with the plate?" };
+    const fleetAsk = await beta.ask.call({ ...plateTrouble, fleet: true });
+    expect(fleetAsk).toMatchObject({ success: true, kind: "count", count: 3 });
+    expect(fleetAsk.message).toMatch(/^fleet: /);
+    expect((await beta.ask.call({ ...plateTrouble, fleet: false })).count).toBe(0);
 
     await waitFor(() => alpha.diagnostics.some((d) => d.status.some((s) => s.values.some((v) => v.key === "fleet_backlog" && v.value === "0"))), "fleet diagnostics");
     const status = alpha.diagnostics.at(-1)!.status.find((s) => s.values.some((v) => v.key === "fleet_lag_s"))!;
@@ -101,6 +109,9 @@ describe.skipIf(server === undefined)("action_log and memory nodes with fleet.ur
     const answer = await lonely.stats.call({ ...createGetActionStatsRequest(), group_by: "all", fleet: true });
     expect(answer.message).toMatch(/^fleet\.url is not set on this robot: answered from this robot's own store only\./);
     expect(answer.stats[0]?.count).toBe(1);
+    const asked = await lonely.ask.call({ ...createAskRequest(), question: "How many times did you pick it up?", fleet: true });
+    expect(asked.success).toBe(true);
+    expect(asked.message).toMatch(/^fleet\.url is not set on this robot: answered from this robot's own store only\./);
     await new Promise((r) => setTimeout(r, 1200));
     expect(lonely.diagnostics.some((d) => d.status.some((s) => s.values.some((v) => v.key === "fleet_backlog")))).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { Forwarder } from "../src/core/fleet/Forwarder.js";
 import type { FleetSink } from "../src/core/fleet/FleetStore.js";
 import { EPISODES_SOURCE, Outbox, OutboxAttachError, OUTCOMES_SOURCE } from "../src/core/fleet/Outbox.js";
@@ -11,7 +11,7 @@ import { ev, manualSchedule, T0, tempDb } from "./fixtures/actionlog/helpers.js"
 const NOW_MS = (T0 + 100) * 1000;
 
 function openLog(path: string): ActionLog {
-  return new ActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule });
+  return openSqliteActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule });
 }
 
 /** n complete actions (start + end): n outcomes. */

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActionLog } from "../src/core/actionlog/ActionLog.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { NgramEmbedder } from "../src/core/embedding/NgramEmbedder.js";
 import { FleetRecall } from "../src/core/fleet/FleetRecall.js";
 import { fleetOutcomes, fleetStats, withFleetFallback } from "../src/core/fleet/fleetServices.js";
@@ -45,7 +45,7 @@ describe.skipIf(server === undefined)("fleet store on a real PostgreSQL", () => 
     const forwarders: Forwarder[] = [];
     for (const robot of ["r1", "r2"]) {
       const path = tempDb();
-      const log = new ActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule });
+      const log = openSqliteActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule });
       const outbox = Outbox.attach(path, OUTCOMES_SOURCE);
       for (let i = 0; i < 30; i++) {
         const t = T0 + i;
@@ -119,6 +119,32 @@ describe.skipIf(server === undefined)("fleet store on a real PostgreSQL", () => 
     expect(who).toMatchObject({ answer: "r2", abstained: false });
     await expect(store.claimMemoryIdentity({ ...identity, seed: 8 })).rejects.toThrow(FleetMemoryMismatchError);
     for (const m of memories) m.close();
+  });
+
+  it("text with quotes, backslashes, braces, commas, NULL and empty strings arrives unchanged (array literals)", async () => {
+    const awkward = ['say "hi"', "back\\slash", "{brace}", "a,b", "NULL", "", "tab\there", "ünïcödé ✓", "end\\"];
+    const entries = awkward.map((text, i) => ({
+      kind: "outcome" as const,
+      seq: i + 1,
+      createdMs: NOW_MS,
+      outcome: {
+        robot_id: "quirky", action_id: `q${i}`, action: "pick", object: text, location: text, result: "FAILED", reason: text,
+        started_at: { sec: T0 + i, nanosec: 5 }, ended_at: { sec: T0 + i + 1, nanosec: 999_999_999 }, duration_s: i === 0 ? 1e-7 : 1 / 3,
+        progress_events: i, flagged: i % 2 === 1, flag_reason: text, committed_ms: NOW_MS + i,
+      },
+    }));
+    expect(await store.ship({ origin: "quirky-host", stream: "s-quirky", entries })).toEqual({ inserted: awkward.length, duplicates: 0 });
+    const page = await fleetOutcomes(store, { ...createQueryOutcomesRequest(), robot_id: "quirky", page_size: 50, fleet: true });
+    const byId = new Map(page.outcomes.map((o) => [o.action_id, o]));
+    entries.forEach(({ outcome }) => {
+      const got = byId.get(outcome.action_id)!;
+      expect({ object: got.object, location: got.location, reason: got.reason, flag_reason: got.flag_reason }).toEqual({
+        object: outcome.object, location: outcome.location, reason: outcome.reason, flag_reason: outcome.flag_reason,
+      });
+      expect([got.duration_s, got.flagged, got.progress_events, got.started_at, got.ended_at]).toEqual([
+        outcome.duration_s, outcome.flagged, outcome.progress_events, outcome.started_at, outcome.ended_at,
+      ]);
+    });
   });
 
   it("a robot without a connection answers from its own store and says so", async () => {

@@ -12,6 +12,8 @@
  */
 import { ActionLog, ActionLogOpenError, type ActionLogOptions } from "../core/actionlog/ActionLog.js";
 import { exportLogOffThread, storeHasFile } from "../core/actionlog/exportOffThread.js";
+import type { OutcomeLogReader } from "../core/actionlog/OutcomeLogPort.js";
+import { ActionLogStore } from "../core/actionlog/sqlite/ActionLogStore.js";
 import { resolveExportPath } from "../core/actionlog/resolveExportPath.js";
 import { ingestHealth, outcomesHealth, type HealthBaseline } from "../core/actionlog/healthReport.js";
 import { RateLimitedReporter } from "../core/actionlog/RateLimitedReporter.js";
@@ -47,7 +49,7 @@ const PARAMETERS: readonly ParameterDescriptor[] = [
 
 /** The running node, with its log exposed for consoles and tests. */
 export interface ActionLogNode extends AssistantNode {
-  readonly log: ActionLog;
+  readonly log: ActionLog<ActionLogStore>;
   /** Events the subscription's KEEP_LAST queue dropped (a burst larger than queue_depth). */
   queueDropped(): number;
 }
@@ -78,9 +80,8 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   // Read at start and again on every parameter change.
   const eventLimits = () => ({ maxFutureS: num("max_future_s"), maxDetailBytes: num("max_detail_bytes"), maxFieldChars: num("max_field_chars") });
   const retentionLimits = () => ({ maxAgeS: num("retention.max_age_s"), maxOutcomes: num("retention.max_outcomes"), maxEvents: num("retention.max_events") });
-  const logOptions: ActionLogOptions = {
-    path: str("db_path"),
-    durability: str("durability") as "full" | "normal",
+  const dbPath = str("db_path");
+  const logOptions: Omit<ActionLogOptions, "store"> = {
     batchMaxEvents: num("batch_max_events"),
     batchMaxMs: num("batch_max_ms"),
     maxPendingEvents: num("max_pending_events"),
@@ -101,27 +102,33 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
         `closing: the final commit failed after retries; ${unstoredEvents} events and ${unstoredOutcomes} outcomes were not stored: ${errorText(error)}`,
       ),
   };
-  let log: ActionLog;
+  // The node builds the store and hands it to the log (which owns it from then on); the services
+  // read through `reader`, the port, not through the log.
+  let store: ActionLogStore | undefined;
+  let log: ActionLog<ActionLogStore>;
   try {
     // A fresh machine has no $ROS_HOME/embodied_assistant yet: the node makes the folders it writes to.
-    ensureFolderOf(logOptions.path);
-    log = new ActionLog(logOptions);
+    ensureFolderOf(dbPath);
+    store = new ActionLogStore({ path: dbPath, durability: str("durability") as "full" | "normal" });
+    log = new ActionLog({ ...logOptions, store });
   } catch (error) {
     // Without its database the node cannot keep its promise (durable first): refuse to start, clearly.
+    store?.close();
     node.destroy();
-    throw new ActionLogOpenError(logOptions.path, error);
+    throw new ActionLogOpenError(dbPath, error);
   }
+  const reader: OutcomeLogReader = store;
   try {
     ensureFolder(str("export_dir"));
   } catch (error) {
     node.logger.warn(`export_dir ${str("export_dir")} cannot be created (exports will fail until it can): ${error instanceof Error ? error.message : String(error)}`);
   }
   node.logger.info(
-    { db_path: log.store.path, migrated_from: log.store.migratedFrom, replayed: log.counters.replayed, open_actions: log.snapshot().openActions },
+    { db_path: store.path, migrated_from: store.migratedFrom, replayed: log.counters.replayed, open_actions: log.snapshot().openActions },
     "action log open",
   );
 
-  const fleet = startActionLogFleet(node, log.store.path, clock);
+  const fleet = startActionLogFleet(node, store.path, clock);
 
   // ---- subscriptions ----
   const events = node.createSubscription("embodied_assistant/msg/ActionEvent", "/robot/action_events", (event) => {
@@ -134,7 +141,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
   // ---- services ----
   // Exports still running when the node closes are stopped (their temporary files removed).
   const exportsCancelled = new AbortController();
-  if (!storeHasFile(log.store)) node.logger.info(`db_path ${log.store.path} has no file: ~/export runs paced on the node's thread, not in a worker`);
+  if (!storeHasFile(store)) node.logger.info(`db_path ${store.path} has no file: ~/export runs paced on the node's thread, not in a worker`);
   node.createService("embodied_assistant/srv/GetActionStats", "~/get_stats", fleet.serveStats((req) => {
     const q = statsQuery(req);
     if (!q.ok) return { success: false, message: q.message, stats: [] };
@@ -149,7 +156,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     const q = outcomeQuery(req);
     if (!q.ok) return { success: false, message: q.message, outcomes: [], next_cursor: "", total: 0 };
     log.flush();
-    const page = log.store.queryOutcomes(q.value.filter, q.value.pageSize, q.value.cursor);
+    const page = reader.queryOutcomes(q.value.filter, q.value.pageSize, q.value.cursor);
     return { success: true, message: "", outcomes: page.outcomes, next_cursor: page.nextCursor === undefined ? "" : String(page.nextCursor), total: page.total };
   }));
 
@@ -163,7 +170,7 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     try {
       // In a worker thread with its own read-only connection (paced on this thread for a
       // database without a file), so ingest, commits and services go on during the export.
-      const summary = await exportLogOffThread(q.value.format, log.store, q.value.filter, path.value, exportsCancelled.signal);
+      const summary = await exportLogOffThread(q.value.format, store, q.value.filter, path.value, exportsCancelled.signal);
       const where = summary.mode === "worker" ? "in a worker thread" : "paced on the node's thread (the database has no file)";
       return { success: true, message: `wrote ${q.value.format} ${where}`, path: summary.path, events: summary.events, outcomes: summary.outcomes, bytes: summary.bytes };
     } catch (error) {

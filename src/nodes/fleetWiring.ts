@@ -16,7 +16,20 @@ import { fleetHealth, fleetOutcomes, fleetRecallResponse, fleetStats, redactUrl,
 import { Forwarder } from "../core/fleet/Forwarder.js";
 import { EPISODES_SOURCE, Outbox, OUTCOMES_SOURCE, type OutboxSource } from "../core/fleet/Outbox.js";
 import type { FleetMemoryIdentity } from "../core/fleet/types.js";
-import type { GetActionStatsRequest, GetActionStatsResponse, QueryOutcomesRequest, QueryOutcomesResponse, RecallRequest, RecallResponse } from "../core/interfaces/messages.generated.js";
+import type {
+  AskRequest,
+  AskResponse,
+  GetActionStatsRequest,
+  GetActionStatsResponse,
+  QueryOutcomesRequest,
+  QueryOutcomesResponse,
+  RecallRequest,
+  RecallResponse,
+} from "../core/interfaces/messages.generated.js";
+import { FleetAsk } from "../core/fleet/FleetAsk.js";
+import { askQuery, askResponse, failedAsk } from "../core/memory/askRequests.js";
+import { isValidTimeZone, systemTimeZone } from "../core/memory/ask/zonedTime.js";
+import { timeToSeconds } from "../core/time.js";
 import type { EpisodicMemory } from "../core/memory/EpisodicMemory.js";
 import type { GraphNode, ParameterDescriptor } from "../ros/GraphPort.js";
 import type { DiagnosticsUpdater } from "../ros/diagnostics.js";
@@ -47,6 +60,7 @@ export interface ActionLogFleet extends FleetLink {
 
 export interface MemoryFleet extends FleetLink {
   serveRecall(local: Handler<RecallRequest, RecallResponse>): (req: RecallRequest) => Promise<RecallResponse>;
+  serveAsk(local: Handler<AskRequest, AskResponse>): (req: AskRequest) => Promise<AskResponse>;
 }
 
 interface Connected {
@@ -123,20 +137,22 @@ export function startActionLogFleet(node: GraphNode, dbPath: string, clock: () =
 
 /**
  * The memory's fleet link: forwards its episodes; answers ~/recall with fleet: true, tuned by the
- * memory node's own default_k, candidates and threshold. A memory that failed to open (undefined)
+ * memory node's own default_k, candidates and threshold, and ~/ask with fleet: true (FleetAsk). A memory that failed to open (undefined)
  * can do neither: its requests get the local answer (the failure) as before.
  */
 export function startMemoryFleet(node: GraphNode, memory: EpisodicMemory | undefined, dbPath: string): MemoryFleet {
-  if (memory === undefined) return { addDiagnostics: () => undefined, close: async () => undefined, serveRecall: (local) => async (req) => local(req) };
+  if (memory === undefined) {
+    return { addDiagnostics: () => undefined, close: async () => undefined, serveRecall: (local) => async (req) => local(req), serveAsk: (local) => async (req) => local(req) };
+  }
   const o = memory.options;
   const identity: FleetMemoryIdentity = { dimensions: o.dims, seed: o.seed, encoder: o.embedder.identity, simhash: o.simhash, code_bits: o.codeBits };
   const claim = (store: PostgresFleetStore) => store.claimMemoryIdentity(identity);
   const link = connect(node, dbPath, EPISODES_SOURCE, claim);
   const store = link.store;
   const recall = store && new FleetRecall({ reader: store, encoder: memory.encoder, embedder: o.embedder });
-  const { num } = parameterReader(node);
+  const { num, str } = parameterReader(node);
   let claimed: Promise<void> | undefined;
-  const ask = recall && (async (req: RecallRequest) => {
+  const recallFleet = recall && (async (req: RecallRequest) => {
     // Vectors of another memory configuration would be compared as if they were ours: check first, once.
     claimed ??= claim(store!).catch((error: unknown) => {
       claimed = undefined;
@@ -145,9 +161,23 @@ export function startMemoryFleet(node: GraphNode, memory: EpisodicMemory | undef
     await claimed;
     return fleetRecallResponse(recall, req, { k: num("default_k"), candidates: num("candidates"), threshold: num("threshold") });
   });
+  // ~/ask with fleet: true, read in the memory node's time_zone (declared and checked there).
+  const zone = () => {
+    const z = str("time_zone") || systemTimeZone();
+    return isValidTimeZone(z) ? z : "UTC";
+  };
+  const fleetAsk = store && new FleetAsk(store, { timeZone: zone(), now: () => timeToSeconds(node.now()) });
+  const answerAsk = fleetAsk && (async (req: AskRequest): Promise<AskResponse> => {
+    const q = askQuery(req);
+    if (!q.ok) return failedAsk(q.message);
+    fleetAsk.options = { ...fleetAsk.options, timeZone: zone() };
+    const answer = await fleetAsk.ask(q.value);
+    return askResponse(answer);
+  });
   return {
     addDiagnostics: link.addDiagnostics,
     close: link.close,
-    serveRecall: (local) => withFleetFallback(ask, link.why, local),
+    serveRecall: (local) => withFleetFallback(recallFleet, link.why, local),
+    serveAsk: (local) => withFleetFallback(answerAsk, link.why, local),
   };
 }

@@ -194,7 +194,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
     if (ask) ask.options = { ...ask.options, timeZone: isValidTimeZone(zoneOf()) ? zoneOf() : "UTC", threshold: num("ask_threshold") };
   });
 
-  node.createService("embodied_assistant/srv/Ask", "~/ask", async (req) => {
+  node.createService("embodied_assistant/srv/Ask", "~/ask", fleet.serveAsk(async (req) => {
     if (memory === undefined || ask === undefined) return failedAsk(`memory unavailable: ${startError}`);
     const q = askQuery(req);
     if (!q.ok) {
@@ -212,7 +212,7 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       counters.askRejected++;
       return failedAsk(errorText(error));
     }
-  });
+  }));
 
   node.createService("embodied_assistant/srv/Forget", "~/forget", async (req) => {
     const failed = (message: string) => {

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { ActionLog } from "../../src/core/actionlog/ActionLog.js";
-import { actionKeyHash } from "../../src/core/actionlog/actionKeyHash.js";
-import { migrate } from "../../src/core/actionlog/migrations.js";
+import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../../src/core/actionlog/sqlite/openSqliteActionLog.js";
+import { actionKeyHash } from "../../src/core/actionlog/sqlite/actionKeyHash.js";
+import { migrate } from "../../src/core/actionlog/sqlite/migrations.js";
 const dir = mkdtempSync(join(tmpdir(), "keys-"));
 const T0 = Math.floor(Date.now() / 1000) - 86400;
 const ev = (id: string, status: string, t: number, robot = "r1") => ({ header: { stamp: { sec: Math.floor(t), nanosec: Math.round((t % 1) * 1e9) }, frame_id: "" }, robot_id: robot, action_id: id, action: "pick", object: "mug", location: "", status, progress: 0, detail: "" });
@@ -22,7 +22,7 @@ const counts = (log: ActionLog) => log.store.db.prepare("SELECT (SELECT COUNT(*)
 
 // 1. eviction from a tiny closed cache: tail scan finds the evicted ones
 let path = join(dir, "a.db");
-let log = new ActionLog({ path, closedCacheSize: 2, schedule: manual });
+let log = openSqliteActionLog({ path, closedCacheSize: 2, schedule: manual });
 for (let i = 0; i < 10; i++) { log.ingest(ev(`a${i}`, "STARTED", T0 + i)); log.ingest(ev(`a${i}`, "SUCCEEDED", T0 + i + 0.5)); }
 log.flush();
 check("tail not indexed yet", counts(log).k === 0 && counts(log).o === 10);
@@ -32,14 +32,14 @@ check("evicted different end is after_close", (log.ingest(ev("a2", "FAILED", T0 
 check("cached repeat", log.ingest(ev("a9", "SUCCEEDED", T0 + 9.5)).kind === "duplicate");
 log.close();
 // 2. restart: open indexes the tail
-log = new ActionLog({ path, schedule: manual });
+log = openSqliteActionLog({ path, schedule: manual });
 check("reopen indexed the tail", counts(log).k === 10 && counts(log).m === 10);
 check("after restart repeat end is duplicate (index)", log.ingest(ev("a3", "SUCCEEDED", T0 + 3.5)).kind === "duplicate");
 check("after restart different end after_close", (log.ingest(ev("a4", "ABORTED", T0 + 4.7)) as any).reason === "after_close");
 log.close();
 // 3. crossing the catch-up threshold, small cache: early via index, late via tail
 path = join(dir, "b.db");
-log = new ActionLog({ path, closedCacheSize: 10, schedule: manual, batchMaxEvents: 500 });
+log = openSqliteActionLog({ path, closedCacheSize: 10, schedule: manual, batchMaxEvents: 500 });
 for (let i = 0; i < 9000; i++) { log.ingest(ev(`b${i}`, "STARTED", T0 + i / 100)); log.ingest(ev(`b${i}`, "SUCCEEDED", T0 + i / 100 + 0.001)); }
 log.flush();
 const c3 = counts(log);
@@ -56,7 +56,7 @@ db.exec("DROP TABLE outcome_keys; CREATE INDEX outcomes_key ON outcomes (key_has
 db.function("action_key_hash", { deterministic: true }, (r, a) => actionKeyHash(String(r), String(a)));
 db.prepare("INSERT INTO outcomes (robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec, ended_sec, ended_nsec, duration_s, progress_events, key_hash) VALUES ('r1','old1','pick','mug','','FAILED','',?,0,?,0,1,0,action_key_hash('r1','old1'))").run(T0 - 100, T0 - 99);
 db.close();
-log = new ActionLog({ path, schedule: manual });
+log = openSqliteActionLog({ path, schedule: manual });
 check(`v2 -> v3: ${JSON.stringify(counts(log))}`, counts(log).k === 1 && counts(log).m === 1 && log.store.db.pragma("user_version", { simple: true }) === 3);
 check("migrated old outcome found by index", log.ingest(ev("old1", "FAILED", T0 - 99)).kind === "duplicate");
 check("integrity", log.store.integrityCheck() === "ok");
@@ -64,7 +64,7 @@ check("integrity", log.store.integrityCheck() === "ok");
 log.setRetention({ maxOutcomes: 1 });
 for (let i = 0; i < 3; i++) { log.ingest(ev(`c${i}`, "STARTED", T0 + i)); log.ingest(ev(`c${i}`, "SUCCEEDED", T0 + i + 0.5)); }
 log.close();
-log = new ActionLog({ path, schedule: manual, retention: { maxOutcomes: 1 } });
+log = openSqliteActionLog({ path, schedule: manual, retention: { maxOutcomes: 1 } });
 log.applyRetention();
 check(`retention removed keys ${JSON.stringify(counts(log))}`, counts(log).o === 1 && counts(log).k === 1);
 log.close();
@@ -72,7 +72,7 @@ log.close();
 //    indexed (not mistaken for already indexed ones), and repeats are found after a restart
 path = join(dir, "d.db");
 let nowMs = Date.now();
-log = new ActionLog({ path, schedule: manual, clock: () => nowMs, retention: { maxAgeS: 60 } });
+log = openSqliteActionLog({ path, schedule: manual, clock: () => nowMs, retention: { maxAgeS: 60 } });
 for (let i = 0; i < 9000; i++) { log.ingest(ev(`d${i}`, "STARTED", T0 + i / 100)); log.ingest(ev(`d${i}`, "SUCCEEDED", T0 + i / 100 + 0.001)); }
 log.flush();
 nowMs += 3_600_000;
@@ -84,7 +84,7 @@ log.flush();
 const ids = log.store.db.prepare("SELECT MIN(id) AS lo FROM outcomes").get() as { lo: number };
 check(`new outcome ids above the indexed mark (${ids.lo} > ${c5.m})`, ids.lo > c5.m);
 log.close();
-log = new ActionLog({ path, schedule: manual, clock: () => nowMs });
+log = openSqliteActionLog({ path, schedule: manual, clock: () => nowMs });
 check("after restart the new outcomes are indexed", counts(log).k === 10);
 check("after restart a repeat of a new outcome is a duplicate", log.ingest(ev("e3", "SUCCEEDED", T0 + 203.5)).kind === "duplicate");
 log.close();

@@ -1,16 +1,17 @@
 import type { ActionEvent, ActionOutcome } from "../interfaces/messages.generated.js";
-import { ActionLogStore, type Durability, type OutcomeFilter, type RetentionPolicy, type StatsRow } from "./ActionLogStore.js";
+import type { OutcomeFilter, OutcomeLogPort, RetentionPolicy, StatsRow } from "./OutcomeLogPort.js";
 import { computeStats, percentile, type StatsGrouping } from "./computeStats.js";
 import { OutcomePairer } from "./OutcomePairer.js";
 import { millisToTime } from "../time.js";
 import { FLAG_REASONS, REJECT_REASONS, type AcceptedEvent, type FlagReason, type IngestResult, type OutcomeDraft, type RejectReason } from "./types.js";
 import { DEFAULT_EVENT_LIMITS, findProblem, validateActionEvent, type EventLimits } from "./validateActionEvent.js";
 
-export interface ActionLogOptions {
-  /** SQLite file (":memory:" for tests). */
-  readonly path: string;
-  /** full (default) or normal; see ActionLogStore. */
-  readonly durability?: Durability;
+export interface ActionLogOptions<S extends OutcomeLogPort = OutcomeLogPort> {
+  /**
+   * The durable store, built by the caller (the node; openSqliteActionLog for the SQLite one).
+   * The log owns it from here: close() closes it.
+   */
+  readonly store: S;
   /** Commit when this many events are pending (default 500)... */
   readonly batchMaxEvents?: number;
   /** ...or when the oldest pending event has waited this long (default 20 ms), whichever comes first. */
@@ -64,7 +65,7 @@ interface Resolved {
   schedule: (callback: () => void, ms: number) => { cancel(): void };
 }
 
-function resolve(options: ActionLogOptions): Resolved {
+function resolve(options: ActionLogOptions<OutcomeLogPort>): Resolved {
   return {
     batchMaxEvents: options.batchMaxEvents ?? 500,
     maxPendingEvents: options.maxPendingEvents ?? 100_000,
@@ -155,8 +156,8 @@ function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
  * of the oldest still-open action). Opening replays the events from there to
  * rebuild open actions; outcomes already stored make their events count as repeats.
  */
-export class ActionLog {
-  readonly store: ActionLogStore;
+export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
+  readonly store: S;
   private readonly options: Resolved;
   private readonly pairer: OutcomePairer;
   private nextId: number;
@@ -180,9 +181,9 @@ export class ActionLog {
     outcomes: 0, committedEvents: 0, commits: 0, commitErrors: 0, replayed: 0,
   };
 
-  constructor(options: ActionLogOptions) {
+  constructor(options: ActionLogOptions<S>) {
     this.options = resolve(options);
-    this.store = new ActionLogStore({ path: options.path, ...(options.durability ? { durability: options.durability } : {}) });
+    this.store = options.store;
     const store = this.store;
     this.pairer = new OutcomePairer({
       ...(options.actionTimeoutS !== undefined ? { actionTimeoutS: options.actionTimeoutS } : {}),

@@ -1,6 +1,6 @@
 /**
- * What the action log's core needs from a durable outcome store: the port the SQLite store
- * (ActionLogStore) already satisfies, and a later store can implement instead.
+ * What the action log's core needs from a durable outcome store. ActionLog is given one (the node
+ * builds it); the SQLite store (sqlite/ActionLogStore.ts) implements it, and another store can.
  *
  * Split by who uses it: the ingest path writes (OutcomeLogWriter) and asks whether an action is
  * already closed (ClosedActionLookup); services and export read (OutcomeLogReader). The fleet's
@@ -11,11 +11,11 @@
  * two cannot drift apart unnoticed.
  */
 import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
-import type { EventFilter, OutcomeFilter, RetentionPolicy, StatsRow } from "./ActionLogStore.js";
+import type { EventFilter, OutcomeFilter, PageOptions, RetentionPolicy, StatsRow } from "./sqlite/ActionLogStore.js";
 import type { ClosedAction } from "./OutcomePairer.js";
 import type { AcceptedEvent, OutcomeDraft } from "./types.js";
 
-export type { EventFilter, OutcomeFilter, RetentionPolicy, StatsRow, ClosedAction };
+export type { EventFilter, OutcomeFilter, PageOptions, RetentionPolicy, StatsRow, ClosedAction };
 
 /** The single question behind duplicate and after-close detection: is (robot, action) recorded? */
 export interface ClosedActionLookup {
@@ -31,6 +31,8 @@ export interface OutcomeLogWriter extends ClosedActionLookup {
   /** Per robot, the newest stamp among stored outcomes (lets the pairer skip lookups). */
   robotMaxStamps(): Map<string, BuiltinInterfacesTime>;
   eventsFrom(fromId: number): Iterable<AcceptedEvent>;
+  /** Counts the commits that also indexed the keys of the unindexed tail (ActionLog's closed-cache bookkeeping). */
+  readonly keysCaughtUp: number;
   applyRetention(policy: RetentionPolicy, nowMs: number, lowWater: number): { events: number; outcomes: number };
   close(): void;
 }
@@ -38,8 +40,10 @@ export interface OutcomeLogWriter extends ClosedActionLookup {
 export interface OutcomeLogReader {
   queryOutcomes(filter: OutcomeFilter, pageSize: number, cursor: number | undefined): { outcomes: ActionOutcome[]; nextCursor: number | undefined; total: number };
   statsRows(filter: OutcomeFilter): StatsRow[];
-  iterateEvents(filter: EventFilter): Iterable<ActionEvent & { recv_ms: number }>;
-  iterateOutcomes(filter: OutcomeFilter): Iterable<ActionOutcome>;
+  /** Highest event and outcome ids now: an export reads through them, not into rows stored after it began. */
+  newestIds(): { readonly event: number; readonly outcome: number };
+  iterateEvents(filter: EventFilter, page?: PageOptions): Iterable<ActionEvent & { recv_ms: number }>;
+  iterateOutcomes(filter: OutcomeFilter, page?: PageOptions): Iterable<ActionOutcome>;
   countEvents(): number;
   countOutcomes(): number;
 }

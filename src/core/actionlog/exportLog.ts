@@ -2,9 +2,9 @@ import { closeSync, fstatSync, fsync, linkSync, openSync, unlinkSync, writeSync 
 import { promisify } from "node:util";
 import { basename, dirname, join } from "node:path";
 import { McapWriter, type IWritable } from "@mcap/core";
+import type { EventFilter, OutcomeFilter, OutcomeLogReader } from "./OutcomeLogPort.js";
+import type { ExportedEvent } from "./sqlite/logRows.js";
 import type { ActionOutcome } from "../interfaces/messages.generated.js";
-import type { ActionLogStore } from "./ActionLogStore.js";
-import type { EventFilter, ExportedEvent, OutcomeFilter } from "./logRows.js";
 import { encodeActionEvent, encodeActionOutcome } from "./encodeCdr.js";
 import { pathExists } from "./resolveExportPath.js";
 import { ros2MsgSchema } from "./ros2MsgSchema.js";
@@ -111,7 +111,7 @@ class ExportReader implements ExportRows {
   private sliceStart = performance.now();
 
   constructor(
-    private readonly store: ActionLogStore,
+    private readonly store: OutcomeLogReader,
     private readonly filter: EventFilter,
     pacing: ExportPacing,
   ) {
@@ -186,7 +186,7 @@ async function writeAtomically(
  * so Foxglove Studio and `ros2 bag play` open it. Event log time is the robot's stamp;
  * outcome log time is its commit time. The robot filter and time range apply to both.
  */
-export function exportMcap(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
+export function exportMcap(store: OutcomeLogReader, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
   return writeMcap(new ExportReader(store, filter, pacing), path);
 }
 
@@ -241,7 +241,7 @@ export function writeMcap(rows: ExportRows, path: string, temporary = temporaryN
  * One JSON object per line: {"topic": ..., "message": {...}} with the message in its
  * .msg field names, events first, then outcomes. Easy to grep, jq, or load in pandas.
  */
-export function exportJsonl(store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
+export function exportJsonl(store: OutcomeLogReader, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
   return writeJsonl(new ExportReader(store, filter, pacing), path);
 }
 
@@ -272,7 +272,7 @@ export function writeJsonl(rows: ExportRows, path: string, temporary = temporary
 }
 
 /** The paced export on this thread (see ExportReader). */
-export function exportLog(format: ExportFormat, store: ActionLogStore, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
+export function exportLog(format: ExportFormat, store: OutcomeLogReader, filter: EventFilter, path: string, pacing: ExportPacing = {}): Promise<ExportSummary> {
   return writeExport(format, new ExportReader(store, filter, pacing), path);
 }
 

@@ -6,6 +6,7 @@
 import type { ActionOutcome, ActionStats } from "../interfaces/messages.generated.js";
 import type { OutcomeFilter } from "../actionlog/OutcomeLogPort.js";
 import type { StatsGrouping } from "../actionlog/computeStats.js";
+import type { Polarity } from "../memory/ask/types.js";
 import type { Episode } from "../memory/types.js";
 import type { FleetMemoryIdentity, ShipBatch, ShipResult } from "./types.js";
 
@@ -65,6 +66,26 @@ export interface FleetReader {
   countEpisodes(): Promise<number>;
 }
 
-export interface FleetStore extends FleetSink, FleetReader {
+/** Which fleet episodes a question is about (FleetAsk). */
+export interface FleetEpisodeMatch {
+  /** Each must start a word of the episode's action, object, location or description (case-insensitive). */
+  readonly stems: readonly string[];
+  /** "succeeded": result SUCCEEDED or none (a remembered fact); "failed": any other result; "any". */
+  readonly results: Polarity;
+  readonly filter: FleetEpisodeFilter;
+}
+
+/** The questions ~/ask puts to the fleet store. */
+export interface FleetAskReader {
+  /** The stems no episode of any robot holds (the question is about something never seen). */
+  unknownStems(stems: readonly string[]): Promise<string[]>;
+  countMatching(match: FleetEpisodeMatch): Promise<number>;
+  /** Matching episodes by stamp, oldest or newest first, skipping `offset`. */
+  matchingEpisodes(match: FleetEpisodeMatch, order: "oldest" | "newest", offset: number, limit: number): Promise<FleetEpisodeRow[]>;
+  /** Robots by their number of matching episodes, most first (ties by name). */
+  robotsByMatches(match: FleetEpisodeMatch, limit: number): Promise<{ robotId: string; count: number }[]>;
+}
+
+export interface FleetStore extends FleetSink, FleetReader, FleetAskReader {
   close(): Promise<void>;
 }

@@ -382,6 +382,7 @@ export function createPersonaState(): PersonaState {
 export const AskRequestSchema = z.strictObject({
   question: z.string(),
   robot_id: z.string(),
+  fleet: z.boolean(),
   since: BuiltinInterfacesTimeSchema,
   until: BuiltinInterfacesTimeSchema,
 });
@@ -390,6 +391,7 @@ export function createAskRequest(): AskRequest {
   return {
     question: "",
     robot_id: "",
+    fleet: false,
     since: createBuiltinInterfacesTime(),
     until: createBuiltinInterfacesTime(),
   };

@@ -9,11 +9,13 @@
  */
 import pg from "pg";
 import type { ActionOutcome, ActionStats } from "../../core/interfaces/messages.generated.js";
-import { rowToOutcome, type OutcomeFilter } from "../../core/actionlog/ActionLogStore.js";
+import { rowToOutcome, type OutcomeFilter } from "../../core/actionlog/sqlite/ActionLogStore.js";
 import type { StatsGrouping } from "../../core/actionlog/computeStats.js";
-import type { FleetCodePage, FleetEpisodeFilter, FleetEpisodeRow, FleetStore } from "../../core/fleet/FleetStore.js";
+import type { FleetCodePage, FleetEpisodeFilter, FleetEpisodeMatch, FleetEpisodeRow, FleetStore } from "../../core/fleet/FleetStore.js";
 import { FLEET_CODE_BITS, FLEET_CODE_WORDS, fleetCodeLiteral } from "../../core/fleet/fleetCode.js";
-import type { FleetMemoryIdentity, OutboxEntry, ShipBatch, ShipResult } from "../../core/fleet/types.js";
+import type { FleetMemoryIdentity, FleetOutcome, OutboxEntry, ShipBatch, ShipResult } from "../../core/fleet/types.js";
+import { boolArray, numberArray, textArray } from "./arrayLiterals.js";
+import { countMatching, matchingEpisodes, robotsByMatches, unknownStems } from "./fleetAskQueries.js";
 import { migrateFleetSchema } from "./migrations.js";
 import { episodeFromRow, EPISODE_SELECT, whereEpisodes, whereOutcomes, where } from "./sqlFilters.js";
 
@@ -67,23 +69,25 @@ function shipStatement(table: string, kind: string, columns: readonly (readonly 
 const SHIP_OUTCOMES = shipStatement("fleet_outcomes", "outcome", OUTCOME_COLUMNS);
 const SHIP_EPISODES = shipStatement("fleet_episodes", "episode", EPISODE_COLUMNS);
 
-function outcomeArrays(entries: readonly OutboxEntry[]): unknown[][] {
-  const cols: unknown[][] = OUTCOME_COLUMNS.map(() => new Array(entries.length));
-  entries.forEach((entry, i) => {
+/** One array literal per OUTCOME_COLUMNS entry (see arrayLiterals.ts for why not pg's own serialization). */
+function outcomeArrays(entries: readonly OutboxEntry[]): string[] {
+  const outcomes = entries.map((entry) => {
     if (entry.kind !== "outcome") throw new TypeError(`a batch mixes kinds (outcome and ${entry.kind})`);
-    const o = entry.outcome;
-    const values = [
-      entry.seq, o.robot_id, o.action_id, o.action, o.object, o.location, o.result, o.reason, o.started_at.sec, o.started_at.nanosec,
-      o.ended_at.sec, o.ended_at.nanosec, o.duration_s, o.progress_events, o.flagged, o.flag_reason, o.committed_ms,
-    ];
-    for (let c = 0; c < values.length; c++) cols[c]![i] = values[c];
+    return entry.outcome;
   });
-  return cols;
+  const text = (pick: (o: FleetOutcome) => string) => textArray(outcomes.map(pick));
+  const num = (pick: (o: FleetOutcome) => number) => numberArray(outcomes.map(pick));
+  return [
+    numberArray(entries.map((e) => e.seq)), text((o) => o.robot_id), text((o) => o.action_id), text((o) => o.action), text((o) => o.object),
+    text((o) => o.location), text((o) => o.result), text((o) => o.reason), num((o) => o.started_at.sec), num((o) => o.started_at.nanosec),
+    num((o) => o.ended_at.sec), num((o) => o.ended_at.nanosec), num((o) => o.duration_s), num((o) => o.progress_events),
+    boolArray(outcomes.map((o) => o.flagged)), text((o) => o.flag_reason), num((o) => o.committed_ms),
+  ];
 }
 
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-function episodeArrays(entries: readonly OutboxEntry[]): unknown[][] {
+function episodeArrays(entries: readonly OutboxEntry[]): unknown[] {
   const cols: unknown[][] = EPISODE_COLUMNS.map(() => new Array(entries.length));
   entries.forEach((entry, i) => {
     if (entry.kind !== "episode") throw new TypeError(`a batch mixes kinds (episode and ${entry.kind})`);
@@ -267,6 +271,26 @@ export class PostgresFleetStore implements FleetStore {
 
   async recentEpisodes(limit: number, filter: FleetEpisodeFilter): Promise<FleetEpisodeRow[]> {
     return this.matchRoles({}, limit, filter);
+  }
+
+  async unknownStems(stems: readonly string[]): Promise<string[]> {
+    await this.migrate();
+    return unknownStems(this.pool, stems);
+  }
+
+  async countMatching(match: FleetEpisodeMatch): Promise<number> {
+    await this.migrate();
+    return countMatching(this.pool, match);
+  }
+
+  async matchingEpisodes(match: FleetEpisodeMatch, order: "oldest" | "newest", offset: number, limit: number): Promise<FleetEpisodeRow[]> {
+    await this.migrate();
+    return matchingEpisodes(this.pool, match, order, offset, limit);
+  }
+
+  async robotsByMatches(match: FleetEpisodeMatch, limit: number): Promise<{ robotId: string; count: number }[]> {
+    await this.migrate();
+    return robotsByMatches(this.pool, match, limit);
   }
 
   async countEpisodes(): Promise<number> {

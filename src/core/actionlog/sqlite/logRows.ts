@@ -3,8 +3,8 @@
  * export makes. Shared by the store's own connection and the export worker's read-only one.
  */
 import type Database from "better-sqlite3";
-import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
-import { millisToTime } from "../time.js";
+import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../../interfaces/messages.generated.js";
+import { millisToTime } from "../../time.js";
 
 /** Filters shared by query, stats and export; '' and undefined mean "all". */
 export interface OutcomeFilter {

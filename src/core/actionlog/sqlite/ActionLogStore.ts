@@ -1,9 +1,9 @@
 import Database from "better-sqlite3";
-import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
+import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../../interfaces/messages.generated.js";
 import { actionKeyHash } from "./actionKeyHash.js";
 import { migrate } from "./migrations.js";
-import type { ClosedAction } from "./OutcomePairer.js";
-import type { AcceptedEvent, OutcomeDraft } from "./types.js";
+import type { ClosedAction } from "../OutcomePairer.js";
+import type { AcceptedEvent, OutcomeDraft } from "../types.js";
 import {
   EVENT_COLUMNS, OUTCOME_COLUMNS, newestIds, readEvents, readOutcomes, rowToEvent, rowToOutcome, where, whereOutcomes,
   type EventFilter, type EventRow, type ExportedEvent, type OutcomeFilter, type OutcomeRow, type PageOptions,

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSqliteActionLog, type SqliteActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { exportJsonl, exportMcap } from "../src/core/actionlog/exportLog.js";
-import { exportLogOffThread } from "../src/core/actionlog/exportOffThread.js";
+import { exportLogOffThread } from "../src/core/actionlog/sqlite/exportOffThread.js";
 import { ev, manualSchedule, T0 } from "./fixtures/actionlog/helpers.js";
 
 const NOW_MS = (T0 + 100_000) * 1000;

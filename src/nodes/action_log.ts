@@ -11,7 +11,7 @@
  * Wiring only: validation, pairing, storage and export live in src/core/actionlog.
  */
 import { ActionLog, ActionLogOpenError, type ActionLogOptions } from "../core/actionlog/ActionLog.js";
-import { exportLogOffThread, storeHasFile } from "../core/actionlog/exportOffThread.js";
+import { exportLogOffThread, storeHasFile } from "../core/actionlog/sqlite/exportOffThread.js";
 import type { OutcomeLogReader } from "../core/actionlog/OutcomeLogPort.js";
 import { ActionLogStore } from "../core/actionlog/sqlite/ActionLogStore.js";
 import { resolveExportPath } from "../core/actionlog/resolveExportPath.js";

@@ -7,8 +7,8 @@ import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
-import { outcomeFilter, writeExport, type ExportRows } from "./exportLog.js";
-import { readEvents, readOutcomes } from "./sqlite/logRows.js";
+import { outcomeFilter, writeExport, type ExportRows } from "../exportLog.js";
+import { readEvents, readOutcomes } from "./logRows.js";
 import type { WorkerRequest, WorkerResult } from "./exportOffThread.js";
 
 /** Rows per read: each read is its own short read transaction (see readEvents). */

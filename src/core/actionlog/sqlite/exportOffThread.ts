@@ -8,9 +8,9 @@
  */
 import { Worker } from "node:worker_threads";
 import { unlinkSync } from "node:fs";
-import type { ActionLogStore } from "./sqlite/ActionLogStore.js";
-import { exportLog, temporaryNameFor, type ExportFormat, type ExportSummary } from "./exportLog.js";
-import type { EventFilter } from "./sqlite/logRows.js";
+import type { ActionLogStore } from "./ActionLogStore.js";
+import { exportLog, temporaryNameFor, type ExportFormat, type ExportSummary } from "../exportLog.js";
+import type { EventFilter } from "./logRows.js";
 
 /** What the export worker is asked to do (its workerData). */
 export interface WorkerRequest {

@@ -11,6 +11,7 @@ import { extractLora, type ExtractLoraReport } from "./extractLora.js";
 import { quantizedWeights, QuantizedBaseError, readModelTensors } from "./ggufTensors.js";
 import { runFinetune, runTool, type FinetuneResult, type LlamaTools, type TrainProgress } from "./llamaTools.js";
 import { targetTexts } from "./trainingTexts.js";
+import type { ExtraSources } from "./extraTexts.js";
 import { DIMENSION_GATE, DIMENSION_SCALES, EXPERT_GATE, EXPERT_SCALES, judgeGate, type CurvePoint, type GateVerdict } from "../gate/qualityGate.js";
 import { measureCurve } from "../gate/measureCurve.js";
 import type { AdapterRecord, AdapterRegistry } from "../registry/AdapterRegistry.js";
@@ -48,6 +49,8 @@ export interface TrainPersonaOptions {
   /** Paths in the registry are written relative to this folder (the package root). */
   readonly registryRoot: string;
   readonly hyperparameters?: Partial<TrainingHyperparameters>;
+  /** Extra training text from the other sources (messages JSONL); never added to the held-out split. */
+  readonly extra?: ExtraSources;
   readonly threads: number;
   readonly onEvent?: (event: TrainEvent) => void;
   readonly signal?: AbortSignal;
@@ -96,7 +99,7 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
   mkdirSync(options.workDir, { recursive: true });
   emit({ kind: "stage", message: "checking the base model" });
   const baseModel = await f32Base(tools, options.baseModel, options.workDir);
-  const texts = targetTexts(options.dataDir, options.target);
+  const texts = targetTexts(options.dataDir, options.target, options.extra);
   const file = (name: string, content: string) => {
     const path = join(options.workDir, name);
     writeFileSync(path, content);

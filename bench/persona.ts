@@ -5,6 +5,7 @@
  *   npm run bench:persona -- --quick     (tiny model, two dimensions, few epochs: a few minutes on 2 cores)
  *   npm run bench:persona                (all four dimensions and four experts, 256 wide, 4 layers)
  *   npm run bench:persona -- --base FILE  (reuse a domain base trained before with the same fixture shape)
+ *   npm run bench:persona -- --threads 1  (llama.cpp threads; default all cores)
  *   npm run bench:persona -- --register   (also register passing adapters as `persona train` does:
  *                                          models/adapters/<name>.gguf and configs/adapters.yaml)
  *
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     width: { type: "string" },
     blocks: { type: "string" },
     "base-epochs": { type: "string" },
+    "base-lr": { type: "string" },
     epochs: { type: "string" },
     rank: { type: "string" },
     only: { type: "string" },
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     ctx: { type: "string" },
     base: { type: "string" },
     register: { type: "boolean", default: false },
+    threads: { type: "string" },
   },
 });
 const quick = values.quick;
@@ -53,10 +56,12 @@ const root = packageRoot();
 const dir = resolve(values.out ?? join(root, "models", "bench-persona"));
 mkdirSync(dir, { recursive: true });
 const tools = locateLlamaTools();
-const threads = Math.max(1, availableParallelism());
+// On a machine busy with other work, one llama.cpp thread trains ~10x faster than two waiting on each other.
+const threads = Number(values.threads ?? Math.max(1, availableParallelism()));
 const width = Number(values.width ?? (quick ? 64 : 256));
 const blocks = Number(values.blocks ?? (quick ? 2 : 4));
-const baseEpochs = Number(values["base-epochs"] ?? (quick ? 1 : 4));
+const baseEpochs = Number(values["base-epochs"] ?? (quick ? 1 : 2));
+const baseLearningRate = Number(values["base-lr"] ?? 3e-3);
 const epochs = Number(values.epochs ?? (quick ? 3 : 6));
 const rank = Number(values.rank ?? 8);
 const learningRate = values.lr ? Number(values.lr) : undefined;
@@ -64,10 +69,19 @@ const contextSize = values.ctx ? Number(values.ctx) : undefined;
 const dataDir = join(root, "data", "personas");
 const started = performance.now();
 
-const fixture = writeTinyLlamaGguf(join(dir, `fixture-${width}x${blocks}.gguf`), { embeddingLength: width, blockCount: blocks, feedForwardLength: width * 2, headCount: 4, contextLength: 512 });
+const fixture = writeTinyLlamaGguf(join(dir, `fixture-${width}x${blocks}.gguf`), {
+  embeddingLength: width,
+  blockCount: blocks,
+  feedForwardLength: width * 2,
+  headCount: 4,
+  contextLength: 512,
+  // Its own output matrix: llama-finetune leaves token_embd untouched, so a tied output would stay the
+  // random embedding and the domain base could not get far below ln(32000) (9.6 after an epoch here).
+  tiedOutput: false,
+});
 log(`fixture: ${width} wide, ${blocks} layers, vocab ${fixture.vocabSize} (${fixture.vocab}), ${(fixture.parameters / 1e6).toFixed(1)}M parameters`);
 const basePath = resolve(values.base ?? join(dir, `domain-base-${width}x${blocks}.gguf`));
-const base = values.base ? undefined : await trainDomainBase(tools, { fromModel: fixture.filePath, dataDir, outPath: basePath, epochs: baseEpochs, learningRate: 1e-3, contextSize: 64, threads });
+const base = values.base ? undefined : await trainDomainBase(tools, { fromModel: fixture.filePath, dataDir, outPath: basePath, epochs: baseEpochs, learningRate: baseLearningRate, contextSize: 64, threads });
 if (base) log(`domain base: ${base.textBytes} bytes, ${base.seconds.toFixed(0)} s, train loss ${base.finalTrainLoss.toFixed(3)}, val loss by epoch ${base.valLossByEpoch.map((l) => l.toFixed(3)).join(", ")}`);
 else log(`domain base: reusing ${basePath}`);
 
@@ -140,7 +154,7 @@ console.log(
     quick,
     model: { kind: "fixture (random weights + domain fine-tune)", width, blocks, parameters: fixture.parameters, vocab: fixture.vocab },
     threads,
-    domainBase: base ? { epochs: baseEpochs, seconds: Math.round(base.seconds), textBytes: base.textBytes, trainLoss: base.finalTrainLoss, valLossByEpoch: base.valLossByEpoch } : { reused: basePath },
+    domainBase: base ? { epochs: baseEpochs, learningRate: baseLearningRate, seconds: Math.round(base.seconds), textBytes: base.textBytes, trainLoss: base.finalTrainLoss, valLossByEpoch: base.valLossByEpoch } : { reused: basePath },
     epochs,
     learningRate: learningRate ?? DEFAULT_HYPERPARAMETERS.learningRate,
     contextSize: contextSize ?? DEFAULT_HYPERPARAMETERS.contextSize,

@@ -124,7 +124,8 @@ describe.skipIf(!haveTools)("train and gate with llama.cpp's tools (tiny model, 
       adaptersDir: join(dir, "adapters"),
       registry,
       registryRoot: dir,
-      threads: 2,
+      // One thread: on a shared 2-core runner two llama.cpp threads spin on each other (10x slower here).
+      threads: 1,
       hyperparameters: { rank: 4, epochs: 1, contextSize: 32, gateContextSize: 16 },
       onEvent: (e) => {
         if (e.kind === "progress" && e.progress.phase === "train") losses.push(e.progress.loss);

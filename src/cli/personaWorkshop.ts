@@ -5,8 +5,8 @@
  *   persona data whatsapp FILE --sender NAME [--date-order dmy|mdy] [--context N] [--out FILE]
  *   persona data from-turns [--db FILE] [--dimension D --min X --max Y] [--out FILE]
  *   persona data synth DIMENSION --model GGUF [--limit N] [--out FILE]
- *   persona train domain-base --from GGUF --out GGUF [--epochs N --lr X]
- *   persona train <dimension|expert> --base GGUF [--rank R --epochs N --lr X --ctx C]
+ *   persona train domain-base --from GGUF --out GGUF [--epochs N --lr X --ctx C --threads T]
+ *   persona train <dimension|expert> --base GGUF [--rank R --epochs N --lr X --ctx C --threads T]
  *         [--extra JSONL] [--extra-high JSONL] [--extra-low JSONL]   more training text (messages JSONL, repeatable):
  *         --extra: per-example pole from its "persona <dimension>: high|low" system line (persona data synth)
  *         or, for an expert, all of it; --extra-high / --extra-low: the whole file is that pole
@@ -40,7 +40,7 @@ const ROOT = packageRoot();
 const DATA_DIR = join(ROOT, "data", "personas");
 const ADAPTERS_DIR = join(ROOT, "models", "adapters");
 const REGISTRY_FILE = join(ROOT, "configs", "adapters.yaml");
-const THREADS = Math.max(1, availableParallelism());
+const DEFAULT_THREADS = Math.max(1, availableParallelism());
 
 const USAGE = readFileSync(new URL(import.meta.url), "utf8").split("*/")[0]!.replace(/^\/\*\*?/, "").replace(/^ \* ?/gm, "");
 
@@ -223,6 +223,7 @@ function trainingFlags(argv: string[]) {
       lr: { type: "string" },
       ctx: { type: "string" },
       "work-dir": { type: "string" },
+      threads: { type: "string" },
       extra: { type: "string", multiple: true },
       "extra-high": { type: "string", multiple: true },
       "extra-low": { type: "string", multiple: true },
@@ -232,6 +233,8 @@ function trainingFlags(argv: string[]) {
 
 async function trainCommand(argv: string[], out: Out): Promise<number> {
   const { values, positionals } = trainingFlags(argv);
+  // On a machine busy with other work, one thread trains faster than two that wait on each other.
+  const THREADS = values.threads ? Number(values.threads) : DEFAULT_THREADS;
   const tools = locateLlamaTools();
   const reporter = progressReporter(out);
   if (positionals[0] === "domain-base") {
@@ -281,6 +284,7 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
 
 async function gateCommand(argv: string[], out: Out): Promise<number> {
   const { values, positionals } = trainingFlags(argv);
+  const THREADS = values.threads ? Number(values.threads) : DEFAULT_THREADS;
   const target: TrainTarget = parseTrainTarget(positionals[0] ?? "");
   if (!values.base || !values.adapter) throw new Error("usage: persona gate <target> --base GGUF --adapter GGUF");
   const tools = locateLlamaTools();

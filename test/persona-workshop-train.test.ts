@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DIMENSION_GATE, EXPERT_GATE, judgeGate } from "../src/core/persona/workshop/gate/qualityGate.js";
 import { llamaToolsDir, locateLlamaTools, parseTrainProgress, type LlamaTools } from "../src/core/persona/workshop/training/llamaTools.js";
-import { f32Base, sha256File, trainPersona } from "../src/core/persona/workshop/training/trainPersona.js";
+import { f32Base, MIN_TRAINING_BYTES, repeatToAtLeast, sha256File, trainPersona } from "../src/core/persona/workshop/training/trainPersona.js";
 import { AdapterRegistry, type AdapterRecord } from "../src/core/persona/workshop/registry/AdapterRegistry.js";
 import { QuantizedBaseError } from "../src/core/persona/workshop/training/ggufTensors.js";
 import { writeTinyLlamaGguf } from "./fixtures/gguf/index.js";
@@ -49,6 +49,18 @@ describe("llama-finetune progress lines", () => {
     expect(parseTrainProgress("train: [████▌   ] data=0000012/0000025 loss=3.61234±0.10000 acc=20.00±1.00% t=00:00:05 ETA=00:00:06 ")).toEqual({ phase: "train", done: 12, total: 25, loss: 3.61234 });
     expect(parseTrainProgress("val:   [████████] data=0000002/0000002 loss=0.86000±0.1 acc=1.00±0.0% t=00:00:00 ETA=00:00:00 ")?.phase).toBe("val");
     expect(parseTrainProgress("llama_model_loader: loaded meta data")).toBeUndefined();
+  });
+});
+
+describe("short training texts", () => {
+  it("are repeated whole up to the size llama-finetune trains on; longer ones are left alone", () => {
+    const short = "Done.\nFine.\n";
+    const padded = repeatToAtLeast(short, MIN_TRAINING_BYTES);
+    expect(padded.length).toBeGreaterThanOrEqual(MIN_TRAINING_BYTES);
+    expect(padded).toBe(short.repeat(padded.length / short.length));
+    const long = "x".repeat(MIN_TRAINING_BYTES);
+    expect(repeatToAtLeast(long, MIN_TRAINING_BYTES)).toBe(long);
+    expect(repeatToAtLeast("", MIN_TRAINING_BYTES)).toBe("");
   });
 });
 

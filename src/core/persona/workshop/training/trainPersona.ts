@@ -68,6 +68,18 @@ export interface TrainPersonaResult {
   readonly seconds: number;
 }
 
+/**
+ * llama-finetune keeps 5% of the datapoints for validation and, on a text of a few hundred tokens, put
+ * all of them there and trained on none (formal's 1.2 KB low pole). A shorter text is repeated whole
+ * until it reaches this size: the same replies seen more often, as more epochs would show them.
+ */
+export const MIN_TRAINING_BYTES = 3000;
+
+export function repeatToAtLeast(text: string, minBytes: number): string {
+  if (text.length === 0 || Buffer.byteLength(text) >= minBytes) return text;
+  return text.repeat(Math.ceil(minBytes / Buffer.byteLength(text)));
+}
+
 export function registryName(target: TrainTarget): string {
   return target.kind === "dimension" ? `persona-${target.name}` : `expert-${target.name}`;
 }
@@ -105,7 +117,7 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
     writeFileSync(path, content);
     return path;
   };
-  const towardText = file("train-toward.txt", texts.trainToward);
+  const towardText = file("train-toward.txt", repeatToAtLeast(texts.trainToward, MIN_TRAINING_BYTES));
   const heldTarget = file("heldout-target.txt", texts.heldOutTarget);
   const heldContrast = file("heldout-contrast.txt", texts.heldOutContrast);
 
@@ -128,7 +140,7 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
   };
 
   const toward = await finetune(options.target.kind === "dimension" ? "high pole" : `${options.target.name} Q&A`, towardText, join(options.workDir, "ft-toward.gguf"));
-  const away = texts.trainAway === undefined ? baseModel : await finetune("low pole", file("train-away.txt", texts.trainAway), join(options.workDir, "ft-away.gguf"));
+  const away = texts.trainAway === undefined ? baseModel : await finetune("low pole", file("train-away.txt", repeatToAtLeast(texts.trainAway, MIN_TRAINING_BYTES)), join(options.workDir, "ft-away.gguf"));
 
   emit({ kind: "stage", message: `extracting a rank-${hp.rank} LoRA by truncated SVD` });
   const name = registryName(options.target);

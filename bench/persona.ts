@@ -3,7 +3,11 @@
  * Progress goes to stderr; the LAST stdout line is one JSON object.
  *
  *   npm run bench:persona -- --quick     (tiny model, two dimensions, few epochs: a few minutes on 2 cores)
- *   npm run bench:persona                (all four dimensions and four experts)
+ *   npm run bench:persona                (all four dimensions and four experts, 256 wide, 4 layers)
+ *   npm run bench:persona -- --base FILE  (reuse a domain base trained before with the same fixture shape)
+ *   npm run bench:persona -- --threads 1  (llama.cpp threads; default all cores)
+ *   npm run bench:persona -- --register   (also register passing adapters as `persona train` does:
+ *                                          models/adapters/<name>.gguf and configs/adapters.yaml)
  *
  * Steps: write a random-weight llama fixture (real 32k SentencePiece vocabulary), give it a domain
  * (fine-tune on all starter-set training text), then per dimension/expert run `persona train`'s
@@ -20,7 +24,7 @@ import { createEmbedder } from "../src/core/embedding/createEmbedder.js";
 import { DIMENSIONS, EXPERTS, type TrainTarget } from "../src/core/persona/workshop/types.js";
 import { locateLlamaTools } from "../src/core/persona/workshop/training/llamaTools.js";
 import { trainDomainBase } from "../src/core/persona/workshop/training/domainBase.js";
-import { trainPersona } from "../src/core/persona/workshop/training/trainPersona.js";
+import { DEFAULT_HYPERPARAMETERS, trainPersona } from "../src/core/persona/workshop/training/trainPersona.js";
 import { AdapterRegistry } from "../src/core/persona/workshop/registry/AdapterRegistry.js";
 import { splitHeldOut } from "../src/core/persona/workshop/datasets/heldOutSplit.js";
 import { loadContrastItems, type ContrastItem } from "../src/core/persona/workshop/datasets/starterSets.js";
@@ -35,9 +39,15 @@ const { values } = parseArgs({
     width: { type: "string" },
     blocks: { type: "string" },
     "base-epochs": { type: "string" },
+    "base-lr": { type: "string" },
     epochs: { type: "string" },
     rank: { type: "string" },
     only: { type: "string" },
+    lr: { type: "string" },
+    ctx: { type: "string" },
+    base: { type: "string" },
+    register: { type: "boolean", default: false },
+    threads: { type: "string" },
   },
 });
 const quick = values.quick;
@@ -46,20 +56,34 @@ const root = packageRoot();
 const dir = resolve(values.out ?? join(root, "models", "bench-persona"));
 mkdirSync(dir, { recursive: true });
 const tools = locateLlamaTools();
-const threads = Math.max(1, availableParallelism());
-const width = Number(values.width ?? (quick ? 64 : 128));
-const blocks = Number(values.blocks ?? 2);
+// On a machine busy with other work, one llama.cpp thread trains ~10x faster than two waiting on each other.
+const threads = Number(values.threads ?? Math.max(1, availableParallelism()));
+const width = Number(values.width ?? (quick ? 64 : 256));
+const blocks = Number(values.blocks ?? (quick ? 2 : 4));
 const baseEpochs = Number(values["base-epochs"] ?? (quick ? 1 : 2));
+const baseLearningRate = Number(values["base-lr"] ?? 1e-3);
 const epochs = Number(values.epochs ?? (quick ? 3 : 6));
 const rank = Number(values.rank ?? 8);
+const learningRate = values.lr ? Number(values.lr) : undefined;
+const contextSize = values.ctx ? Number(values.ctx) : undefined;
 const dataDir = join(root, "data", "personas");
 const started = performance.now();
 
-const fixture = writeTinyLlamaGguf(join(dir, `fixture-${width}x${blocks}.gguf`), { embeddingLength: width, blockCount: blocks, feedForwardLength: width * 2, headCount: 4, contextLength: 512 });
+const fixture = writeTinyLlamaGguf(join(dir, `fixture-${width}x${blocks}.gguf`), {
+  embeddingLength: width,
+  blockCount: blocks,
+  feedForwardLength: width * 2,
+  headCount: 4,
+  contextLength: 512,
+  // Its own output matrix: llama-finetune leaves token_embd untouched, so a tied output would stay the
+  // random embedding and the domain base could not get far below ln(32000) (9.6 after an epoch here).
+  tiedOutput: false,
+});
 log(`fixture: ${width} wide, ${blocks} layers, vocab ${fixture.vocabSize} (${fixture.vocab}), ${(fixture.parameters / 1e6).toFixed(1)}M parameters`);
-const basePath = join(dir, `domain-base-${width}x${blocks}.gguf`);
-const base = await trainDomainBase(tools, { fromModel: fixture.filePath, dataDir, outPath: basePath, epochs: baseEpochs, learningRate: 1e-3, contextSize: 64, threads });
-log(`domain base: ${base.textBytes} bytes, ${base.seconds.toFixed(0)} s, train loss ${base.finalTrainLoss.toFixed(3)}, val loss ${base.finalValLoss?.toFixed(3)}`);
+const basePath = resolve(values.base ?? join(dir, `domain-base-${width}x${blocks}.gguf`));
+const base = values.base ? undefined : await trainDomainBase(tools, { fromModel: fixture.filePath, dataDir, outPath: basePath, epochs: baseEpochs, learningRate: baseLearningRate, contextSize: 64, threads });
+if (base) log(`domain base: ${base.textBytes} bytes, ${base.seconds.toFixed(0)} s, train loss ${base.finalTrainLoss.toFixed(3)}, val loss by epoch ${base.valLossByEpoch.map((l) => l.toFixed(3)).join(", ")}`);
+else log(`domain base: reusing ${basePath}`);
 
 const targets: TrainTarget[] = values.only
   ? values.only.split(",").map((n) => ((DIMENSIONS as readonly string[]).includes(n) ? { kind: "dimension" as const, name: n as (typeof DIMENSIONS)[number] } : { kind: "expert" as const, name: n as (typeof EXPERTS)[number] }))
@@ -67,7 +91,8 @@ const targets: TrainTarget[] = values.only
     ? [{ kind: "dimension", name: "warmth" }, { kind: "dimension", name: "formal" }]
     : [...DIMENSIONS.map((name) => ({ kind: "dimension" as const, name })), ...EXPERTS.map((name) => ({ kind: "expert" as const, name }))];
 
-const registry = new AdapterRegistry(join(dir, "adapters.yaml"));
+const registry = new AdapterRegistry(values.register ? join(root, "configs", "adapters.yaml") : join(dir, "adapters.yaml"));
+const adaptersDir = values.register ? join(root, "models", "adapters") : join(dir, "adapters");
 const embedder = await createEmbedder({ kind: "glove" });
 const results: Record<string, unknown>[] = [];
 for (const target of targets) {
@@ -77,11 +102,11 @@ for (const target of targets) {
     baseModel: basePath,
     dataDir,
     workDir: join(dir, "work", target.name),
-    adaptersDir: join(dir, "adapters"),
+    adaptersDir,
     registry,
-    registryRoot: dir,
+    registryRoot: values.register ? root : dir,
     threads,
-    hyperparameters: { rank, epochs },
+    hyperparameters: { rank, epochs, ...(learningRate ? { learningRate } : {}), ...(contextSize ? { contextSize } : {}) },
     onEvent: (e) => {
       if (e.kind === "stage") log(e.message);
       else if (e.kind === "gate-point") log(`  scale ${e.point.scale}: target ${e.point.target.toFixed(4)} contrast ${e.point.contrast.toFixed(4)}`);
@@ -129,8 +154,11 @@ console.log(
     quick,
     model: { kind: "fixture (random weights + domain fine-tune)", width, blocks, parameters: fixture.parameters, vocab: fixture.vocab },
     threads,
-    domainBase: { seconds: Math.round(base.seconds), textBytes: base.textBytes, trainLoss: base.finalTrainLoss, valLoss: base.finalValLoss },
+    domainBase: base ? { epochs: baseEpochs, learningRate: baseLearningRate, seconds: Math.round(base.seconds), textBytes: base.textBytes, trainLoss: base.finalTrainLoss, valLossByEpoch: base.valLossByEpoch } : { reused: basePath },
     epochs,
+    learningRate: learningRate ?? DEFAULT_HYPERPARAMETERS.learningRate,
+    contextSize: contextSize ?? DEFAULT_HYPERPARAMETERS.contextSize,
+    registered: values.register ? results.filter((r) => r.passed).map((r) => r.target) : [],
     rank,
     results,
     allPassed: results.every((r) => r.passed),

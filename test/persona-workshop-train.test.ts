@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DIMENSION_GATE, EXPERT_GATE, judgeGate } from "../src/core/persona/workshop/gate/qualityGate.js";
-import { locateLlamaTools, parseTrainProgress, type LlamaTools } from "../src/core/persona/workshop/training/llamaTools.js";
-import { f32Base, sha256File, trainPersona } from "../src/core/persona/workshop/training/trainPersona.js";
+import { llamaToolsDir, locateLlamaTools, parseTrainProgress, type LlamaTools } from "../src/core/persona/workshop/training/llamaTools.js";
+import { f32Base, MIN_TRAINING_BYTES, repeatToAtLeast, sha256File, trainPersona } from "../src/core/persona/workshop/training/trainPersona.js";
 import { AdapterRegistry, type AdapterRecord } from "../src/core/persona/workshop/registry/AdapterRegistry.js";
 import { QuantizedBaseError } from "../src/core/persona/workshop/training/ggufTensors.js";
 import { writeTinyLlamaGguf } from "./fixtures/gguf/index.js";
@@ -49,6 +49,18 @@ describe("llama-finetune progress lines", () => {
     expect(parseTrainProgress("train: [████▌   ] data=0000012/0000025 loss=3.61234±0.10000 acc=20.00±1.00% t=00:00:05 ETA=00:00:06 ")).toEqual({ phase: "train", done: 12, total: 25, loss: 3.61234 });
     expect(parseTrainProgress("val:   [████████] data=0000002/0000002 loss=0.86000±0.1 acc=1.00±0.0% t=00:00:00 ETA=00:00:00 ")?.phase).toBe("val");
     expect(parseTrainProgress("llama_model_loader: loaded meta data")).toBeUndefined();
+  });
+});
+
+describe("short training texts", () => {
+  it("are repeated whole up to the size llama-finetune trains on; longer ones are left alone", () => {
+    const short = "Done.\nFine.\n";
+    const padded = repeatToAtLeast(short, MIN_TRAINING_BYTES);
+    expect(padded.length).toBeGreaterThanOrEqual(MIN_TRAINING_BYTES);
+    expect(padded).toBe(short.repeat(padded.length / short.length));
+    const long = "x".repeat(MIN_TRAINING_BYTES);
+    expect(repeatToAtLeast(long, MIN_TRAINING_BYTES)).toBe(long);
+    expect(repeatToAtLeast("", MIN_TRAINING_BYTES)).toBe("");
   });
 });
 
@@ -99,8 +111,16 @@ describe("adapter registry (configs/adapters.yaml)", () => {
   });
 });
 
-const toolsDir = process.env.EMBODIED_LLAMA_TOOLS_DIR;
+const toolsDir = llamaToolsDir();
 const haveTools = !!toolsDir && existsSync(join(toolsDir, "llama-finetune")) && existsSync(join(toolsDir, "llama-perplexity"));
+// .ci/run builds the tools and sets this, so CI fails rather than skips when they are missing.
+const requireTools = process.env.EMBODIED_REQUIRE_LLAMA_TOOLS === "1";
+
+describe("llama.cpp tools for the train-and-gate run", () => {
+  it.runIf(requireTools)("are built where .ci/run says", () => {
+    expect(haveTools, `llama-finetune/llama-perplexity not found in ${toolsDir ?? "EMBODIED_LLAMA_TOOLS_DIR or .cache/llama-tools/build/bin"}`).toBe(true);
+  });
+});
 
 describe.skipIf(!haveTools)("train and gate with llama.cpp's tools (tiny model, few steps)", () => {
   it("fine-tunes both poles, extracts a LoRA llama.cpp applies at every scale, and registers only on a pass", async () => {
@@ -116,7 +136,8 @@ describe.skipIf(!haveTools)("train and gate with llama.cpp's tools (tiny model, 
       adaptersDir: join(dir, "adapters"),
       registry,
       registryRoot: dir,
-      threads: 2,
+      // One thread: on a shared 2-core runner two llama.cpp threads spin on each other (10x slower here).
+      threads: 1,
       hyperparameters: { rank: 4, epochs: 1, contextSize: 32, gateContextSize: 16 },
       onEvent: (e) => {
         if (e.kind === "progress" && e.progress.phase === "train") losses.push(e.progress.loss);
@@ -128,10 +149,13 @@ describe.skipIf(!haveTools)("train and gate with llama.cpp's tools (tiny model, 
     expect(result.runs.every((r) => r.trainedTokens > 0 && Number.isFinite(r.finalTrainLoss))).toBe(true);
     expect(result.extraction.targets.length).toBeGreaterThan(0);
     expect(result.verdict.curve.map((p) => p.scale)).toEqual([-1, -0.5, 0, 0.5, 1]);
-    // The adapter acts: the held-out NLL moves away from scale 0 in both directions.
+    // The adapter acts, and its sign picks the pole: the warm replies' held-out NLL is lowest at +1
+    // and highest at -1. (Whether the drop reaches the gate's 10% on this 64-wide model without a
+    // domain base is not asserted: the 256-wide benchmark model is where the gate is expected to pass.)
     const at = (s: number) => result.verdict.curve.find((p) => p.scale === s)!;
-    expect(at(1).target).not.toBeCloseTo(at(0).target, 4);
-    expect(at(-1).target).not.toBeCloseTo(at(0).target, 4);
+    expect(at(1).target).toBeLessThan(at(0).target);
+    expect(at(-1).target).toBeGreaterThan(at(0).target);
+    expect(result.verdict.targetDrop).toBeGreaterThan(0);
     // Registered if and only if it passed, with the file's real sha256.
     const entry = registry.read()["persona-warmth"];
     expect(entry !== undefined).toBe(result.verdict.passed);

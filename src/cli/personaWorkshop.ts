@@ -5,8 +5,11 @@
  *   persona data whatsapp FILE --sender NAME [--date-order dmy|mdy] [--context N] [--out FILE]
  *   persona data from-turns [--db FILE] [--dimension D --min X --max Y] [--out FILE]
  *   persona data synth DIMENSION --model GGUF [--limit N] [--out FILE]
- *   persona train domain-base --from GGUF --out GGUF [--epochs N --lr X]
- *   persona train <dimension|expert> --base GGUF [--rank R --epochs N --lr X --ctx C]
+ *   persona train domain-base --from GGUF --out GGUF [--epochs N --lr X --ctx C --threads T]
+ *   persona train <dimension|expert> --base GGUF [--rank R --epochs N --lr X --ctx C --threads T]
+ *         [--extra JSONL] [--extra-high JSONL] [--extra-low JSONL]   more training text (messages JSONL, repeatable):
+ *         --extra: per-example pole from its "persona <dimension>: high|low" system line (persona data synth)
+ *         or, for an expert, all of it; --extra-high / --extra-low: the whole file is that pole
  *   persona gate <dimension|expert> --base GGUF --adapter GGUF
  *   persona list
  */
@@ -37,7 +40,7 @@ const ROOT = packageRoot();
 const DATA_DIR = join(ROOT, "data", "personas");
 const ADAPTERS_DIR = join(ROOT, "models", "adapters");
 const REGISTRY_FILE = join(ROOT, "configs", "adapters.yaml");
-const THREADS = Math.max(1, availableParallelism());
+const DEFAULT_THREADS = Math.max(1, availableParallelism());
 
 const USAGE = readFileSync(new URL(import.meta.url), "utf8").split("*/")[0]!.replace(/^\/\*\*?/, "").replace(/^ \* ?/gm, "");
 
@@ -193,6 +196,9 @@ function progressReporter(out: Out): { onEvent: (event: TrainEvent) => void; sto
       bar.update(event.progress.done, payload);
     } else if (event.progress.phase === "train" && event.progress.done === event.progress.total) {
       out(`  ${event.run} epoch ${event.epoch + 1}/${event.epochs}: train loss ${event.progress.loss.toFixed(4)}`);
+    } else if (event.progress.phase === "val" && event.progress.done === event.progress.total) {
+      if (process.stdout.isTTY) stop();
+      out(`  ${event.run} epoch ${event.epoch + 1}/${event.epochs}: validation loss ${event.progress.loss.toFixed(4)}`);
     }
   };
   return { onEvent, stop };
@@ -217,12 +223,18 @@ function trainingFlags(argv: string[]) {
       lr: { type: "string" },
       ctx: { type: "string" },
       "work-dir": { type: "string" },
+      threads: { type: "string" },
+      extra: { type: "string", multiple: true },
+      "extra-high": { type: "string", multiple: true },
+      "extra-low": { type: "string", multiple: true },
     },
   });
 }
 
 async function trainCommand(argv: string[], out: Out): Promise<number> {
   const { values, positionals } = trainingFlags(argv);
+  // On a machine busy with other work, one thread trains faster than two that wait on each other.
+  const THREADS = values.threads ? Number(values.threads) : DEFAULT_THREADS;
   const tools = locateLlamaTools();
   const reporter = progressReporter(out);
   if (positionals[0] === "domain-base") {
@@ -238,7 +250,7 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
       onProgress: (epoch, progress) => reporter.onEvent({ kind: "progress", run: "domain base", epoch, epochs: Number(values.epochs ?? 2), progress }),
     });
     reporter.stop();
-    out(`domain base: ${result.items} items, ${result.textBytes} bytes, ${result.seconds.toFixed(0)} s, train loss ${result.finalTrainLoss.toFixed(3)}, val loss ${result.finalValLoss?.toFixed(3) ?? "n/a"} -> ${values.out}`);
+    out(`domain base: ${result.items} items, ${result.textBytes} bytes, ${result.seconds.toFixed(0)} s, train loss ${result.finalTrainLoss.toFixed(3)}, val loss ${result.finalValLoss?.toFixed(3) ?? "n/a"} (by epoch: ${result.valLossByEpoch.map((l) => l.toFixed(3)).join(", ")}) -> ${values.out}`);
     return 0;
   }
   const target = parseTrainTarget(positionals[0] ?? "");
@@ -258,9 +270,11 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
       ...(values.lr ? { learningRate: Number(values.lr) } : {}),
       ...(values.ctx ? { contextSize: Number(values.ctx) } : {}),
     },
+    extra: { tagged: values.extra ?? [], high: values["extra-high"] ?? [], low: values["extra-low"] ?? [] },
     onEvent: reporter.onEvent,
   });
   reporter.stop();
+  out(counts("data", result.counts));
   out(`adapter: rank ${result.extraction.rank}, ${result.extraction.bytes} bytes, energy kept ${(result.extraction.energyKept * 100).toFixed(1)}% (mean per matrix ${(result.extraction.meanEnergyKept * 100).toFixed(1)}%), unchanged weights ${result.extraction.unchanged.length}`);
   describeVerdict(result.verdict, out);
   out(result.registered ? `registered ${result.registryName} -> ${result.adapterPath} (${REGISTRY_FILE})` : `not registered; the rejected adapter is ${result.adapterPath}`);
@@ -270,6 +284,7 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
 
 async function gateCommand(argv: string[], out: Out): Promise<number> {
   const { values, positionals } = trainingFlags(argv);
+  const THREADS = values.threads ? Number(values.threads) : DEFAULT_THREADS;
   const target: TrainTarget = parseTrainTarget(positionals[0] ?? "");
   if (!values.base || !values.adapter) throw new Error("usage: persona gate <target> --base GGUF --adapter GGUF");
   const tools = locateLlamaTools();

@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { packageRoot } from "../../../packageRoot.js";
 
 export class LlamaToolsMissingError extends Error {
   constructor(detail: string) {
@@ -35,9 +36,19 @@ export interface LlamaTools {
   readonly quantize: string;
 }
 
+/** Where scripts/build-llama-tools.sh (and .ci/run) put the build, relative to the package root. */
+export const CACHED_TOOLS_DIR = join(".cache", "llama-tools", "build", "bin");
+
+/** The tools' folder: $EMBODIED_LLAMA_TOOLS_DIR, else the cached build under the package root. */
+export function llamaToolsDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.EMBODIED_LLAMA_TOOLS_DIR) return env.EMBODIED_LLAMA_TOOLS_DIR;
+  const cached = join(packageRoot(), CACHED_TOOLS_DIR);
+  return existsSync(join(cached, "llama-finetune")) ? cached : undefined;
+}
+
 export function locateLlamaTools(env: NodeJS.ProcessEnv = process.env): LlamaTools {
-  const binDir = env.EMBODIED_LLAMA_TOOLS_DIR;
-  if (!binDir) throw new LlamaToolsMissingError("EMBODIED_LLAMA_TOOLS_DIR is not set");
+  const binDir = llamaToolsDir(env);
+  if (!binDir) throw new LlamaToolsMissingError(`EMBODIED_LLAMA_TOOLS_DIR is not set and ${CACHED_TOOLS_DIR} has no build (bash scripts/build-llama-tools.sh)`);
   const tools = { binDir, finetune: join(binDir, "llama-finetune"), perplexity: join(binDir, "llama-perplexity"), quantize: join(binDir, "llama-quantize") };
   for (const path of [tools.finetune, tools.perplexity]) if (!existsSync(path)) throw new LlamaToolsMissingError(`${path} does not exist`);
   return tools;
@@ -114,6 +125,8 @@ export interface FinetuneResult {
   readonly trainedTokens: number;
   readonly finalTrainLoss: number;
   readonly finalValLoss: number | undefined;
+  /** The trainer's validation loss at the end of each epoch: shows whether more epochs would still help. */
+  readonly valLossByEpoch: readonly number[];
 }
 
 export async function runFinetune(tools: LlamaTools, options: FinetuneOptions): Promise<FinetuneResult> {
@@ -123,6 +136,7 @@ export async function runFinetune(tools: LlamaTools, options: FinetuneOptions): 
   let lastTrain: TrainProgress | undefined;
   let lastVal: TrainProgress | undefined;
   let trainedData = 0;
+  const valLossByEpoch: number[] = [];
   const started = performance.now();
   await runTool(tools, tools.finetune, args, {
     signal: options.signal,
@@ -138,6 +152,7 @@ export async function runFinetune(tools: LlamaTools, options: FinetuneOptions): 
         lastTrain = progress;
       } else {
         lastVal = progress;
+        if (progress.done === progress.total) valLossByEpoch[epoch] = progress.loss;
       }
       options.onProgress?.(epoch, progress);
     },
@@ -149,6 +164,7 @@ export async function runFinetune(tools: LlamaTools, options: FinetuneOptions): 
     trainedTokens: trainedData * options.contextSize,
     finalTrainLoss: lastTrain.loss,
     finalValLoss: lastVal?.loss,
+    valLossByEpoch: valLossByEpoch.filter((l) => l !== undefined),
   };
 }
 

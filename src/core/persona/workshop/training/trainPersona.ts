@@ -11,6 +11,7 @@ import { extractLora, type ExtractLoraReport } from "./extractLora.js";
 import { quantizedWeights, QuantizedBaseError, readModelTensors } from "./ggufTensors.js";
 import { runFinetune, runTool, type FinetuneResult, type LlamaTools, type TrainProgress } from "./llamaTools.js";
 import { targetTexts } from "./trainingTexts.js";
+import type { ExtraSources } from "./extraTexts.js";
 import { DIMENSION_GATE, DIMENSION_SCALES, EXPERT_GATE, EXPERT_SCALES, judgeGate, type CurvePoint, type GateVerdict } from "../gate/qualityGate.js";
 import { measureCurve } from "../gate/measureCurve.js";
 import type { AdapterRecord, AdapterRegistry } from "../registry/AdapterRegistry.js";
@@ -48,6 +49,8 @@ export interface TrainPersonaOptions {
   /** Paths in the registry are written relative to this folder (the package root). */
   readonly registryRoot: string;
   readonly hyperparameters?: Partial<TrainingHyperparameters>;
+  /** Extra training text from the other sources (messages JSONL); never added to the held-out split. */
+  readonly extra?: ExtraSources;
   readonly threads: number;
   readonly onEvent?: (event: TrainEvent) => void;
   readonly signal?: AbortSignal;
@@ -63,6 +66,18 @@ export interface TrainPersonaResult {
   readonly runs: readonly FinetuneResult[];
   readonly counts: Record<string, number>;
   readonly seconds: number;
+}
+
+/**
+ * llama-finetune keeps 5% of the datapoints for validation and, on a text of a few hundred tokens, put
+ * all of them there and trained on none (formal's 1.2 KB low pole). A shorter text is repeated whole
+ * until it reaches this size: the same replies seen more often, as more epochs would show them.
+ */
+export const MIN_TRAINING_BYTES = 3000;
+
+export function repeatToAtLeast(text: string, minBytes: number): string {
+  if (text.length === 0 || Buffer.byteLength(text) >= minBytes) return text;
+  return text.repeat(Math.ceil(minBytes / Buffer.byteLength(text)));
 }
 
 export function registryName(target: TrainTarget): string {
@@ -96,13 +111,13 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
   mkdirSync(options.workDir, { recursive: true });
   emit({ kind: "stage", message: "checking the base model" });
   const baseModel = await f32Base(tools, options.baseModel, options.workDir);
-  const texts = targetTexts(options.dataDir, options.target);
+  const texts = targetTexts(options.dataDir, options.target, options.extra);
   const file = (name: string, content: string) => {
     const path = join(options.workDir, name);
     writeFileSync(path, content);
     return path;
   };
-  const towardText = file("train-toward.txt", texts.trainToward);
+  const towardText = file("train-toward.txt", repeatToAtLeast(texts.trainToward, MIN_TRAINING_BYTES));
   const heldTarget = file("heldout-target.txt", texts.heldOutTarget);
   const heldContrast = file("heldout-contrast.txt", texts.heldOutContrast);
 
@@ -125,7 +140,7 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
   };
 
   const toward = await finetune(options.target.kind === "dimension" ? "high pole" : `${options.target.name} Q&A`, towardText, join(options.workDir, "ft-toward.gguf"));
-  const away = texts.trainAway === undefined ? baseModel : await finetune("low pole", file("train-away.txt", texts.trainAway), join(options.workDir, "ft-away.gguf"));
+  const away = texts.trainAway === undefined ? baseModel : await finetune("low pole", file("train-away.txt", repeatToAtLeast(texts.trainAway, MIN_TRAINING_BYTES)), join(options.workDir, "ft-away.gguf"));
 
   emit({ kind: "stage", message: `extracting a rank-${hp.rank} LoRA by truncated SVD` });
   const name = registryName(options.target);

@@ -8,6 +8,7 @@ import { DIMENSIONS, EXPERTS, type TrainTarget } from "../types.js";
 import { contrastExample, dialogueText, qaExample, repliesText } from "../datasets/messagesFormat.js";
 import { splitHeldOut } from "../datasets/heldOutSplit.js";
 import { loadContrastItems, loadQaItems } from "../datasets/starterSets.js";
+import { loadExtraExamples, type ExtraSources } from "./extraTexts.js";
 
 export interface TargetTexts {
   /** What the "toward" fine-tune reads: the high pole, or the expert's Q&A. */
@@ -21,28 +22,40 @@ export interface TargetTexts {
   readonly counts: Record<string, number>;
 }
 
-export function targetTexts(dataDir: string, target: TrainTarget): TargetTexts {
+/**
+ * The texts for one target. `extra` adds examples from the other sources (WhatsApp, logged turns,
+ * synthetic) to the training text only; those that repeat held-out text are dropped and counted.
+ */
+export function targetTexts(dataDir: string, target: TrainTarget, extra: ExtraSources = {}): TargetTexts {
   if (target.kind === "dimension") {
     const { train, heldOut } = splitHeldOut(loadContrastItems(dataDir, target.name), (i) => i.situation);
     const pole = (items: typeof train, p: "low" | "high") => repliesText(items.map((i) => contrastExample(i, p)));
+    const extras = loadExtraExamples(target, extra, heldOut.flatMap((i) => [i.situation, i.low, i.neutral, i.high]));
     return {
-      trainToward: pole(train, "high"),
-      trainAway: pole(train, "low"),
+      trainToward: pole(train, "high") + (extras.toward.length ? repliesText(extras.toward) : ""),
+      trainAway: pole(train, "low") + (extras.away.length ? repliesText(extras.away) : ""),
       heldOutTarget: pole(heldOut, "high"),
       heldOutContrast: pole(heldOut, "low"),
-      counts: { trainItems: train.length, heldOutItems: heldOut.length },
+      counts: { trainItems: train.length, heldOutItems: heldOut.length, ...extraCounts(extras) },
     };
   }
   const splits = Object.fromEntries(EXPERTS.map((d) => [d, splitHeldOut(loadQaItems(dataDir, d), (i) => i.question)]));
   const own = splits[target.name]!;
   const others = EXPERTS.filter((d) => d !== target.name).flatMap((d) => splits[d]!.heldOut);
+  const extras = loadExtraExamples(target, extra, [...own.heldOut, ...others].flatMap((i) => [i.question, i.answer]));
   return {
-    trainToward: dialogueText(own.train.map(qaExample)),
+    trainToward: dialogueText(own.train.map(qaExample)) + (extras.toward.length ? "\n" + dialogueText(extras.toward) : ""),
     trainAway: undefined,
     heldOutTarget: dialogueText(own.heldOut.map(qaExample)),
     heldOutContrast: dialogueText(others.map(qaExample)),
-    counts: { trainItems: own.train.length, heldOutItems: own.heldOut.length, contrastItems: others.length },
+    counts: { trainItems: own.train.length, heldOutItems: own.heldOut.length, contrastItems: others.length, ...extraCounts(extras) },
   };
+}
+
+function extraCounts(extras: ReturnType<typeof loadExtraExamples>): Record<string, number> {
+  const dropped = Object.values(extras.dropped).reduce((s, n) => s + n, 0);
+  if (!extras.toward.length && !extras.away.length && !dropped) return {};
+  return { extraToward: extras.toward.length, extraAway: extras.away.length, extraDropped: dropped };
 }
 
 /** Every training half (all poles of every dimension, every expert's Q&A): the domain base's text. */

@@ -1,14 +1,13 @@
 /**
  * Runs llama.cpp's own tools (llama-finetune, llama-perplexity) and reads their output.
  *
- * TEMPORARY locator: `locateLlamaTools()` reads EMBODIED_LLAMA_TOOLS_DIR only. The project's tool
- * locator (src/core/llamaTools/, from the models/bake work) replaces it when merged; everything else
- * here takes the resolved directory as an argument.
+ * The tools are found by the project's locator (src/core/llamaTools/); everything else here takes
+ * the resolved directory as an argument.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { packageRoot } from "../../../packageRoot.js";
+import { dirname, join } from "node:path";
+import { hasLlamaTool, LlamaToolMissingError, locateLlamaTool } from "../../../llamaTools/index.js";
 
 export class LlamaToolsMissingError extends Error {
   constructor(detail: string) {
@@ -36,22 +35,21 @@ export interface LlamaTools {
   readonly quantize: string;
 }
 
-/** Where scripts/build-llama-tools.sh (and .ci/run) put the build, relative to the package root. */
-export const CACHED_TOOLS_DIR = join(".cache", "llama-tools", "build", "bin");
-
-/** The tools' folder: $EMBODIED_LLAMA_TOOLS_DIR, else the cached build under the package root. */
+/** The tools' folder (the project's locator: $EMBODIED_LLAMA_TOOLS_DIR, else the cached build), if llama-finetune is there. */
 export function llamaToolsDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.EMBODIED_LLAMA_TOOLS_DIR) return env.EMBODIED_LLAMA_TOOLS_DIR;
-  const cached = join(packageRoot(), CACHED_TOOLS_DIR);
-  return existsSync(join(cached, "llama-finetune")) ? cached : undefined;
+  return hasLlamaTool("llama-finetune", env) ? dirname(locateLlamaTool("llama-finetune", env)) : undefined;
 }
 
 export function locateLlamaTools(env: NodeJS.ProcessEnv = process.env): LlamaTools {
-  const binDir = llamaToolsDir(env);
-  if (!binDir) throw new LlamaToolsMissingError(`EMBODIED_LLAMA_TOOLS_DIR is not set and ${CACHED_TOOLS_DIR} has no build (bash scripts/build-llama-tools.sh)`);
-  const tools = { binDir, finetune: join(binDir, "llama-finetune"), perplexity: join(binDir, "llama-perplexity"), quantize: join(binDir, "llama-quantize") };
-  for (const path of [tools.finetune, tools.perplexity]) if (!existsSync(path)) throw new LlamaToolsMissingError(`${path} does not exist`);
-  return tools;
+  try {
+    const finetune = locateLlamaTool("llama-finetune", env);
+    const perplexity = locateLlamaTool("llama-perplexity", env);
+    const binDir = dirname(finetune);
+    return { binDir, finetune, perplexity, quantize: join(binDir, "llama-quantize") };
+  } catch (error) {
+    if (error instanceof LlamaToolMissingError) throw new LlamaToolsMissingError(error.message);
+    throw error;
+  }
 }
 
 export interface RunToolOptions {

@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { readGgufFileInfo } from "node-llama-cpp";
+import { encodeGgufHeader, f32KeyValue, stringKeyValue, u32KeyValue } from "../../../models/GgufHeader.js";
 
 const GGML_F32 = 0;
 const ALIGNMENT = 32;
@@ -99,52 +100,16 @@ export function writeLoraAdapter(file: string, architecture: string, alpha: numb
     ...(alpha === undefined ? [] : [["adapter.lora.alpha", { type: "f32", value: alpha }] as const]),
     ...extra,
   ];
-  const chunks: Buffer[] = [];
-  const u32 = (v: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v);
-    chunks.push(b);
-  };
-  const u64 = (v: number) => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    chunks.push(b);
-  };
-  const str = (s: string) => {
-    const bytes = Buffer.from(s, "utf8");
-    u64(bytes.length);
-    chunks.push(bytes);
-  };
-  chunks.push(Buffer.from("GGUF", "ascii"));
-  u32(3);
-  u64(tensors.length);
-  u64(metadata.length);
-  for (const [key, value] of metadata) {
-    str(key);
-    if (value.type === "string") {
-      u32(8);
-      str(value.value);
-    } else if (value.type === "u32") {
-      u32(4);
-      u32(value.value);
-    } else {
-      u32(6);
-      const b = Buffer.alloc(4);
-      b.writeFloatLE(value.value);
-      chunks.push(b);
-    }
-  }
+  // The header bytes come from the one GGUF writer (src/core/models/GgufHeader.ts).
+  const kvs = metadata.map(([key, v]) => (v.type === "string" ? stringKeyValue(key, v.value) : v.type === "u32" ? u32KeyValue(key, v.value) : f32KeyValue(key, v.value)));
   const align = (n: number) => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
   let offset = 0;
-  for (const t of tensors) {
-    str(t.name);
-    u32(t.dims.length);
-    for (const d of t.dims) u64(d);
-    u32(GGML_F32);
-    u64(offset);
+  const infos = tensors.map((t) => {
+    const info = { name: t.name, dims: t.dims, type: GGML_F32, offset };
     offset += align(t.values.byteLength);
-  }
-  const header = Buffer.concat(chunks);
+    return info;
+  });
+  const header = encodeGgufHeader(kvs, infos, ALIGNMENT);
   const fd = openSync(file, "w");
   let written = 0;
   const write = (b: Uint8Array) => {
@@ -154,7 +119,6 @@ export function writeLoraAdapter(file: string, architecture: string, alpha: numb
   };
   try {
     write(header);
-    write(Buffer.alloc(align(header.length) - header.length));
     for (const t of tensors) {
       write(new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength));
       write(Buffer.alloc(align(t.values.byteLength) - t.values.byteLength));

@@ -192,8 +192,10 @@ export async function runPerplexity(tools: LlamaTools, options: PerplexityOption
   const active = (options.adapters ?? []).filter((a) => a.scale !== 0);
   if (active.length) args.push("--lora-scaled", active.map((a) => `${a.path}:${a.scale}`).join(","));
   const output = await runTool(tools, tools.perplexity, args);
-  const m = /Final estimate: PPL = ([\d.]+|nan|inf)/.exec(output);
-  if (!m) throw new LlamaToolError("llama-perplexity", 0, `no final estimate in its output: ${output.slice(-400)}`);
-  const perplexity = Number(m[1]);
+  // The running estimate after the last chunk ("[N]ppl") is the final PPL; llama-perplexity prints
+  // "Final estimate" only when its error bar is defined (on a tiny text it may log an error instead).
+  const final = /Final estimate: PPL = ([\d.]+|nan|inf)/.exec(output)?.[1] ?? [...output.matchAll(/\[\d+\]([\d.]+|nan|inf)/g)].at(-1)?.[1];
+  if (final === undefined) throw new LlamaToolError("llama-perplexity", 0, `no perplexity estimate in its output: ${output.slice(-400)}`);
+  const perplexity = Number(final);
   return { perplexity, nll: Math.log(perplexity) };
 }

@@ -8,7 +8,7 @@
  * value), tensor infos (name, u32 n_dims, u64 dims innermost first, u32 ggml type, u64 offset),
  * padding to general.alignment (default 32), then the data; offsets are relative to the data start.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 
 export const GGUF_TYPE = { UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12 } as const;
 export const GGML_TYPE = { F32: 0, F16: 1 } as const;
@@ -250,6 +250,43 @@ export function encodeGgufHeader(kvs: readonly GgufKeyValue[], tensors: readonly
   }
   const header = Buffer.concat(chunks);
   return Buffer.concat([header, Buffer.alloc(Math.ceil(header.length / alignment) * alignment - header.length)]);
+}
+
+/** One tensor to write: its info (offset is computed) and its bytes in the info's type. */
+export interface GgufTensorData {
+  readonly name: string;
+  readonly dims: readonly number[];
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+/** Writes a whole GGUF file (header, then each tensor aligned); returns its size in bytes. */
+export function writeGgufFile(path: string, kvs: readonly GgufKeyValue[], tensors: readonly GgufTensorData[], alignment = 32): number {
+  const align = (n: number) => Math.ceil(n / alignment) * alignment;
+  let offset = 0;
+  const infos = tensors.map((t) => {
+    const info = { name: t.name, dims: t.dims, type: t.type, offset };
+    offset += align(t.data.byteLength);
+    return info;
+  });
+  const fd = openSync(path, "w");
+  let written = 0;
+  const write = (b: Uint8Array) => {
+    let done = 0;
+    while (done < b.length) done += writeSync(fd, b, done, b.length - done);
+    written += b.length;
+  };
+  try {
+    write(encodeGgufHeader(kvs, infos, alignment));
+    for (const t of tensors) {
+      write(t.data);
+      const pad = align(t.data.byteLength) - t.data.byteLength;
+      if (pad) write(Buffer.alloc(pad));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return written;
 }
 
 /** Reads `bytes` bytes at `position` of an open file. */

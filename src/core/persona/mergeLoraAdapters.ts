@@ -11,8 +11,8 @@
  * The merged file has no alpha and is applied at scale 1. Only F32/F16 adapters can be merged;
  * anything else throws LoraMergeUnsupportedError and the caller stacks them instead.
  */
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
-import { encodeGgufHeader, GGML_TYPE, ggufValue, readGgufHeader, stringKeyValue, tensorElements, type GgufTensorInfo } from "../models/GgufHeader.js";
+import { readFileSync } from "node:fs";
+import { GGML_TYPE, ggufValue, readGgufHeader, stringKeyValue, tensorElements, type GgufTensorInfo, writeGgufFile } from "../models/GgufHeader.js";
 import { decodeFloatTensor, encodeFloatTensor } from "../models/halfFloat.js";
 
 export class LoraMergeUnsupportedError extends Error {
@@ -175,32 +175,5 @@ function writeAdapter(path: string, architecture: string, tensors: ReadonlyArray
     stringKeyValue("general.name", "merged-persona-lora"),
     stringKeyValue("adapter.type", "lora"),
   ];
-  const elemSize = type === F16 ? 2 : 4;
-  const align = (n: number) => Math.ceil(n / 32) * 32;
-  let offset = 0;
-  const infos = tensors.map((t) => {
-    const info = { name: t.name, dims: t.dims, type, offset };
-    offset += align(t.values.length * elemSize);
-    return info;
-  });
-  const header = encodeGgufHeader(kvs, infos);
-  const fd = openSync(path, "w");
-  let written = 0;
-  const write = (b: Uint8Array) => {
-    let done = 0;
-    while (done < b.length) done += writeSync(fd, b, done, b.length - done);
-    written += b.length;
-  };
-  try {
-    write(header);
-    for (const t of tensors) {
-      const data = encodeFloatTensor(t.values, type);
-      write(data);
-      const pad = align(data.length) - data.length;
-      if (pad) write(Buffer.alloc(pad));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return written;
+  return writeGgufFile(path, kvs, tensors.map((t) => ({ name: t.name, dims: t.dims, type, data: encodeFloatTensor(t.values, type) })));
 }

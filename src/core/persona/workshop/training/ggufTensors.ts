@@ -4,9 +4,9 @@
  * general.type=adapter, adapter.type=lora, adapter.lora.alpha, and per target
  * `<weight>.lora_a` with dims [n_in, r] and `<weight>.lora_b` with dims [r, n_out].
  */
-import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { readGgufFileInfo } from "node-llama-cpp";
-import { encodeGgufHeader, f32KeyValue, stringKeyValue, u32KeyValue } from "../../../models/GgufHeader.js";
+import { f32KeyValue, stringKeyValue, u32KeyValue, writeGgufFile } from "../../../models/GgufHeader.js";
 
 const GGML_F32 = 0;
 const ALIGNMENT = 32;
@@ -102,29 +102,6 @@ export function writeLoraAdapter(file: string, architecture: string, alpha: numb
   ];
   // The header bytes come from the one GGUF writer (src/core/models/GgufHeader.ts).
   const kvs = metadata.map(([key, v]) => (v.type === "string" ? stringKeyValue(key, v.value) : v.type === "u32" ? u32KeyValue(key, v.value) : f32KeyValue(key, v.value)));
-  const align = (n: number) => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
-  let offset = 0;
-  const infos = tensors.map((t) => {
-    const info = { name: t.name, dims: t.dims, type: GGML_F32, offset };
-    offset += align(t.values.byteLength);
-    return info;
-  });
-  const header = encodeGgufHeader(kvs, infos, ALIGNMENT);
-  const fd = openSync(file, "w");
-  let written = 0;
-  const write = (b: Uint8Array) => {
-    let done = 0;
-    while (done < b.length) done += writeSync(fd, b, done, b.length - done);
-    written += b.length;
-  };
-  try {
-    write(header);
-    for (const t of tensors) {
-      write(new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength));
-      write(Buffer.alloc(align(t.values.byteLength) - t.values.byteLength));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return written;
+  const data = tensors.map((t) => ({ name: t.name, dims: t.dims, type: GGML_F32, data: new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength) }));
+  return writeGgufFile(file, kvs, data, ALIGNMENT);
 }

@@ -22,7 +22,7 @@ import { FairTurnQueue } from "../core/dialogue/FairTurnQueue.js";
 import { fallbackPersona } from "../core/dialogue/fallbackPersona.js";
 import { chatRequestProblem } from "../core/dialogue/chatRequestProblem.js";
 import type { AskFn, RecallFn } from "../core/dialogue/grounding.js";
-import { createAskRequest, createChatResponse, createPersonaState, createRecallRequest, type ChatResponse } from "../core/interfaces/messages.generated.js";
+import { createAskRequest, createChatResponse, createPersonaState, createRecallRequest, type ChatResponse, type ServiceTypeName } from "../core/interfaces/messages.generated.js";
 import type { PanelOfTakes } from "../core/persona/panel/PanelOfTakes.js";
 import { ModelRegistry } from "../core/persona/ModelRegistry.js";
 import { ModelLock } from "../core/models/ModelLock.js";
@@ -197,17 +197,22 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
   }
   node.logger.info({ model: engine ? modelPath : "", template: engine?.chatTemplate, adapters: Object.keys(adapterFiles) }, "dialogue ready");
 
-  // ---- memory client: memory_service is read per turn, so a set applies from the next one ----
-  const recallClients = new Map<string, ServiceClient<"embodied_assistant/srv/Recall">>();
+  // ---- memory clients: memory_service is read per turn, so a set applies from the next one ----
+  /** One client per (type, service name), made at first use: a changed memory_service gets its own. */
+  const clientsByName = new Map<string, ServiceClient<ServiceTypeName>>();
+  const clientFor = <T extends ServiceTypeName>(type: T, service: string): ServiceClient<T> => {
+    const key = `${type} ${service}`;
+    let client = clientsByName.get(key) as ServiceClient<T> | undefined;
+    if (client === undefined) {
+      client = node.createClient(type, service);
+      clientsByName.set(key, client as unknown as ServiceClient<ServiceTypeName>);
+    }
+    return client;
+  };
   const recall: RecallFn = async (query, k) => {
     const service = str("memory_service");
     if (service === "") throw new Error("no memory service configured (memory_service is '')");
-    let client = recallClients.get(service);
-    if (client === undefined) {
-      client = node.createClient("embodied_assistant/srv/Recall", service);
-      recallClients.set(service, client);
-    }
-    const r = await client.call({ ...createRecallRequest(), query, k }, { timeoutMs: num("memory_timeout_ms") });
+    const r = await clientFor("embodied_assistant/srv/Recall", service).call({ ...createRecallRequest(), query, k }, { timeoutMs: num("memory_timeout_ms") });
     if (!r.success) throw new Error(`memory refused: ${r.message}`);
     return { episodes: r.episodes, scores: r.scores };
   };
@@ -215,21 +220,14 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
   // Ask lives next to Recall (memory/ask beside memory/recall): its typed answers make model-free
   // replies answer memory questions, and refuse plainly what needs the model. Derived per turn from
   // memory_service, like recall; a failed ask falls back to the recall reply.
-  const askClients = new Map<string, ServiceClient<"embodied_assistant/srv/Ask">>();
   const ask: AskFn = async (question) => {
     const service = str("memory_service");
     const askService = service.replace(/recall$/, "ask");
     if (service === "" || askService === service) throw new Error(`no ask service beside memory_service '${service}'`);
-    let client = askClients.get(askService);
-    if (client === undefined) {
-      client = node.createClient("embodied_assistant/srv/Ask", askService);
-      askClients.set(askService, client);
-    }
-    const r = await client.call({ ...createAskRequest(), question }, { timeoutMs: num("memory_timeout_ms") });
+    const r = await clientFor("embodied_assistant/srv/Ask", askService).call({ ...createAskRequest(), question }, { timeoutMs: num("memory_timeout_ms") });
     if (!r.success) throw new Error(`memory refused: ${r.message}`);
     return r;
   };
-
 
   // A change of power mode shows in ~/persona_state (publishPersonaState is defined below; no change comes before it is).
   const power = startPowerAwareness(node, { onChange: () => publishPersonaState() });

@@ -174,6 +174,8 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
 
   // ---- Ask and Forget ----
   const zoneOf = () => str("time_zone") || systemTimeZone();
+  /** The zone questions are read in: the parameter (or the system's), UTC if the system reports none valid. */
+  const askZone = () => (isValidTimeZone(zoneOf()) ? zoneOf() : "UTC");
   node.addParameterValidator((changes) => {
     const zone = changes.find((c) => c.name === "time_zone");
     if (zone !== undefined && zone.newValue !== "" && !isValidTimeZone(String(zone.newValue))) {
@@ -187,11 +189,11 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       ? undefined
       : new AskEngine(
           memory,
-          { timeZone: isValidTimeZone(zoneOf()) ? zoneOf() : "UTC", threshold: num("ask_threshold"), now: () => timeToSeconds(node.now()) },
+          { timeZone: askZone(), threshold: num("ask_threshold"), now: () => timeToSeconds(node.now()) },
           embedder?.kind === "glove" && embedder.embedSync ? (word) => embedder.embedSync!(word) : undefined,
         );
   node.onParametersChanged(() => {
-    if (ask) ask.options = { ...ask.options, timeZone: isValidTimeZone(zoneOf()) ? zoneOf() : "UTC", threshold: num("ask_threshold") };
+    if (ask) ask.options = { ...ask.options, timeZone: askZone(), threshold: num("ask_threshold") };
   });
 
   node.createService("embodied_assistant/srv/Ask", "~/ask", fleet.serveAsk(async (req) => {

@@ -30,6 +30,7 @@ import { percentile } from "../src/core/actionlog/computeStats.js";
 import { startActionLogNode } from "../src/nodes/action_log.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
 import { collectEvents, eventStream } from "./actionlogEvents.js";
+import { startEventFeed, type EventFeed } from "./actionlogFeed.js";
 
 const HELP = `Usage: npm run bench:actionlog -- [--quick] [--events N] [--rounds N] [--crash-runs N] [--batch N]
 
@@ -222,15 +223,14 @@ async function crashRuns(runs: number) {
 
 // ---------- 4. ingest while an export runs ----------
 /**
- * Publishes `live` events at `rate` events/s from `startIndex` until `until()` holds, and
+ * Publishes the feed's events at `rate` events/s until `until()` holds, and
  * measures, per event, from the moment it was due to the end of the commit that stored it
  * (polled every millisecond from log.counters.committedEvents, which grows in arrival order).
  */
 async function paced(
   log: ActionLog,
   publish: (event: ActionEvent) => void,
-  live: readonly ActionEvent[],
-  startIndex: number,
+  feed: EventFeed,
   rate: number,
   until: () => boolean,
 ): Promise<{ published: number; latenciesMs: number[]; maxLoopGapMs: number }> {
@@ -249,8 +249,12 @@ async function paced(
     const committed = log.counters.committedEvents - committedAtStart;
     while (latenciesMs.length < Math.min(committed, published)) latenciesMs.push(now - dueMs(latenciesMs.length));
     if (until()) break;
-    const due = Math.min(live.length - startIndex, Math.floor(((now - t0) * rate) / 1000) + 1);
-    while (published < due) publish(live[startIndex + published++]!);
+    // An event the feed has not delivered yet is published late, and its latency shows it.
+    const due = Math.min(feed.total, Math.floor(((now - t0) * rate) / 1000) + 1);
+    while (published < due && feed.ready() > 0) {
+      publish(feed.next());
+      published++;
+    }
     await new Promise((r) => setTimeout(r, 1));
   }
   // The last events: wait for their commits (the batch timer fires within batch_max_ms).
@@ -276,12 +280,13 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
     if (storedCount >= exportEvents) break;
   }
   prefill.close();
-  // Live events for 10 s of export, generated beforehand so generating them stalls nothing
-  // (publishing stops early if the export takes longer: see live_events_ran_out), and other
-  // robots' events for the baseline's two seconds.
-  const stream = (prefix: string, seed: number, n: number) => collectEvents({ robots: 8, actionsPerRobot: Math.ceil(n / 8 / 2.2) + 1000, seed, prefix }, n);
-  const live = stream("live-", 13, rate * 10);
-  const afterwards = stream("baseline-", 17, Math.ceil(rate * 2.5));
+  // Live events for 10 s of export (publishing stops early if the export takes longer: see
+  // live_events_ran_out), and other robots' events for the baseline's two seconds, each
+  // from a feed thread that stays 3 s ahead (actionlogFeed.ts).
+  const feed = (prefix: string, seed: number, n: number) =>
+    startEventFeed({ robots: 8, actionsPerRobot: Math.ceil(n / 8 / 2.2) + 1000, seed, prefix }, n, Math.min(n, rate * 3));
+  const live = await feed("live-", 13, rate * 10);
+  const afterwards = await feed("baseline-", 17, Math.ceil(rate * 2.5));
 
   const graph = new InProcessGraph({ logLevel: "silent" });
   const started = await startActionLogNode(graph, {
@@ -301,12 +306,12 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
   const request = { format: "mcap", path: "bench.mcap", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } };
   // --export-control: no export, the window lasts as long as the live events (10 s at the rate).
   const noExport = new Promise<typeof response>((resolve) =>
-    setTimeout(() => resolve({ success: true, message: "control: no export", path: "", events: 0, outcomes: 0, bytes: 0 }), (live.length * 1000) / rate),
+    setTimeout(() => resolve({ success: true, message: "control: no export", path: "", events: 0, outcomes: 0, bytes: 0 }), (live.total * 1000) / rate),
   );
   const exportDone = (EXPORT_CONTROL ? noExport : exporter.call(request, { timeoutMs: 600_000 })).then((r) => {
     response = r;
   });
-  const during = await paced(log, publish, live, 0, rate, () => response !== undefined);
+  const during = await paced(log, publish, live, rate, () => response !== undefined);
   await exportDone;
   const exportSeconds = (performance.now() - exportStart) / 1000;
   if (!response?.success) throw new Error(`the export failed: ${response?.message}`);
@@ -317,7 +322,7 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
   // the same publisher and node for two seconds, no export.
   const baselineEnd = performance.now() + 2000;
   const committedBeforeBaseline = log.counters.committedEvents;
-  const baseline = await paced(log, publish, afterwards, 0, rate, () => performance.now() >= baselineEnd);
+  const baseline = await paced(log, publish, afterwards, rate, () => performance.now() >= baselineEnd);
   const baselineStored = log.counters.committedEvents - committedBeforeBaseline;
   const sortedDuring = [...during.latenciesMs].sort((a, b) => a - b);
   const sortedBaseline = [...baseline.latenciesMs].sort((a, b) => a - b);
@@ -330,7 +335,7 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
     export_message: response.message,
     ingest_rate_during_export: rate,
     events_published_during_export: during.published,
-    live_events_ran_out: during.published === live.length,
+    live_events_ran_out: during.published === live.total,
     events_stored_during_export: storedDuring,
     dropped_during_export: during.published - storedDuring,
     queue_dropped_during_export: started.queueDropped() - droppedBefore,
@@ -346,6 +351,7 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
     `export phase: MCAP of ${response.events} events + ${response.outcomes} outcomes in ${exportSeconds.toFixed(2)} s while ${during.published} events arrived at ${rate}/s: ` +
       `p99 ${result.commit_latency_p99_ms_during_export} ms, max ${result.commit_latency_max_ms_during_export} ms, dropped ${result.dropped_during_export}`,
   );
+  await Promise.all([live.close(), afterwards.close()]);
   await started.close();
   await graph.shutdown();
   removeDb(dbPath);

@@ -30,6 +30,7 @@ import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { COARSE_FACTOR } from "../src/core/memory/codePrefilter.js";
 import { ROLES, type EpisodeInput, type Role } from "../src/core/memory/types.js";
 import { buildSuiteMemory, fitFusion, runQuestionSuite } from "./memoryQuestions.js";
+import { openSqliteMemory, type SqliteMemoryOptions } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const HELP = `Usage: npm run bench:memory -- [--quick] [--episodes N] [--queries Q]
   --quick        ingest 5k, text queries at 20k and 100k, cue set 10k (under 60 s)
@@ -200,7 +201,7 @@ async function measureIngest(glove: GloveEmbedder): Promise<IngestFigures> {
   const dir = mkdtempSync(join(tmpdir(), "bench-memory-"));
   try {
     const next = createPrng(1, 1);
-    const memory = await EpisodicMemory.open({ embedder: glove, dbPath: join(dir, "memory.db"), initialCapacity: INGEST + 2_000 });
+    const memory = await openSqliteMemory({ embedder: glove, dbPath: join(dir, "memory.db"), initialCapacity: INGEST + 2_000 });
     const episodes = Array.from({ length: INGEST }, (_, t) => generateEpisode(next, t));
     await memory.remember(episodes.slice(0, 500)); // warm-up
     const start = performance.now();
@@ -260,7 +261,7 @@ function heapBytes(): number {
 
 interface Closed {
   readonly dir: string;
-  readonly options: Parameters<typeof EpisodicMemory.open>[0];
+  readonly options: SqliteMemoryOptions;
   readonly query: string;
   /** Ids the memory returned for `query` before it was closed. */
   readonly before: readonly string[];
@@ -272,7 +273,7 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
   const dir = mkdtempSync(join(tmpdir(), "bench-memory-scale-"));
   const dbPath = join(dir, "memory.db");
   const options = { embedder: glove, dbPath, initialCapacity: largest, candidates: CANDIDATES, codeBits: CODE_BITS, rerank: RERANK } as const;
-  const memory = await EpisodicMemory.open(options);
+  const memory = await openSqliteMemory(options);
   const d = glove.dimensions;
   const embeddings = new Float32Array(largest * d);
   const next = createPrng(2, 2);
@@ -365,7 +366,7 @@ async function measureScales(glove: GloveEmbedder, scales: number[]): Promise<{ 
 /** Opens the largest memory again from its file (the one measureScales built, now unreachable). */
 async function measureReopen({ dir, options, query, before }: Closed): Promise<ReopenFigures> {
   const t0 = performance.now();
-  let reopened: EpisodicMemory | undefined = await EpisodicMemory.open(options);
+  let reopened: EpisodicMemory | undefined = await openSqliteMemory(options);
   const openS = (performance.now() - t0) / 1000;
   const size = reopened.size;
   const after = (await reopened.recall({ text: query, k: 10 })).hits.map((h) => h.episode.id);
@@ -384,7 +385,7 @@ async function measureCues(glove: GloveEmbedder): Promise<{ accuracy: number; ab
   const next = createPrng(4, 4);
   const fillers = (role: string) => Array.from({ length: 1_000 }, (_, i) => `${role}-${i}`);
   const pools: Record<Role, string[]> = { agent: fillers("agent"), action: fillers("action"), object: fillers("object"), location: fillers("location"), result: fillers("result") };
-  const memory = await EpisodicMemory.open({ embedder: glove, initialCapacity: CUE_EPISODES });
+  const memory = await openSqliteMemory({ embedder: glove, initialCapacity: CUE_EPISODES });
   const episodes: EpisodeInput[] = Array.from({ length: CUE_EPISODES }, (_, t) => {
     const e = generateEpisode(next, t);
     return { ...e, agent: pick(next, pools.agent), action: pick(next, pools.action), object: pick(next, pools.object), location: pick(next, pools.location), result: pick(next, pools.result) };

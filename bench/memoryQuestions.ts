@@ -10,6 +10,7 @@ import type { TextEmbedder } from "../src/core/embedding/types.js";
 import { simulateOutcomes } from "../src/core/sim/simulateOutcomes.js";
 import { episodeIdOf, generateQuestionSuite, isCorrect, type SuiteQuestion } from "../src/core/sim/questionSuite.js";
 import { zonedToEpoch } from "../src/core/memory/ask/zonedTime.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 export interface SuiteFigures {
   questions: number;
@@ -34,7 +35,7 @@ export async function buildSuiteMemory(embedder: TextEmbedder, episodes?: number
   const perSession = episodes === undefined ? 45 : 90;
   const days = episodes === undefined ? 3 : Math.ceil(episodes / (2 * 2 * perSession * 0.97));
   const outcomes = simulateOutcomes({ endS: SUITE_NOW_S, timeZone: SUITE_ZONE, days, robots: ["robot1", "robot2"], actionsPerSession: perSession });
-  const memory = await EpisodicMemory.open({ embedder, initialCapacity: outcomes.length + 16 });
+  const memory = await openSqliteMemory({ embedder, initialCapacity: outcomes.length + 16 });
   const inputs = outcomes.map((o) => ({ ...describeOutcome(o), id: episodeIdOf(o), durationS: o.duration_s }));
   for (let b = 0; b < inputs.length; b += 5_000) await memory.remember(inputs.slice(b, b + 5_000));
   return { memory, questions: generateQuestionSuite(outcomes, SUITE_NOW_S, SUITE_ZONE) };

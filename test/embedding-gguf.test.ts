@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LlamaEmbedder } from "../src/core/embedding/LlamaEmbedder.js";
-import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { writeTinyLlamaGguf } from "./fixtures/gguf/index.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const dir = mkdtempSync(join(tmpdir(), "embedding-gguf-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +24,7 @@ describe("LlamaEmbedder", () => {
       expect(Array.from(a2!)).toEqual(Array.from(a!));
       expect(Array.from(b!)).not.toEqual(Array.from(a!));
       // The memory works on top of it, like with any encoder.
-      const memory = await EpisodicMemory.open({ embedder, dims: 2048 });
+      const memory = await openSqliteMemory({ embedder, dims: 2048 });
       await memory.remember([
         { stamp: { sec: 1, nanosec: 0 }, robot_id: "r1", agent: "r1", action: "pick", object: "cup", location: "kitchen", result: "FAILED", description: "pick up the red cup", source: "remember" },
         { stamp: { sec: 2, nanosec: 0 }, robot_id: "r1", agent: "r1", action: "open", object: "door", location: "garage", result: "SUCCEEDED", description: "the garage door is open", source: "remember" },

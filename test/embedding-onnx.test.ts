@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TransformersEmbedder } from "../src/core/embedding/TransformersEmbedder.js";
-import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { writeTinyBert } from "./fixtures/onnx/writeTinyBert.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const dir = mkdtempSync(join(tmpdir(), "embedding-onnx-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,7 +25,7 @@ describe("TransformersEmbedder", () => {
       // BertNormalizer lowercases: the two spellings are the same tokens, hence the same vector.
       for (let i = 0; i < 32; i++) expect(a2![i]!).toBeCloseTo(a![i]!, 5);
       expect(Math.abs(a![0]! - b![0]!) + Math.abs(a![1]! - b![1]!)).toBeGreaterThan(1e-4);
-      const memory = await EpisodicMemory.open({ embedder, dims: 2048 });
+      const memory = await openSqliteMemory({ embedder, dims: 2048 });
       await memory.remember([
         { stamp: { sec: 1, nanosec: 0 }, robot_id: "r1", agent: "r1", action: "pick", object: "cup", location: "kitchen", result: "FAILED", description: "the robot picked up the red cup", source: "remember" },
         { stamp: { sec: 2, nanosec: 0 }, robot_id: "r1", agent: "r1", action: "open", object: "door", location: "garage", result: "SUCCEEDED", description: "opened the garage door", source: "remember" },

@@ -10,6 +10,7 @@ import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { PostgresFleetStore } from "../src/stores/postgres/PostgresFleetStore.js";
 import { T0, tempDb } from "./fixtures/actionlog/helpers.js";
 import { freshDatabase, testPostgresUrl } from "./fixtures/fleet/postgres.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const server = await testPostgresUrl();
 const NOW_S = T0 + 3600;
@@ -48,7 +49,7 @@ describe.skipIf(server === undefined)("~/ask across the fleet on a real PostgreS
     let t = T0;
     for (const [robot, episodes] of Object.entries(plan)) {
       const path = tempDb("memory.db");
-      const memory = await EpisodicMemory.open({ embedder, dbPath: path, dims: 1024, seed: 7, codeBits: 256 });
+      const memory = await openSqliteMemory({ embedder, dbPath: path, dims: 1024, seed: 7, codeBits: 256 });
       const outbox = Outbox.attach(path, EPISODES_SOURCE);
       await memory.remember(episodes.map((e) => ({ ...e, stamp: { sec: (t += 60), nanosec: 0 }, robot_id: robot, agent: robot, source: "action_outcome" })));
       const forwarder = new Forwarder({ outbox, sink: store, origin: `host-${robot}` });

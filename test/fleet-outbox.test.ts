@@ -4,9 +4,9 @@ import { Forwarder } from "../src/core/fleet/Forwarder.js";
 import type { FleetSink } from "../src/core/fleet/FleetStore.js";
 import { EPISODES_SOURCE, Outbox, OutboxAttachError, OUTCOMES_SOURCE } from "../src/core/fleet/Outbox.js";
 import type { OutboxEntry, ShipBatch } from "../src/core/fleet/types.js";
-import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { NgramEmbedder } from "../src/core/embedding/NgramEmbedder.js";
 import { ev, manualSchedule, T0, tempDb } from "./fixtures/actionlog/helpers.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const NOW_MS = (T0 + 100) * 1000;
 
@@ -145,7 +145,7 @@ describe("fleet outbox (SQLite trigger on the local store)", () => {
 
   it("captures the memory's episodes with their vectors", async () => {
     const path = tempDb("memory.db");
-    const memory = await EpisodicMemory.open({ embedder: new NgramEmbedder(), dbPath: path, dims: 1024, codeBits: 256 });
+    const memory = await openSqliteMemory({ embedder: new NgramEmbedder(), dbPath: path, dims: 1024, codeBits: 256 });
     const outbox = Outbox.attach(path, EPISODES_SOURCE);
     await memory.remember([{ stamp: { sec: T0, nanosec: 5 }, robot_id: "r1", agent: "r1", action: "pick", object: "cup", location: "kitchen", result: "FAILED", description: "", source: "remember" }]);
     const [entry] = outbox.peek(10);

@@ -12,6 +12,7 @@ import { FLEET_SCHEMA_VERSION } from "../src/stores/postgres/migrations.js";
 import { FleetMemoryMismatchError, PostgresFleetStore } from "../src/stores/postgres/PostgresFleetStore.js";
 import { ev, manualSchedule, T0, tempDb } from "./fixtures/actionlog/helpers.js";
 import { freshDatabase, testPostgresUrl } from "./fixtures/fleet/postgres.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const server = await testPostgresUrl();
 const NOW_MS = (T0 + 100) * 1000;
@@ -94,7 +95,7 @@ describe.skipIf(server === undefined)("fleet store on a real PostgreSQL", () => 
     const memories: EpisodicMemory[] = [];
     for (const [r, robot] of ["r1", "r2"].entries()) {
       const path = tempDb("memory.db");
-      const memory = await EpisodicMemory.open({ embedder, dbPath: path, dims: 1024, seed: 7, codeBits: 256 });
+      const memory = await openSqliteMemory({ embedder, dbPath: path, dims: 1024, seed: 7, codeBits: 256 });
       const outbox = Outbox.attach(path, EPISODES_SOURCE);
       await memory.remember(texts.map((description, i) => ({
         stamp: { sec: T0 + i, nanosec: 0 }, robot_id: robot, agent: robot, action: i === 2 ? "drop" : "pick", object: i === 2 ? "plate" : "mug",

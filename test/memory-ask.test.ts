@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { GloveEmbedder } from "../src/core/embedding/index.js";
-import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { AskEngine } from "../src/core/memory/ask/AskEngine.js";
 import { parseQuestion } from "../src/core/memory/ask/parseQuestion.js";
 import { parseTimeExpressions } from "../src/core/memory/ask/timeExpressions.js";
 import { localParts, zonedToEpoch } from "../src/core/memory/ask/zonedTime.js";
 import type { EpisodeInput } from "../src/core/memory/types.js";
 import { buildSuiteMemory, runQuestionSuite } from "../bench/memoryQuestions.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const glove = GloveEmbedder.load();
 const ZONE = "Europe/Berlin";
@@ -24,7 +24,7 @@ function episode(t: number, action: string, object: string, location: string, re
 }
 
 async function scriptedDay() {
-  const memory = await EpisodicMemory.open({ embedder: glove });
+  const memory = await openSqliteMemory({ embedder: glove });
   await memory.remember([
     { ...episode(at(-1, 9), "pick", "keys", "hallway", "FAILED", "object not found at the expected pose", 14), id: "keys-miss" },
     { ...episode(at(-1, 9, 5), "navigate", "", "kitchen", "SUCCEEDED", "", 31), id: "go-kitchen" },

@@ -7,8 +7,8 @@ import { loadPersonaSpec } from "../src/core/persona/PersonaSpec.js";
 import { specWeights } from "../src/core/persona/blendPersona.js";
 import type { PersonaWeights } from "../src/core/persona/types.js";
 import { GloveEmbedder } from "../src/core/embedding/index.js";
-import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { AskEngine } from "../src/core/memory/ask/AskEngine.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const spec = loadPersonaSpec(join(import.meta.dirname, "..", "configs", "personas", "teaching_assistant.yaml"));
 const cheerful = (): PersonaWeights => {
@@ -20,7 +20,7 @@ const recall: RecallFn = async () => ({ episodes: [unrelated], scores: [0.9] });
 
 async function realAsk(): Promise<AskFn> {
   const glove = GloveEmbedder.load();
-  const memory = await EpisodicMemory.open({ embedder: glove });
+  const memory = await openSqliteMemory({ embedder: glove });
   const t = 1_763_650_000;
   await memory.remember([
     { id: "keys", stamp: { sec: t, nanosec: 0 }, robot_id: "robot1", agent: "robot1", action: "pick", object: "keys", location: "hallway", result: "SUCCEEDED", description: "robot1 tried to pick the keys in the hallway and succeeded", source: "action_outcome", durationS: 9 },

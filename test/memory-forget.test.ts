@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { GloveEmbedder } from "../src/core/embedding/index.js";
-import { EpisodicMemory } from "../src/core/memory/EpisodicMemory.js";
 import { AskEngine } from "../src/core/memory/ask/AskEngine.js";
 import { createAskRequest, createForgetRequest, createRememberRequest } from "../src/core/interfaces/messages.generated.js";
 import { startMemoryNode, type MemoryNode } from "../src/nodes/memory.js";
 import { InProcessGraph } from "../src/ros/inprocess/InProcessGraph.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const glove = GloveEmbedder.load();
 const dir = mkdtempSync(join(tmpdir(), "memory-forget-"));
@@ -26,11 +26,11 @@ function fileText(path: string): string {
 describe("forgetting", () => {
   it("removes episodes from RAM, the SQLite file, the WAL and every index, also after a restart", async () => {
     const path = join(dir, "forget.db");
-    const memory = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    const memory = await openSqliteMemory({ embedder: glove, dbPath: path });
     const filler = Array.from({ length: 300 }, (_, i) => fact(`the robot wiped table number ${i} in the kitchen`, 1_763_000_000 + i, `keep-${i}`));
     await memory.remember([...filler.slice(0, 150), fact(`Ana told me her door code is ${SECRET} 4711`, 1_763_000_500, "secret"), ...filler.slice(150)]);
     memory.close();
-    const reopened = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    const reopened = await openSqliteMemory({ embedder: glove, dbPath: path });
     expect(fileText(path)).toContain(SECRET);
 
     expect(reopened.selectForForget({ textMatch: `${SECRET.toLowerCase()} code` })).toEqual(["secret"]);
@@ -50,7 +50,7 @@ describe("forgetting", () => {
     expect(fileText(path)).not.toContain(SECRET.toLowerCase());
     reopened.close();
 
-    const again = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    const again = await openSqliteMemory({ embedder: glove, dbPath: path });
     expect(again.has("secret")).toBe(false);
     expect(again.size).toBe(300);
     expect((await again.recall({ text: "door code", k: 300 })).hits.map((h) => h.episode.id)).not.toContain("secret");
@@ -58,7 +58,7 @@ describe("forgetting", () => {
   });
 
   it("selects by robot and time range; every condition must hold", async () => {
-    const memory = await EpisodicMemory.open({ embedder: glove });
+    const memory = await openSqliteMemory({ embedder: glove });
     await memory.remember([
       { ...fact("robot one fetched the mail", 100, "a"), robot_id: "r1" },
       { ...fact("robot one fetched the keys", 200, "b"), robot_id: "r1" },

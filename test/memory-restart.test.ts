@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GloveEmbedder } from "../src/core/embedding/index.js";
 import { equals } from "../src/core/hdc/index.js";
-import { EpisodicMemory, type EpisodeInput } from "../src/core/memory/index.js";
+import { openSqliteMemory, type EpisodeInput } from "../src/core/memory/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "memory-restart-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,9 +34,9 @@ function episodeAt(i: number): EpisodeInput {
 
 const CHILD = `
 import { GloveEmbedder } from ${JSON.stringify(join(ROOT, "src/core/embedding/index.ts"))};
-import { EpisodicMemory } from ${JSON.stringify(join(ROOT, "src/core/memory/index.ts"))};
+import { openSqliteMemory } from ${JSON.stringify(join(ROOT, "src/core/memory/index.ts"))};
 const episodeAt = ${episodeAt.toString()};
-const memory = await EpisodicMemory.open({ embedder: GloveEmbedder.load(), dbPath: process.argv[2] });
+const memory = await openSqliteMemory({ embedder: GloveEmbedder.load(), dbPath: process.argv[2] });
 for (let i = 0; ; i++) {
   const [e] = await memory.remember([episodeAt(i)]);
   process.stdout.write("ack " + e.id + "\\n");
@@ -71,9 +71,9 @@ describe("episodic memory restart", () => {
     await new Promise((r) => child.once("close", r));
 
     const glove = GloveEmbedder.load();
-    const reopened = await EpisodicMemory.open({ embedder: glove, dbPath });
+    const reopened = await openSqliteMemory({ embedder: glove, dbPath });
     expect(reopened.size).toBeGreaterThanOrEqual(acked.length);
-    const fresh = await EpisodicMemory.open({ embedder: glove });
+    const fresh = await openSqliteMemory({ embedder: glove });
     await fresh.remember(Array.from({ length: reopened.size }, (_, i) => ({ ...episodeAt(i), id: `ep-${i + 1}` })));
     for (const id of acked) {
       const i = reopened.index.indexOf(id);

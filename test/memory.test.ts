@@ -8,7 +8,6 @@ import { equals, hammingAt, randomHypervector } from "../src/core/hdc/index.js";
 import { EpisodeIndex } from "../src/core/memory/EpisodeIndex.js";
 import {
   EpisodeBatcher,
-  EpisodicMemory,
   InvalidEpisodeError,
   InvalidQueryError,
   MemoryMismatchError,
@@ -17,6 +16,7 @@ import {
   type EpisodeInput,
 } from "../src/core/memory/index.js";
 import { createActionOutcome } from "../src/core/interfaces/messages.generated.js";
+import { openSqliteMemory } from "../src/core/memory/sqlite/openSqliteMemory.js";
 
 const glove = GloveEmbedder.load();
 const T0 = 1_763_800_000; // 2025-11-22T08:26:40Z
@@ -51,7 +51,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("EpisodicMemory queries", () => {
   it("free text finds the semantically nearest episode", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove });
+    const m = await openSqliteMemory({ embedder: glove });
     const stored = await m.remember(STORY);
     expect(stored.map((e) => e.id)).toEqual(["ep-1", "ep-2", "ep-3", "ep-4", "ep-5"]);
     const r = await m.recall({ text: "what happened with the cup?", k: 2 });
@@ -65,7 +65,7 @@ describe("EpisodicMemory queries", () => {
   });
 
   it("a partial cue answers the unknown role with a confidence", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove });
+    const m = await openSqliteMemory({ embedder: glove });
     await m.remember(STORY);
     const r = await m.recall({ cue: { action: "open", object: "door" }, askRole: "location" });
     expect(r.answer).toBe("garage");
@@ -77,7 +77,7 @@ describe("EpisodicMemory queries", () => {
   });
 
   it("abstains on a cue nothing matches, and when the matches disagree", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove, threshold: 0.6 });
+    const m = await openSqliteMemory({ embedder: glove, threshold: 0.6 });
     await m.remember(STORY);
     const none = await m.recall({ cue: { object: "unicorn" }, askRole: "location" });
     expect(none.abstained).toBe(true);
@@ -91,7 +91,7 @@ describe("EpisodicMemory queries", () => {
   });
 
   it("filters by robot and time range", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove });
+    const m = await openSqliteMemory({ embedder: glove });
     await m.remember(STORY);
     const r2 = await m.recall({ text: "garage", robotId: "r2", k: 5 });
     expect(r2.hits.every((h) => h.episode.robot_id === "r2")).toBe(true);
@@ -103,7 +103,7 @@ describe("EpisodicMemory queries", () => {
   });
 
   it("rejects malformed queries and episodes with clear errors", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove });
+    const m = await openSqliteMemory({ embedder: glove });
     await m.remember(STORY);
     await expect(m.recall({ text: "cup", k: 5000 })).rejects.toThrow(InvalidQueryError);
     await expect(m.recall({ cue: { object: "cup" }, askRole: "colour" as never })).rejects.toThrow(/ask_role/);
@@ -116,7 +116,7 @@ describe("EpisodicMemory queries", () => {
   });
 
   it("prototype summaries never bundle more than the capacity, and decode the dominant result", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove, dims: 2048 });
+    const m = await openSqliteMemory({ embedder: glove, dims: 2048 });
     const capacity = capacityFor(2048);
     const n = capacity * 2 + 5;
     await m.remember(
@@ -146,7 +146,7 @@ describe("EpisodicMemory queries", () => {
 
 describe("cue candidates from posting lists", () => {
   it("ranks partial matches by the cue fillers they hold, and orders exact matches by the query text", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove });
+    const m = await openSqliteMemory({ embedder: glove });
     await m.remember(STORY);
     // No episode holds both; the pick episodes hold one filler each, the cup one also the location.
     const partial = await m.recall({ cue: { object: "cup", location: "garage" }, k: 3 });
@@ -181,7 +181,7 @@ describe("EpisodeIndex prefilter", () => {
   });
 
   it("the Hamming re-rank mode also finds the nearest description", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove, rerank: "hamming" });
+    const m = await openSqliteMemory({ embedder: glove, rerank: "hamming" });
     await m.remember(STORY);
     expect((await m.recall({ text: "what happened with the cup?", k: 1 })).hits[0]!.episode.object).toBe("cup");
   });
@@ -189,7 +189,7 @@ describe("EpisodeIndex prefilter", () => {
 
 describe("EpisodeBatcher", () => {
   it("commits a burst in few remember() calls; a bad episode fails alone", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove, dims: 2048 });
+    const m = await openSqliteMemory({ embedder: glove, dims: 2048 });
     let calls = 0;
     const original = m.remember.bind(m);
     m.remember = async (inputs) => {
@@ -211,7 +211,7 @@ describe("EpisodeBatcher", () => {
 
 describe("EpisodeBatcher pending ids", () => {
   it("reports an id as pending while queued and while its batch commits, and not after", async () => {
-    const m = await EpisodicMemory.open({ embedder: glove, dims: 2048 });
+    const m = await openSqliteMemory({ embedder: glove, dims: 2048 });
     const original = m.remember.bind(m);
     let releaseCommit!: () => void;
     const commitStarted = new Promise<void>((started) => {
@@ -236,13 +236,13 @@ describe("EpisodeBatcher pending ids", () => {
 describe("EpisodicMemory persistence", () => {
   it("reopening restores every episode with identical vectors, and they match a fresh encoding", async () => {
     const path = join(dir, "reopen.db");
-    const a = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    const a = await openSqliteMemory({ embedder: glove, dbPath: path });
     await a.remember(STORY);
     const before = STORY.map((_, i) => ({ text: a.index.textVector(i).slice(), vector: a.index.episodeVector(i).slice(), episode: a.index.episode(i) }));
     a.close();
-    const b = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    const b = await openSqliteMemory({ embedder: glove, dbPath: path });
     expect(b.size).toBe(STORY.length);
-    const fresh = await EpisodicMemory.open({ embedder: glove });
+    const fresh = await openSqliteMemory({ embedder: glove });
     await fresh.remember(STORY);
     for (let i = 0; i < STORY.length; i++) {
       expect(b.index.episode(i)).toEqual(before[i]!.episode);
@@ -260,7 +260,7 @@ describe("EpisodicMemory persistence", () => {
 
   it("keeps only the short code and the embedding per episode: <= 1,200 bytes in RAM, 256-bit text_hv and no episode_hv on disk", async () => {
     const path = join(dir, "compact.db");
-    const m = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    const m = await openSqliteMemory({ embedder: glove, dbPath: path });
     await m.remember(STORY);
     // 256-bit code + 300-dimensional float32 embedding + stamp, duration, robot and removed flag.
     expect(m.stats().bytesPerEpisodeInMemory).toBe(32 + glove.dimensions * 4 + 17);
@@ -274,18 +274,18 @@ describe("EpisodicMemory persistence", () => {
 
   it("opens a file written with full text and episode hypervectors per row (the earlier layout)", async () => {
     const path = join(dir, "full-vectors.db");
-    const fresh = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    const fresh = await openSqliteMemory({ embedder: glove, dbPath: path });
     await fresh.remember(STORY);
     fresh.close();
     const db = new Database(path);
     const rows = db.prepare("SELECT seq, embedding FROM episodes").all() as { seq: number; embedding: Buffer }[];
-    const encoder = (await EpisodicMemory.open({ embedder: glove })).encoder;
+    const encoder = (await openSqliteMemory({ embedder: glove })).encoder;
     for (const r of rows) {
       const text = encoder.encodeText(new Float32Array(new Uint8Array(r.embedding).buffer));
       db.prepare("UPDATE episodes SET text_hv = ?, episode_hv = zeroblob(1280) WHERE seq = ?").run(Buffer.from(text.buffer), r.seq);
     }
     db.close();
-    const reopened = await EpisodicMemory.open({ embedder: glove, dbPath: path });
+    const reopened = await openSqliteMemory({ embedder: glove, dbPath: path });
     expect(reopened.size).toBe(STORY.length);
     expect((await reopened.recall({ text: "what happened with the cup?", k: 1 })).hits[0]!.episode.object).toBe("cup");
     expect((await reopened.recall({ cue: { action: "open", object: "door" }, askRole: "location" })).answer).toBe("garage");
@@ -294,9 +294,9 @@ describe("EpisodicMemory persistence", () => {
 
   it("opening with another encoder or dimension fails with a clear error", async () => {
     const path = join(dir, "mismatch.db");
-    (await EpisodicMemory.open({ embedder: glove, dbPath: path })).close();
-    await expect(EpisodicMemory.open({ embedder: new NgramEmbedder(), dbPath: path })).rejects.toThrow(MemoryMismatchError);
-    await expect(EpisodicMemory.open({ embedder: glove, dbPath: path, dims: 4096 })).rejects.toThrow(/dimensions=10240.*dimensions=4096/);
-    await expect(EpisodicMemory.open({ embedder: glove, dbPath: path, seed: 9 })).rejects.toThrow(/seed/);
+    (await openSqliteMemory({ embedder: glove, dbPath: path })).close();
+    await expect(openSqliteMemory({ embedder: new NgramEmbedder(), dbPath: path })).rejects.toThrow(MemoryMismatchError);
+    await expect(openSqliteMemory({ embedder: glove, dbPath: path, dims: 4096 })).rejects.toThrow(/dimensions=10240.*dimensions=4096/);
+    await expect(openSqliteMemory({ embedder: glove, dbPath: path, seed: 9 })).rejects.toThrow(/seed/);
   });
 });

@@ -12,7 +12,6 @@ import { MAX_FIELD_CHARS } from "./limits.js";
 import { EpisodeEncoder } from "./EpisodeEncoder.js";
 import { EpisodeIndex, type Filter, type ScoredIndex } from "./EpisodeIndex.js";
 import type { EpisodeStoreFactory, EpisodeStorePort, KeywordHit } from "./EpisodeStorePort.js";
-import { sqliteEpisodeStore } from "./sqlite/SqliteEpisodeStore.js";
 import { InvalidEpisodeError, InvalidQueryError } from "./errors.js";
 import { PrototypeSummaries, type PrototypeSummary } from "./PrototypeSummaries.js";
 import { ROLES, isRole, type Episode, type EpisodeInput, type RecallHit, type RecallQuery, type RecallResult, type Role } from "./types.js";
@@ -21,12 +20,10 @@ import type { Hypervector } from "../hdc/hypervector.js";
 export interface EpisodicMemoryOptions {
   readonly embedder: TextEmbedder;
   /**
-   * The durable store, opened for this memory's identity (a node injects its concrete store).
-   * Without one: a SQLite store at dbPath.
+   * The durable store, opened for this memory's identity: the node builds the concrete one
+   * (sqlite/openSqliteMemory.ts is the one-call SQLite form for tests and tools).
    */
-  readonly store?: EpisodeStoreFactory;
-  /** SQLite file when no store is given; undefined keeps everything in memory (an in-memory SQLite database: tests, benchmarks). */
-  readonly dbPath?: string;
+  readonly store: EpisodeStoreFactory;
   /** Hypervector bits (multiple of 32; default 10,240). */
   readonly dims?: number;
   /** Item-memory seed, stored with the memory (default 0x5eed). */
@@ -50,14 +47,12 @@ export interface EpisodicMemoryOptions {
   readonly now?: () => { sec: number; nanosec: number };
 }
 
-type Resolved = Required<Omit<EpisodicMemoryOptions, "dbPath" | "store">> & { dbPath: string | undefined; store: EpisodeStoreFactory };
+type Resolved = Required<EpisodicMemoryOptions>;
 
 function resolveOptions(o: EpisodicMemoryOptions): Resolved {
   return {
     embedder: o.embedder,
-    dbPath: o.dbPath,
-    // Without a file, an in-memory SQLite database still gives keyword search (FTS5) and forgetting.
-    store: o.store ?? sqliteEpisodeStore(o.dbPath ?? ":memory:"),
+    store: o.store,
     dims: o.dims ?? 10_240,
     seed: (o.seed ?? 0x5eed) >>> 0,
     codeBits: o.codeBits ?? 256,

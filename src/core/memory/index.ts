@@ -4,6 +4,7 @@ export * from "./EpisodeEncoder.js";
 export * from "./EpisodeIndex.js";
 export * from "./EpisodeStorePort.js";
 export * from "./sqlite/SqliteEpisodeStore.js";
+export * from "./sqlite/openSqliteMemory.js";
 export * from "./answerCue.js";
 export * from "./PrototypeSummaries.js";
 export * from "./describeOutcome.js";

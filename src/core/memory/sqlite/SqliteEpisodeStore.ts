@@ -256,7 +256,7 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
   }
 }
 
-/** The factory EpisodicMemory.open takes: a SQLite file, or an in-memory database for ":memory:". */
+/** The store factory EpisodicMemory.open takes: a SQLite file, or an in-memory database for ":memory:". */
 export function sqliteEpisodeStore(path: string): EpisodeStoreFactory {
   return (identity) => new SqliteEpisodeStore(path, identity);
 }

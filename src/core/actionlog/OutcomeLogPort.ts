@@ -11,7 +11,7 @@
  * two cannot drift apart unnoticed.
  */
 import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
-import type { EventFilter, OutcomeFilter, PageOptions, RetentionPolicy, StatsRow } from "./sqlite/ActionLogStore.js";
+import type { EventFilter, OutcomeFilter, PageOptions, RetentionPolicy, StatsRow } from "./logQueries.js";
 import type { ClosedAction } from "./OutcomePairer.js";
 import type { AcceptedEvent, OutcomeDraft } from "./types.js";
 

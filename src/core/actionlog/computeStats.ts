@@ -1,5 +1,5 @@
 import type { ActionStats } from "../interfaces/messages.generated.js";
-import type { StatsRow } from "./sqlite/ActionLogStore.js";
+import type { StatsRow } from "./logQueries.js";
 
 export type StatsGrouping = "action_object" | "robot" | "all";
 export const STATS_GROUPINGS: readonly StatsGrouping[] = ["action_object", "robot", "all"];

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { basename, dirname, join } from "node:path";
 import { McapWriter, type IWritable } from "@mcap/core";
 import type { EventFilter, OutcomeFilter, OutcomeLogReader } from "./OutcomeLogPort.js";
-import type { ExportedEvent } from "./sqlite/logRows.js";
+import type { ExportedEvent } from "./logQueries.js";
 import type { ActionOutcome } from "../interfaces/messages.generated.js";
 import { encodeActionEvent, encodeActionOutcome } from "./encodeCdr.js";
 import { pathExists } from "./resolveExportPath.js";

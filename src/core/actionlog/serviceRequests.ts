@@ -9,7 +9,7 @@ import type {
   GetActionStatsRequest,
   QueryOutcomesRequest,
 } from "../interfaces/messages.generated.js";
-import type { EventFilter, OutcomeFilter } from "./sqlite/ActionLogStore.js";
+import type { EventFilter, OutcomeFilter } from "./logQueries.js";
 import { STATS_GROUPINGS, type StatsGrouping } from "./computeStats.js";
 import type { ExportFormat } from "./exportLog.js";
 import { isZeroTime } from "../time.js";

@@ -9,7 +9,8 @@
  */
 import pg from "pg";
 import type { ActionOutcome, ActionStats } from "../../core/interfaces/messages.generated.js";
-import { rowToOutcome, type OutcomeFilter } from "../../core/actionlog/sqlite/ActionLogStore.js";
+import { rowToOutcome } from "../../core/actionlog/sqlite/ActionLogStore.js";
+import type { OutcomeFilter } from "../../core/actionlog/logQueries.js";
 import type { StatsGrouping } from "../../core/actionlog/computeStats.js";
 import type { FleetCodePage, FleetEpisodeFilter, FleetEpisodeMatch, FleetEpisodeRow, FleetStore } from "../../core/fleet/FleetStore.js";
 import { FLEET_CODE_BITS, FLEET_CODE_WORDS, fleetCodeLiteral } from "../../core/fleet/fleetCode.js";

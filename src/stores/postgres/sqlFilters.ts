@@ -2,7 +2,7 @@
  * WHERE clauses of the fleet queries, with numbered parameters ($n), following the local log's
  * conventions: '' and undefined filters mean "all"; time bounds are inclusive.
  */
-import type { OutcomeFilter } from "../../core/actionlog/sqlite/ActionLogStore.js";
+import type { OutcomeFilter } from "../../core/actionlog/logQueries.js";
 import type { FleetEpisodeFilter, FleetEpisodeRow } from "../../core/fleet/FleetStore.js";
 
 const param = (params: unknown[], value: unknown) => {

@@ -4,12 +4,13 @@ import { actionKeyHash } from "./actionKeyHash.js";
 import { migrate } from "./migrations.js";
 import type { ClosedAction } from "../OutcomePairer.js";
 import type { AcceptedEvent, OutcomeDraft } from "../types.js";
+import type { EventFilter, ExportedEvent, OutcomeFilter, PageOptions, RetentionPolicy, StatsRow } from "../logQueries.js";
 import {
   EVENT_COLUMNS, OUTCOME_COLUMNS, newestIds, readEvents, readOutcomes, rowToEvent, rowToOutcome, where, whereOutcomes,
-  type EventFilter, type EventRow, type ExportedEvent, type OutcomeFilter, type OutcomeRow, type PageOptions,
+  type EventRow, type OutcomeRow,
 } from "./logRows.js";
 
-export { rowToEvent, rowToOutcome, type EventFilter, type OutcomeFilter, type PageOptions } from "./logRows.js";
+export { rowToEvent, rowToOutcome } from "./logRows.js";
 
 /** Outcome ids are given by the store (see lastOutcomeId), never reused: keys_indexed_to relies on it. */
 const OUTCOME_INSERT_COLUMNS = `id, ${OUTCOME_COLUMNS}, key_hash`;
@@ -24,25 +25,6 @@ export interface ActionLogStoreOptions {
    * normal: synchronous=NORMAL, survives a process crash; the last batches may be lost on power loss.
    */
   readonly durability?: Durability;
-}
-
-export interface StatsRow {
-  readonly robot_id: string;
-  readonly action: string;
-  readonly object: string;
-  readonly result: string;
-  readonly duration_s: number;
-  /** 1 when the duration is a real measurement (a start and an end, not a timeout). */
-  readonly timed: number;
-}
-
-export interface RetentionPolicy {
-  /** Delete rows that arrived more than this long ago; 0 keeps everything. */
-  readonly maxAgeS: number;
-  /** Keep at most this many outcomes (the newest); 0 means no limit. */
-  readonly maxOutcomes: number;
-  /** Keep at most this many events (the newest); 0 means no limit. */
-  readonly maxEvents: number;
 }
 
 /**

@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads";
 import { unlinkSync } from "node:fs";
 import type { ActionLogStore } from "./ActionLogStore.js";
 import { exportLog, temporaryNameFor, type ExportFormat, type ExportSummary } from "../exportLog.js";
-import type { EventFilter } from "./logRows.js";
+import type { EventFilter } from "../logQueries.js";
 
 /** What the export worker is asked to do (its workerData). */
 export interface WorkerRequest {

@@ -4,32 +4,9 @@
  */
 import type Database from "better-sqlite3";
 import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../../interfaces/messages.generated.js";
+import type { EventFilter, ExportedEvent, OutcomeFilter, PageOptions } from "../logQueries.js";
 import { millisToTime } from "../../time.js";
 
-/** Filters shared by query, stats and export; '' and undefined mean "all". */
-export interface OutcomeFilter {
-  readonly robotId?: string;
-  readonly action?: string;
-  readonly object?: string;
-  readonly result?: string;
-  /** On ended_at; undefined means unbounded. */
-  readonly since?: BuiltinInterfacesTime;
-  readonly until?: BuiltinInterfacesTime;
-}
-
-export interface EventFilter {
-  readonly robotId?: string;
-  readonly since?: BuiltinInterfacesTime;
-  readonly until?: BuiltinInterfacesTime;
-}
-
-/** How iterateEvents and iterateOutcomes read. */
-export interface PageOptions {
-  /** Rows per query (default 5000). */
-  readonly pageSize?: number;
-  /** Read no row with a higher id (default: to the end, rows committed meanwhile included). */
-  readonly throughId?: number;
-}
 
 export const EVENT_COLUMNS = "id, robot_id, action_id, action, object, location, status, progress, detail, stamp_sec, stamp_nsec, frame_id, recv_ms";
 export const OUTCOME_COLUMNS =
@@ -106,8 +83,6 @@ function timeRange(
 
 export const where = (clauses: string[]) => (clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "");
 
-/** An event as exported: the message and its arrival time. */
-export type ExportedEvent = ActionEvent & { recv_ms: number };
 
 /** The newest event and outcome row ids: an export reads up to these, a snapshot of the log at its start. */
 export function newestIds(db: Database.Database): { readonly event: number; readonly outcome: number } {

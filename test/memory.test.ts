@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GloveEmbedder, NgramEmbedder } from "../src/core/embedding/index.js";
 import { equals, hammingAt, randomHypervector } from "../src/core/hdc/index.js";
 import { EpisodeIndex } from "../src/core/memory/EpisodeIndex.js";
+import { CodePrefilter } from "../src/core/memory/codePrefilter.js";
 import {
   EpisodeBatcher,
   InvalidEpisodeError,
@@ -178,6 +179,38 @@ describe("EpisodeIndex prefilter", () => {
       .map((x) => x.i)
       .sort((a, b) => a - b);
     expect(got.sort((a, b) => a - b)).toEqual(brute);
+  });
+
+  it("256-bit codes go through the WebAssembly SIMD scan, grown in place, with the same rows as the scalar loop", () => {
+    const unused = () => { throw new Error("the prefilter reads only the short codes"); };
+    const index = new EpisodeIndex({ dims: 1024, codeBits: 256, embeddingDims: 2, initialCapacity: 16, encodeRow: unused });
+    expect(index.codeSearch.usesSimd).toBe(true);
+    const e = { ...ep({ description: "x" }), id: "" };
+    const n = 3000; // from 16 rows the code memory grows 8 times
+    const codes = Array.from({ length: n }, (_, i) => randomHypervector(1024, 11, i));
+    for (let i = 0; i < n; i++) index.add({ ...e, id: `e${i}` }, codes[i]!, new Float32Array(2));
+    const scalar = new CodePrefilter(8, { simd: false });
+    expect(scalar.usesSimd).toBe(false);
+    const flat = scalar.allocate(n);
+    codes.forEach((c, i) => flat.set(c.subarray(0, 8), i * 8));
+    const brute = (query: Uint32Array, want: number, keep: (i: number) => boolean) =>
+      Array.from({ length: n }, (_, i) => ({ i, d: hammingAt(codes[i]!, 0, query, 0, 8) }))
+        .filter((x) => keep(x.i))
+        .sort((a, b) => a.d - b.d || a.i - b.i)
+        .slice(0, want)
+        .map((x) => x.i)
+        .sort((a, b) => a - b);
+    for (let q = 0; q < 5; q++) {
+      const query = randomHypervector(1024, 13, q);
+      const odd = (i: number) => i % 2 === 1;
+      expect(Array.from(index.prefilter(query, 101))).toEqual(brute(query, 101, () => true));
+      expect(Array.from(index.prefilter(query, 101, odd))).toEqual(brute(query, 101, odd));
+      expect(Array.from(index.prefilter(query, 101, odd))).toEqual(Array.from(scalar.nearest(flat, n, query, 101, odd)));
+    }
+    // Fewer rows pass the filter than are wanted: exactly those rows, never a filtered-out one.
+    const few = (i: number) => i % 1000 === 0;
+    expect(Array.from(index.prefilter(randomHypervector(1024, 13, 99), 50, few))).toEqual([0, 1000, 2000]);
+    expect(Array.from(scalar.nearest(flat, n, randomHypervector(1024, 13, 99), 50, few))).toEqual([0, 1000, 2000]);
   });
 
   it("the Hamming re-rank mode also finds the nearest description", async () => {

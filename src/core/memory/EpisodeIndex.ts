@@ -84,7 +84,7 @@ export class EpisodeIndex {
     this.embeddingDims = options.embeddingDims;
     this.capacity = Math.max(16, options.initialCapacity ?? 1024);
     this.embeddings = new Float32Array(this.capacity * this.embeddingDims);
-    this.codes = new Uint32Array(this.capacity * this.codeWords);
+    this.codes = this.codeSearch.allocate(this.capacity);
     this.vectors = new RowVectorCache((i) => options.encodeRow(this.episode(i), this.embeddingOf(i)));
     this.stamps = new Float64Array(this.capacity);
     this.durations = new Float32Array(this.capacity);
@@ -113,12 +113,7 @@ export class EpisodeIndex {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    const grow32 = (a: Uint32Array, per: number) => {
-      const b = new Uint32Array(capacity * per);
-      b.set(a);
-      return b;
-    };
-    this.codes = grow32(this.codes, this.codeWords);
+    this.codes = this.codeSearch.allocate(capacity, this.codes);
     const embeddings = new Float32Array(capacity * this.embeddingDims);
     embeddings.set(this.embeddings);
     this.embeddings = embeddings;

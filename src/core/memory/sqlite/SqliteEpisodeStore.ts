@@ -74,6 +74,9 @@ function viewOf<T extends Float32Array | Uint32Array>(b: Buffer, Type: { new (bu
   return new Type(out);
 }
 
+/** A row of loadAll's text page: seq, id, duration_s, sec, nanosec, robot_id, agent, action, object, location, result, description, source. */
+type LoadRow = [number, string, number, number, number, string, string, string, string, string, string, string, string];
+
 /** Rows read per query at open. */
 const LOAD_PAGE_ROWS = 4096;
 /** Distinct role strings shared at open (fillers beyond it get their own strings). */
@@ -161,11 +164,20 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
   /** Every episode in insertion order. */
   *loadAll(): Generator<StoredEpisode> {
     const codeBytes = Math.max(this.codeBits, 256) / 8;
+    // Pages of rows by seq. The text columns come as arrays (raw), not objects; the vectors of a
+    // page come as two blobs (group_concat in seq order), not two Buffers per row: both several
+    // times cheaper per row at 1M rows than objects with a Buffer per blob.
+    const textPage = this.db
+      .prepare(
+        `SELECT seq, id, duration_s, sec, nanosec, robot_id, agent, action, object, location, result, description, source
+           FROM episodes WHERE seq > ? ORDER BY seq LIMIT ${LOAD_PAGE_ROWS}`,
+      )
+      .raw(true);
     // substr: files written before the code-only format hold the whole text hypervector there.
-    // Pages of rows by seq with all(): several times cheaper per row than iterate() at 1M rows.
-    const page = this.db.prepare(
-      `SELECT seq, id, duration_s, sec, nanosec, robot_id, agent, action, object, location, result, description, source, embedding,
-         substr(text_hv, 1, ${codeBytes}) AS text_hv FROM episodes WHERE seq > ? ORDER BY seq LIMIT ${LOAD_PAGE_ROWS}`,
+    const vectorPage = this.db.prepare(
+      `SELECT count(*) AS n, CAST(group_concat(embedding, '' ORDER BY seq) AS BLOB) AS embeddings,
+         CAST(group_concat(substr(text_hv, 1, ${codeBytes}), '' ORDER BY seq) AS BLOB) AS codes
+         FROM episodes WHERE seq > ? AND seq <= ?`,
     );
     // Repeated fillers (robot, action, room...) share one string instead of one per row.
     const interned = new Map<string, string>();
@@ -176,28 +188,41 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
       return v;
     };
     for (let after = 0; ; ) {
-      const rows = page.all(after) as (Row & { seq: number })[];
-      for (const r of rows) {
+      const rows = textPage.all(after) as LoadRow[];
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1]![0];
+      const vectors = vectorPage.get(after, last) as { n: number; embeddings: Buffer; codes: Buffer };
+      const embeddingBytes = vectors.embeddings.byteLength / vectors.n;
+      const codeRowBytes = vectors.codes.byteLength / vectors.n;
+      if (vectors.n !== rows.length || !Number.isInteger(embeddingBytes) || !Number.isInteger(codeRowBytes)) {
+        throw new Error(`episodic memory ${this.path}: rows ${after + 1}..${last} have vectors of unequal sizes; the file is damaged`);
+      }
+      const embeddings = viewOf(vectors.embeddings, Float32Array);
+      const codes = viewOf(vectors.codes, Uint32Array);
+      const embeddingWords = embeddingBytes / 4;
+      const codeWords = codeRowBytes / 4;
+      for (let r = 0; r < rows.length; r++) {
+        const [, id, durationS, sec, nanosec, robotId, agent, action, object, location, result, description, source] = rows[r]!;
         yield {
           episode: {
-            id: r.id,
-            stamp: { sec: r.sec, nanosec: r.nanosec },
-            robot_id: intern(r.robot_id),
-            agent: intern(r.agent),
-            action: intern(r.action),
-            object: intern(r.object),
-            location: intern(r.location),
-            result: intern(r.result),
-            description: r.description,
-            source: intern(r.source),
+            id,
+            stamp: { sec, nanosec },
+            robot_id: intern(robotId),
+            agent: intern(agent),
+            action: intern(action),
+            object: intern(object),
+            location: intern(location),
+            result: intern(result),
+            description,
+            source: intern(source),
           },
-          durationS: r.duration_s,
-          embedding: viewOf(r.embedding, Float32Array),
-          code: viewOf(r.text_hv, Uint32Array),
+          durationS,
+          embedding: embeddings.subarray(r * embeddingWords, (r + 1) * embeddingWords),
+          code: codes.subarray(r * codeWords, (r + 1) * codeWords),
         };
       }
       if (rows.length < LOAD_PAGE_ROWS) return;
-      after = rows[rows.length - 1]!.seq;
+      after = last;
     }
   }
 

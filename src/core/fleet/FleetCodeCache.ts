@@ -3,9 +3,10 @@
  * episode: ~52 MB at 1M), loaded from the fleet store once and then only the rows added since
  * (row ids only grow). Scanning them here takes a few milliseconds where PostgreSQL's
  * bit_count(code # query) over the same rows takes hundreds (bench/fleet.ts measures both), so
- * the store is asked only for the few thousand candidates' embeddings.
+ * the store is asked only for the few thousand candidates' embeddings. The scan is the memory's
+ * (CodePrefilter: WebAssembly SIMD where available).
  */
-import { hammingAt } from "../hdc/hamming.js";
+import { CodePrefilter } from "../memory/codePrefilter.js";
 import type { FleetEpisodeFilter, FleetReader } from "./FleetStore.js";
 import { FLEET_CODE_BITS, FLEET_CODE_WORDS } from "./fleetCode.js";
 
@@ -15,7 +16,8 @@ const PAGE = 50_000;
 export class FleetCodeCache {
   private count = 0;
   private rowIds = new Float64Array(1024);
-  private codes = new Uint32Array(1024 * FLEET_CODE_WORDS);
+  private readonly search = new CodePrefilter(FLEET_CODE_WORDS);
+  private codes = this.search.allocate(1024);
   private stamps = new Float64Array(1024);
   private robots = new Int32Array(1024);
   private readonly robotIds = new Map<string, number>();
@@ -65,7 +67,7 @@ export class FleetCodeCache {
       return b;
     };
     this.rowIds = grow(this.rowIds, 1, (n) => new Float64Array(n));
-    this.codes = grow(this.codes, FLEET_CODE_WORDS, (n) => new Uint32Array(n));
+    this.codes = this.search.allocate(size, this.codes);
     this.stamps = grow(this.stamps, 1, (n) => new Float64Array(n));
     this.robots = grow(this.robots, 1, (n) => new Int32Array(n));
   }
@@ -75,29 +77,8 @@ export class FleetCodeCache {
     const robot = filter.robotId ? (this.robotIds.get(filter.robotId) ?? -1) : undefined;
     const since = filter.since ?? -Infinity;
     const until = filter.until ?? Infinity;
-    const distances = new Uint16Array(this.count);
-    const histogram = new Int32Array(FLEET_CODE_BITS + 2);
-    const excluded = FLEET_CODE_BITS + 1;
-    for (let i = 0; i < this.count; i++) {
-      const t = this.stamps[i]!;
-      if ((robot !== undefined && this.robots[i] !== robot) || t < since || t > until) {
-        distances[i] = excluded;
-        continue;
-      }
-      const d = hammingAt(this.codes, i * FLEET_CODE_WORDS, code, 0, FLEET_CODE_WORDS);
-      distances[i] = d;
-      histogram[d]!++;
-    }
-    // A counting select: the distance at which `want` rows are reached, no sort of a million rows.
-    let cut = 0;
-    let below = 0;
-    for (; cut <= FLEET_CODE_BITS && below + histogram[cut]! < want; cut++) below += histogram[cut]!;
-    let atCut = cut <= FLEET_CODE_BITS ? want - below : 0;
-    const out: number[] = [];
-    for (let i = 0; i < this.count && out.length < want; i++) {
-      const d = distances[i]!;
-      if (d < cut || (d === cut && atCut-- > 0)) out.push(this.rowIds[i]!);
-    }
-    return out;
+    const filtered = robot !== undefined || filter.since !== undefined || filter.until !== undefined;
+    const matches = filtered ? (i: number) => (robot === undefined || this.robots[i] === robot) && this.stamps[i]! >= since && this.stamps[i]! <= until : undefined;
+    return Array.from(this.search.nearest(this.codes, this.count, code, want, matches), (i) => this.rowIds[i]!);
   }
 }

@@ -99,7 +99,11 @@ export class EpisodeEncoder {
 
   /** Registers an episode's fillers without re-encoding (after loading stored vectors). */
   registerFillers(episode: Episode): void {
-    for (const role of ROLES) if (episode[role] !== "") this.items[role].add(episode[role]);
+    // has() first: add() of a known symbol still makes a view of its vector (a million at open).
+    for (const role of ROLES) {
+      const filler = episode[role];
+      if (filler !== "" && !this.items[role].has(filler)) this.items[role].add(filler);
+    }
   }
 
   /** Similarity of a stored episode vector (at `offset` in `matrix`) to a role-filler probe. */

@@ -3,7 +3,8 @@
  * parameter is read-only. The parameters are enumerated from the running nodes, so a new
  * parameter without a probe here fails the test instead of being forgotten.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { TurnLogStore } from "../src/core/persona/workshop/datasets/TurnLogStore.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -285,6 +286,8 @@ interface DialogueRig {
   calls: Record<string, number>;
   hold: { ms: number };
   states: PersonaState[];
+  /** The rig's turn_log_path (log_turns writes there). */
+  turnLogPath: string;
   chat(text: string, extra?: Partial<ReturnType<typeof createChatRequest>>): Promise<ChatResponse>;
 }
 
@@ -301,9 +304,10 @@ async function dialogueRig(modelPath: string): Promise<DialogueRig> {
       return { ...createRecallResponse(), success: true, episodes: [{ ...createEpisode(), id: `${service}-ep`, description: "Picked up the red cup in the kitchen" }], scores: [0.8] };
     });
   }
+  const turnLogPath = join(mkdtempSync(join(dir, "turns-")), "turns.db");
   const dialogue = await startDialogueNode(graph, {
     // Load is fed by the probes (monitoring.period_ms 0), so a busy test machine cannot change the mode.
-    parameterOverrides: { model_path: modelPath, gpu: "cpu", threads: 1, context_size: 1024, seed: 7, memory_timeout_ms: 500, max_tokens: 16, "power.battery_topic": "/battery", "monitoring.period_ms": 0 },
+    parameterOverrides: { model_path: modelPath, gpu: "cpu", threads: 1, context_size: 1024, seed: 7, memory_timeout_ms: 500, max_tokens: 16, "power.battery_topic": "/battery", "monitoring.period_ms": 0, turn_log_path: turnLogPath },
   });
   const user = graph.createNode("user");
   const client = user.createClient("embodied_assistant/srv/Chat", "/dialogue/chat");
@@ -315,6 +319,7 @@ async function dialogueRig(modelPath: string): Promise<DialogueRig> {
     calls,
     hold,
     states,
+    turnLogPath,
     // A fresh session per chat: no history, so two chats differ only by the parameters.
     chat: (text, extra = {}) => client.call({ ...createChatRequest(), session_id: `s${session++}`, text, ...extra }, { timeoutMs: 30_000 }),
   };
@@ -477,6 +482,24 @@ const DIALOGUE_PROBES: Record<string, DialogueProbe> = {
     expect((await r.chat("where is the cup?")).message).not.toContain("cancelled");
     set(r.dialogue.node, "reply_timeout_ms", 100);
     expect((await r.chat("where is the cup?")).message).toContain("cancelled");
+  },
+  log_turns: async (r) => {
+    // Off: no turn is stored (not even the file is made); on: the next turn is, with its persona mix; off again: no more.
+    await r.chat("where is the cup?");
+    expect(existsSync(r.turnLogPath)).toBe(false);
+    set(r.dialogue.node, "log_turns", true);
+    set(r.dialogue.node, "persona.warmth", 0.95);
+    const logged = await r.chat("where is the plate?");
+    set(r.dialogue.node, "log_turns", false);
+    await r.chat("and the fork?");
+    const store = new TurnLogStore(r.turnLogPath);
+    try {
+      expect(store.count()).toBe(1);
+      const { examples } = store.exportMessages({ dimension: "warmth", min: 0.9, max: 1 });
+      expect(examples.map((e) => e.messages.map((m) => m.content))).toEqual([[expect.anything(), "where is the plate?", logged.reply]]);
+    } finally {
+      store.close();
+    }
   },
   bake_on_idle: async (r) => {
     // Off, persona_state says so; on, the background baker reports (this rig has no adapters: nothing to bake).

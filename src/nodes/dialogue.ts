@@ -41,6 +41,8 @@ import type { AssistantNode, NodeFactory, NodeStartOptions } from "./types.js";
 import { parameterReader } from "./parameterReader.js";
 import { startPowerAwareness, type PowerAwareness } from "./powerAwareness.js";
 import { wireDialoguePanel } from "./dialoguePanel.js";
+import { startDialogueTurnLog } from "./dialogueTurnLog.js";
+import { defaultDataFile } from "./dataPaths.js";
 
 const UNIT = { from: 0, to: 1 } as const;
 
@@ -57,6 +59,7 @@ const STARTUP_PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "threads", type: "integer", defaultValue: -1, integerRange: { from: -1, to: 256 }, readOnly: true, description: "CPU threads; -1 uses the persona's runtime.threads, 0 lets llama.cpp choose" },
   { name: "queue_capacity", type: "integer", defaultValue: 64, integerRange: { from: 1, to: 10_000 }, readOnly: true, description: "most chats waiting; beyond it a chat is refused with a reason" },
   { name: "panel_file", type: "string", defaultValue: "configs/personas/hamster_panel.yaml", readOnly: true, description: "persona YAML whose panel: section answers Chat with perspectives > 0 when the persona declares no panel of its own; '' for none" },
+  { name: "turn_log_path", type: "string", defaultValue: defaultDataFile("turns.db"), readOnly: true, description: "SQLite file log_turns writes each turn to (default $ROS_HOME/embodied_assistant/turns.db, where 'npm run persona -- data from-turns' reads); created at the first logged turn" },
   { name: "bake_idle_ms", type: "integer", defaultValue: 3000, integerRange: { from: 0, to: 3_600_000 }, readOnly: true, description: "bake_on_idle: how long the weights must rest before a background bake starts" },
 ];
 
@@ -73,6 +76,7 @@ function tunableParameters(spec: PersonaSpec): ParameterDescriptor[] {
     })),
     { name: "bake_on_idle", type: "bool", defaultValue: false, description: "when the weights change and no registered bake matches them, bake them in the background (linear, into the registry's bakes folder) once they rest bake_idle_ms; the bake replaces the runtime blend from the next turn after it finishes" },
     { name: "max_tokens", type: "integer", defaultValue: spec.generation.maxTokens, integerRange: { from: 1, to: 1024 }, description: "hard limit of generated tokens per reply (a request's max_tokens, when non-zero, may only lower it)" },
+    { name: "log_turns", type: "bool", defaultValue: false, description: "store each chat turn (text, reply, persona mix) in turn_log_path as training data for the persona workshop; read per turn" },
     { name: "json_mode", type: "bool", defaultValue: false, description: "structured output {say, gesture} for every chat (a request can also ask for it)" },
     { name: "routing", type: "bool", defaultValue: spec.routing.enabled, description: "gate domain experts per utterance (keywords + similarity to prototypes)" },
     { name: "temperature", type: "double", defaultValue: spec.generation.temperature, floatingPointRange: { from: 0, to: 2 }, description: "sampling temperature; 0 is greedy" },
@@ -254,6 +258,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
   // queue_capacity is read-only; queue_timeout_ms is passed per chat, so a set applies from the next one.
   const queue = new FairTurnQueue({ capacity: num("queue_capacity") });
   const readWeights = (): PersonaWeights => weightsFrom((key) => num(key));
+  const turnLog = startDialogueTurnLog(node, str("turn_log_path"), () => bool("log_turns"));
 
   // ---- publishers ----
   const replyStream = node.createPublisher("std_msgs/msg/String", "~/reply_stream", 100);
@@ -322,6 +327,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
         counters.removedPhrases += turn.removedPhrases;
         if (!turn.grounded) counters.ungrounded++;
         if (turn.stopReason === "abort") counters.cancelled++;
+        turnLog.record({ user: request.text, reply: turn.reply, weights, modelFree: turn.modelFree });
         const used = Dialogue.flatten(turn.blend.effective);
         return {
           ...createChatResponse(),
@@ -375,6 +381,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
         adapters_rejected: rejectedAdapters.join(",") || "none",
         panel_members: panel.memberCount,
         ...bakes.diagnosticValues(),
+        ...turnLog.diagnosticValues(),
       },
     };
   });
@@ -449,6 +456,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
       for (const turn of inFlight) turn.abort(new Error("node closing"));
       await queue.idle();
       await engine?.close();
+      turnLog.close();
       node.destroy();
     },
   };

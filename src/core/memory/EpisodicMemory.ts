@@ -169,8 +169,8 @@ export class EpisodicMemory {
     this.encoder.registerFillers(episode);
     const i = this.index.add(episode, code, embedding, durationS);
     this.summaries.add(i);
-    const seq = /^ep-(\d+)$/.exec(episode.id);
-    if (seq) this.nextSeq = Math.max(this.nextSeq, Number(seq[1]) + 1);
+    const seq = generatedSeq(episode.id);
+    if (seq >= 0) this.nextSeq = Math.max(this.nextSeq, seq + 1);
   }
 
   private normalize(input: EpisodeInput, seen: Set<string>): Episode {
@@ -411,4 +411,16 @@ function abstain(explanation: string): RecallResult {
 
 function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/** N of a generated id "ep-N" (digits only), else -1: read for every episode at open, so no regex. */
+function generatedSeq(id: string): number {
+  if (id.length < 4 || !id.startsWith("ep-")) return -1;
+  let n = 0;
+  for (let i = 3; i < id.length; i++) {
+    const digit = id.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
 }

@@ -29,40 +29,46 @@ export interface PrototypeSummary {
 }
 
 export class PrototypeSummaries {
-  private readonly members = new Map<string, number[]>();
+  /** action -> object -> rows: two lookups of interned strings, no key string built per episode (a million at open). */
+  private readonly members = new Map<string, Map<string, number[]>>();
+  private keyCount = 0;
 
   constructor(
     private readonly encoder: EpisodeEncoder,
     private readonly index: EpisodeIndex,
   ) {}
 
-  private static key(action: string, object: string): string {
-    return `${action}\u0000${object}`;
+  private list(action: string, object: string): number[] | undefined {
+    return this.members.get(action)?.get(object);
   }
 
   add(i: number): void {
     const e = this.index.episode(i);
     if (e.action === "" && e.object === "") return;
-    const key = PrototypeSummaries.key(e.action, e.object);
-    let list = this.members.get(key);
-    if (list === undefined) this.members.set(key, (list = []));
+    let byObject = this.members.get(e.action);
+    if (byObject === undefined) this.members.set(e.action, (byObject = new Map()));
+    let list = byObject.get(e.object);
+    if (list === undefined) {
+      byObject.set(e.object, (list = []));
+      this.keyCount++;
+    }
     list.push(i);
   }
 
   /** Drops a forgotten row from its summary. */
   remove(i: number, episode: { action: string; object: string }): void {
-    const list = this.members.get(PrototypeSummaries.key(episode.action, episode.object));
+    const list = this.list(episode.action, episode.object);
     const at = list?.indexOf(i) ?? -1;
     if (list !== undefined && at >= 0) list.splice(at, 1);
   }
 
   get keys(): number {
-    return this.members.size;
+    return this.keyCount;
   }
 
   /** Chunk prototypes of a key (each a majority of <= capacity episode vectors). */
   prototypes(action: string, object: string): { size: number; vector: Hypervector }[] {
-    const list = this.members.get(PrototypeSummaries.key(action, object)) ?? [];
+    const list = this.list(action, object) ?? [];
     const capacity = capacityFor(this.encoder.dims);
     const out: { size: number; vector: Hypervector }[] = [];
     for (let start = 0; start < list.length; start += capacity) {

@@ -6,6 +6,7 @@
  *   npm run bench:persona                (all four dimensions and four experts, 256 wide, 4 layers)
  *   npm run bench:persona -- --base FILE  (reuse a domain base trained before with the same fixture shape)
  *   npm run bench:persona -- --threads 1  (llama.cpp threads; default all cores)
+ *   npm run bench:persona -- --epochs 8 --lr 1e-3 --expert-epochs 3 --expert-lr 5e-4  (schedules; experts default to the dimensions')
  *   npm run bench:persona -- --register   (also register passing adapters as `persona train` does:
  *                                          models/adapters/<name>.gguf and configs/adapters.yaml)
  *
@@ -44,6 +45,8 @@ const { values } = parseArgs({
     rank: { type: "string" },
     only: { type: "string" },
     lr: { type: "string" },
+    "expert-epochs": { type: "string" },
+    "expert-lr": { type: "string" },
     ctx: { type: "string" },
     base: { type: "string" },
     register: { type: "boolean", default: false },
@@ -65,6 +68,10 @@ const baseLearningRate = Number(values["base-lr"] ?? 1e-3);
 const epochs = Number(values.epochs ?? (quick ? 3 : 6));
 const rank = Number(values.rank ?? 8);
 const learningRate = values.lr ? Number(values.lr) : undefined;
+// Experts train on their Q&A against the base (no second pole to cancel what both learn), so they
+// may need a gentler schedule than the dimensions: their own epochs and rate (default: the same).
+const expertEpochs = values["expert-epochs"] ? Number(values["expert-epochs"]) : epochs;
+const expertLearningRate = values["expert-lr"] ? Number(values["expert-lr"]) : learningRate;
 const contextSize = values.ctx ? Number(values.ctx) : undefined;
 const dataDir = join(root, "data", "personas");
 const started = performance.now();
@@ -97,6 +104,7 @@ const embedder = await createEmbedder({ kind: "glove" });
 const results: Record<string, unknown>[] = [];
 for (const target of targets) {
   log(`\n== ${target.kind} ${target.name}`);
+  const targetLearningRate = target.kind === "expert" ? expertLearningRate : learningRate;
   const result = await trainPersona(tools, {
     target,
     baseModel: basePath,
@@ -106,7 +114,12 @@ for (const target of targets) {
     registry,
     registryRoot: values.register ? root : dir,
     threads,
-    hyperparameters: { rank, epochs, ...(learningRate ? { learningRate } : {}), ...(contextSize ? { contextSize } : {}) },
+    hyperparameters: {
+      rank,
+      epochs: target.kind === "expert" ? expertEpochs : epochs,
+      ...(targetLearningRate ? { learningRate: targetLearningRate } : {}),
+      ...(contextSize ? { contextSize } : {}),
+    },
     onEvent: (e) => {
       if (e.kind === "stage") log(e.message);
       else if (e.kind === "gate-point") log(`  scale ${e.point.scale}: target ${e.point.target.toFixed(4)} contrast ${e.point.contrast.toFixed(4)}`);
@@ -157,6 +170,8 @@ console.log(
     domainBase: base ? { epochs: baseEpochs, learningRate: baseLearningRate, seconds: Math.round(base.seconds), textBytes: base.textBytes, trainLoss: base.finalTrainLoss, valLossByEpoch: base.valLossByEpoch } : { reused: basePath },
     epochs,
     learningRate: learningRate ?? DEFAULT_HYPERPARAMETERS.learningRate,
+    expertEpochs,
+    expertLearningRate: expertLearningRate ?? DEFAULT_HYPERPARAMETERS.learningRate,
     contextSize: contextSize ?? DEFAULT_HYPERPARAMETERS.contextSize,
     registered: values.register ? results.filter((r) => r.passed).map((r) => r.target) : [],
     rank,

@@ -89,3 +89,27 @@ describe("episodic memory restart", () => {
     reopened.close();
   });
 });
+
+describe("the open's reader thread", () => {
+  it("reports why it could not read a file instead of hanging, so the store reads on its own connection", async () => {
+    const { pagesInWorker } = await import("../src/core/memory/sqlite/pagesInWorker.js");
+    const pages = pagesInWorker(join(dir, "no-such-memory.db"), 32);
+    const step = pages.next();
+    expect(step.done).toBe(true);
+    expect(step.value).toMatch(/unable to open|no such file|directory does not exist/i);
+  });
+
+  it("a reopened file holds every episode, in order, across several pages", async () => {
+    const dbPath = join(dir, "pages.db");
+    const glove = GloveEmbedder.load();
+    const first = await openSqliteMemory({ embedder: glove, dbPath });
+    const n = 9_000; // three pages of 4,096
+    for (let i = 0; i < n; i += 1000) await first.remember(Array.from({ length: 1000 }, (_, j) => episodeAt(i + j)));
+    const ids = Array.from({ length: n }, (_, i) => first.index.episode(i).id);
+    first.close();
+    const reopened = await openSqliteMemory({ embedder: glove, dbPath });
+    expect(reopened.size).toBe(n);
+    expect(Array.from({ length: n }, (_, i) => reopened.index.episode(i).id)).toEqual(ids);
+    reopened.close();
+  });
+});

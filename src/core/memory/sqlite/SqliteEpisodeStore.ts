@@ -13,6 +13,8 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MemoryMismatchError } from "../errors.js";
+import { pageReader, type EpisodeRow } from "./episodePages.mjs";
+import { pagesInWorker } from "./pagesInWorker.js";
 import type { EpisodeStoreFactory, EpisodeStorePort, KeywordHit, MemoryIdentity, StoredEpisode } from "../EpisodeStorePort.js";
 
 const SCHEMA = `
@@ -66,19 +68,14 @@ function toBuffer(a: Float32Array | Uint32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** A typed view of a blob: no copy when it is 4-byte aligned (better-sqlite3 gives each blob its own buffer). */
-function viewOf<T extends Float32Array | Uint32Array>(b: Buffer, Type: { new (buffer: ArrayBuffer, offset: number, length: number): T; new (buffer: ArrayBuffer): T }): T {
+/** A typed view of a blob: no copy when it is 4-byte aligned. */
+function viewOf<T extends Float32Array | Uint32Array>(b: Uint8Array, Type: { new (buffer: ArrayBuffer, offset: number, length: number): T; new (buffer: ArrayBuffer): T }): T {
   if (b.byteOffset % 4 === 0 && b.byteLength % 4 === 0) return new Type(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength / 4);
   const out = new ArrayBuffer(b.byteLength);
   new Uint8Array(out).set(b);
   return new Type(out);
 }
 
-/** A row of loadAll's text page: seq, id, duration_s, sec, nanosec, robot_id, agent, action, object, location, result, description, source. */
-type LoadRow = [number, string, number, number, number, string, string, string, string, string, string, string, string];
-
-/** Rows read per query at open. */
-const LOAD_PAGE_ROWS = 4096;
 /** Distinct role strings shared at open (fillers beyond it get their own strings). */
 const MAX_INTERNED = 100_000;
 
@@ -163,22 +160,6 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
 
   /** Every episode in insertion order. */
   *loadAll(): Generator<StoredEpisode> {
-    const codeBytes = Math.max(this.codeBits, 256) / 8;
-    // Pages of rows by seq. The text columns come as arrays (raw), not objects; the vectors of a
-    // page come as two blobs (group_concat in seq order), not two Buffers per row: both several
-    // times cheaper per row at 1M rows than objects with a Buffer per blob.
-    const textPage = this.db
-      .prepare(
-        `SELECT seq, id, duration_s, sec, nanosec, robot_id, agent, action, object, location, result, description, source
-           FROM episodes WHERE seq > ? ORDER BY seq LIMIT ${LOAD_PAGE_ROWS}`,
-      )
-      .raw(true);
-    // substr: files written before the code-only format hold the whole text hypervector there.
-    const vectorPage = this.db.prepare(
-      `SELECT count(*) AS n, CAST(group_concat(embedding, '' ORDER BY seq) AS BLOB) AS embeddings,
-         CAST(group_concat(substr(text_hv, 1, ${codeBytes}), '' ORDER BY seq) AS BLOB) AS codes
-         FROM episodes WHERE seq > ? AND seq <= ?`,
-    );
     // Repeated fillers (robot, action, room...) share one string instead of one per row.
     const interned = new Map<string, string>();
     const intern = (v: string) => {
@@ -187,22 +168,14 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
       if (interned.size < MAX_INTERNED) interned.set(v, v);
       return v;
     };
-    for (let after = 0; ; ) {
-      const rows = textPage.all(after) as LoadRow[];
-      if (rows.length === 0) return;
-      const last = rows[rows.length - 1]![0];
-      const vectors = vectorPage.get(after, last) as { n: number; embeddings: Buffer; codes: Buffer };
-      const embeddingBytes = vectors.embeddings.byteLength / vectors.n;
-      const codeRowBytes = vectors.codes.byteLength / vectors.n;
-      if (vectors.n !== rows.length || !Number.isInteger(embeddingBytes) || !Number.isInteger(codeRowBytes)) {
-        throw new Error(`episodic memory ${this.path}: rows ${after + 1}..${last} have vectors of unequal sizes; the file is damaged`);
-      }
-      const embeddings = viewOf(vectors.embeddings, Float32Array);
-      const codes = viewOf(vectors.codes, Uint32Array);
-      const embeddingWords = embeddingBytes / 4;
-      const codeWords = codeRowBytes / 4;
-      for (let r = 0; r < rows.length; r++) {
-        const [, id, durationS, sec, nanosec, robotId, agent, action, object, location, result, description, source] = rows[r]!;
+    for (const page of this.pages()) {
+      const n = page.rows.length;
+      const embeddings = viewOf(page.embeddings, Float32Array);
+      const codes = viewOf(page.codes, Uint32Array);
+      const embeddingWords = embeddings.length / n;
+      const codeWords = codes.length / n;
+      for (let r = 0; r < n; r++) {
+        const [, id, durationS, sec, nanosec, robotId, agent, action, object, location, result, description, source] = page.rows[r]!;
         yield {
           episode: {
             id,
@@ -221,9 +194,31 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
           code: codes.subarray(r * codeWords, (r + 1) * codeWords),
         };
       }
-      if (rows.length < LOAD_PAGE_ROWS) return;
-      after = last;
     }
+  }
+
+  /**
+   * Every row's page, in seq order: from a reader thread when the memory is a file (the caller
+   * builds its index meanwhile), else on this connection. A reader thread that fails hands over to
+   * this connection after the last page it delivered, with a warning.
+   */
+  private *pages(): Generator<{ rows: EpisodeRow[]; embeddings: Uint8Array; codes: Uint8Array }> {
+    const codeBytes = Math.max(this.codeBits, 256) / 8;
+    let after = 0;
+    if (this.path !== ":memory:" && this.path !== "" && !this.path.startsWith("file:")) {
+      const fromWorker = pagesInWorker(this.path, codeBytes);
+      for (let step = fromWorker.next(); ; step = fromWorker.next()) {
+        if (step.done) {
+          if (step.value === undefined) return;
+          process.emitWarning(`episodic memory ${this.path}: ${step.value}; reading the rest on the opening thread`);
+          break;
+        }
+        yield step.value;
+        after = step.value.rows[step.value.rows.length - 1]![0];
+      }
+    }
+    const read = pageReader(this.db, codeBytes);
+    for (let page = read(after); page !== undefined; page = page.more ? read(page.last) : undefined) yield page;
   }
 
   /**

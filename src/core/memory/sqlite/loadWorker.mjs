@@ -3,8 +3,6 @@
 // Each page goes out as one JSON string of its rows and two transferred vector buffers; the
 // shared counters [pages posted, pages taken] keep the reader at most `ahead` pages in front.
 import { workerData } from "node:worker_threads";
-import Database from "better-sqlite3";
-import { pageReader } from "./episodePages.mjs";
 
 const { path, codeBytes, port, control, ahead } = workerData;
 const counters = new Int32Array(control);
@@ -14,6 +12,10 @@ const posted = () => {
 };
 let db;
 try {
+  // Loaded here, not as static imports: a module that fails to load is reported like any other
+  // failure, so the opening thread falls back at once instead of waiting out its silence limit.
+  const { default: Database } = await import("better-sqlite3");
+  const { pageReader } = await import("./episodePages.mjs");
   db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma("busy_timeout = 5000");
   const read = pageReader(db, codeBytes);

@@ -8,7 +8,7 @@
  */
 import { CodePrefilter } from "../memory/codePrefilter.js";
 import type { FleetEpisodeFilter, FleetReader } from "./FleetStore.js";
-import { FLEET_CODE_BITS, FLEET_CODE_WORDS } from "./fleetCode.js";
+import { FLEET_CODE_WORDS } from "./fleetCode.js";
 
 /** Rows per refresh query. */
 const PAGE = 50_000;

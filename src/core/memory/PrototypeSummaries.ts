@@ -31,7 +31,6 @@ export interface PrototypeSummary {
 export class PrototypeSummaries {
   /** action -> object -> rows: two lookups of interned strings, no key string built per episode (a million at open). */
   private readonly members = new Map<string, Map<string, number[]>>();
-  private keyCount = 0;
 
   constructor(
     private readonly encoder: EpisodeEncoder,
@@ -48,10 +47,7 @@ export class PrototypeSummaries {
     let byObject = this.members.get(e.action);
     if (byObject === undefined) this.members.set(e.action, (byObject = new Map()));
     let list = byObject.get(e.object);
-    if (list === undefined) {
-      byObject.set(e.object, (list = []));
-      this.keyCount++;
-    }
+    if (list === undefined) byObject.set(e.object, (list = []));
     list.push(i);
   }
 
@@ -63,7 +59,9 @@ export class PrototypeSummaries {
   }
 
   get keys(): number {
-    return this.keyCount;
+    let keys = 0;
+    for (const byObject of this.members.values()) keys += byObject.size;
+    return keys;
   }
 
   /** Chunk prototypes of a key (each a majority of <= capacity episode vectors). */

@@ -41,23 +41,6 @@ CREATE VIRTUAL TABLE episodes_fts USING fts5(description, content='episodes', co
 INSERT INTO episodes_fts(episodes_fts, rank) VALUES('secure-delete', 1);
 INSERT INTO episodes_fts(episodes_fts) VALUES('rebuild');`;
 
-interface Row {
-  id: string;
-  duration_s: number;
-  sec: number;
-  nanosec: number;
-  robot_id: string;
-  agent: string;
-  action: string;
-  object: string;
-  location: string;
-  result: string;
-  description: string;
-  source: string;
-  embedding: Buffer;
-  text_hv: Buffer;
-}
-
 /** An FTS5 MATCH expression of quoted words ('' when there are none). */
 export function ftsMatch(terms: readonly string[], mode: "any" | "all"): string {
   const words = [...new Set(terms.map((t) => t.toLowerCase().replace(/[^a-z0-9]/g, "")).filter((t) => t !== ""))];

@@ -11,6 +11,7 @@ import { unlinkSync } from "node:fs";
 import type { ActionLogStore } from "./ActionLogStore.js";
 import { exportLog, temporaryNameFor, type ExportFormat, type ExportSummary } from "../exportLog.js";
 import type { EventFilter } from "../logQueries.js";
+import { isSharedDatabaseFile } from "../../sqliteFile.js";
 
 /** What the export worker is asked to do (its workerData). */
 export interface WorkerRequest {
@@ -38,7 +39,7 @@ export interface OffThreadSummary extends ExportSummary {
 
 /** Whether a second connection can open the store's database: a file, not ':memory:', '' or a URI. */
 export function storeHasFile(store: ActionLogStore): boolean {
-  return !store.db.memory && store.path !== "" && !store.path.startsWith("file:");
+  return !store.db.memory && isSharedDatabaseFile(store.path);
 }
 
 /**

@@ -15,6 +15,7 @@ import { dirname } from "node:path";
 import { MemoryMismatchError } from "../errors.js";
 import { pageReader, type EpisodeRow } from "./episodePages.mjs";
 import { pagesInWorker } from "./pagesInWorker.js";
+import { isSharedDatabaseFile } from "../../sqliteFile.js";
 import type { EpisodeStoreFactory, EpisodeStorePort, KeywordHit, MemoryIdentity, StoredEpisode } from "../EpisodeStorePort.js";
 
 const SCHEMA = `
@@ -188,7 +189,7 @@ export class SqliteEpisodeStore implements EpisodeStorePort {
   private *pages(): Generator<{ rows: EpisodeRow[]; embeddings: Uint8Array; codes: Uint8Array }> {
     const codeBytes = Math.max(this.codeBits, 256) / 8;
     let after = 0;
-    if (this.path !== ":memory:" && this.path !== "" && !this.path.startsWith("file:")) {
+    if (isSharedDatabaseFile(this.path)) {
       const fromWorker = pagesInWorker(this.path, codeBytes);
       for (let step = fromWorker.next(); ; step = fromWorker.next()) {
         if (step.done) {

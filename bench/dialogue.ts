@@ -24,6 +24,7 @@ import type { PersonaWeights } from "../src/core/persona/types.js";
 import { bakeFigures } from "./dialogueBake.js";
 import { TINYLLAMA_1_1B_SHAPE, writeLoraAdapterGguf, writeTinyLlamaGguf, type LlamaShape } from "../test/fixtures/gguf/index.js";
 import { flatWeights, PERSONA_SLOTS } from "../src/core/persona/personaSlots.js";
+import { median, round } from "./benchMath.js";
 
 const HELP = `Usage: npm run bench:dialogue -- [options]
 
@@ -80,12 +81,6 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 const log = (line: string) => process.stderr.write(`[bench:dialogue] ${line}\n`);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round = (x: number, d = 3) => Number(x.toFixed(d));
 
 const ADAPTER_NAMES = PERSONA_SLOTS.map((s) => s.key);
 /** Exactly three adapters active: warmth and encouragement (centred), teaching (linear); the others at scale 0. */

@@ -14,6 +14,7 @@ import { ModelLock } from "../src/core/models/ModelLock.js";
 import { pullModel } from "../src/core/models/pullModel.js";
 import { TINYLLAMA_1_1B_SHAPE, writeLoraAdapterGguf, writeTinyLlamaGguf } from "../test/fixtures/gguf/index.js";
 import { LoopbackMirror } from "../test/fixtures/mirror/LoopbackMirror.js";
+import { median, round } from "./benchMath.js";
 
 type Generate = (sequence: LlamaContextSequence, prompt: number[], maxTokens: number, clear: boolean) => Promise<{ tokens: number; firstMs: number; wallMs: number }>;
 
@@ -32,12 +33,6 @@ export interface BakeBenchInput {
   readonly log: (line: string) => void;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round = (x: number, d = 3) => Number(x.toFixed(d));
 
 export async function bakeFigures(input: BakeBenchInput) {
   const { log } = input;

@@ -32,6 +32,7 @@ import { EpisodeEncoder } from "../src/core/memory/EpisodeEncoder.js";
 import { createPrng, hashString } from "../src/core/hdc/prng.js";
 import { copyFrom } from "../src/stores/postgres/copyFrom.js";
 import { PostgresFleetStore } from "../src/stores/postgres/PostgresFleetStore.js";
+import { nearestRankPercentile as percentile } from "./benchMath.js";
 
 const HELP = `Usage: npm run bench:fleet -- [--quick] [--robots N] [--backlog N] [--episodes N] [--lag-s S]
 
@@ -66,10 +67,6 @@ const QUERIES = 21;
 
 const log = (...parts: unknown[]) => console.error("[bench:fleet]", ...parts);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const percentile = (values: readonly number[], p: number) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0;
-};
 
 function serverUrl(): string {
   if (process.env["EMBODIED_TEST_PG_URL"]) return process.env["EMBODIED_TEST_PG_URL"];

@@ -31,6 +31,7 @@ import { COARSE_FACTOR } from "../src/core/memory/codePrefilter.js";
 import { ROLES, type EpisodeInput, type Role } from "../src/core/memory/types.js";
 import { buildSuiteMemory, fitFusion, runQuestionSuite } from "./memoryQuestions.js";
 import { openSqliteMemory, type SqliteMemoryOptions } from "../src/core/memory/sqlite/openSqliteMemory.js";
+import { nearestRankPercentile as percentile, round } from "./benchMath.js";
 
 const HELP = `Usage: npm run bench:memory -- [--quick] [--episodes N] [--queries Q]
   --quick        ingest 5k, text queries at 20k and 100k, cue set 10k (under 60 s)
@@ -145,13 +146,6 @@ function generateQuery(next: () => number): string {
 }
 
 // ---------- helpers ----------
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 
 /** Exact float32 cosine (unit vectors: dot product) top-k with an insertion-sorted buffer. */
 function floatTopK(matrix: Float32Array, n: number, d: number, q: Float32Array, k: number): { index: number; score: number }[] {

@@ -1,9 +1,8 @@
 /**
  * The fleet store on PostgreSQL (with `pg`): what robots forward, and the fleet-wide queries.
  *
- * Writes: one statement per batch, a multi-row insert from unnest() of one array per column
- * (a single round trip and a single plan, whatever the batch size), ON CONFLICT (origin, stream,
- * seq) DO NOTHING, with the stream's progress upserted in the same statement. Reads mirror the
+ * Writes: one transaction per batch, COPY of the entries past the stream's progress, and the
+ * progress moved in the same transaction (see ship). Reads mirror the
  * local log's services (stats computed in SQL, newest-first pages by row id) and the memory's
  * free-text prefilter (Hamming distance of codes with bit_count(code # query)).
  */
@@ -15,7 +14,7 @@ import type { StatsGrouping } from "../../core/actionlog/computeStats.js";
 import type { FleetCodePage, FleetEpisodeFilter, FleetEpisodeMatch, FleetEpisodeRow, FleetStore } from "../../core/fleet/FleetStore.js";
 import { FLEET_CODE_BITS, FLEET_CODE_WORDS, fleetCodeLiteral } from "../../core/fleet/fleetCode.js";
 import type { FleetMemoryIdentity, FleetOutcome, OutboxEntry, ShipBatch, ShipResult } from "../../core/fleet/types.js";
-import { boolArray, numberArray, textArray } from "./arrayLiterals.js";
+import { copyFrom, copyTextRow } from "./copyFrom.js";
 import { countMatching, matchingEpisodes, robotsByMatches, unknownStems } from "./fleetAskQueries.js";
 import { migrateFleetSchema } from "./migrations.js";
 import { episodeFromRow, EPISODE_SELECT, whereEpisodes, whereOutcomes, where } from "./sqlFilters.js";
@@ -40,66 +39,69 @@ export class FleetMemoryMismatchError extends Error {
   }
 }
 
-const OUTCOME_COLUMNS: readonly (readonly [string, string])[] = [
-  ["seq", "int8"], ["robot_id", "text"], ["action_id", "text"], ["action", "text"], ["object", "text"], ["location", "text"],
-  ["result", "text"], ["reason", "text"], ["started_sec", "int8"], ["started_nsec", "int4"], ["ended_sec", "int8"], ["ended_nsec", "int4"],
-  ["duration_s", "float8"], ["progress_events", "int4"], ["flagged", "bool"], ["flag_reason", "text"], ["committed_ms", "int8"],
+/** Columns a shipped row fills after (origin, stream), in the order outcomeRow/episodeRow give them. */
+const OUTCOME_COLUMNS = [
+  "seq", "robot_id", "action_id", "action", "object", "location", "result", "reason", "started_sec", "started_nsec", "ended_sec", "ended_nsec",
+  "duration_s", "progress_events", "flagged", "flag_reason", "committed_ms",
 ];
-const EPISODE_COLUMNS: readonly (readonly [string, string])[] = [
-  ["seq", "int8"], ["episode_id", "text"], ["sec", "int8"], ["nanosec", "int4"], ["robot_id", "text"], ["agent", "text"], ["action", "text"],
-  ["object", "text"], ["location", "text"], ["result", "text"], ["description", "text"], ["source", "text"],
-  ["code", "text"], ["text_hv", "bytea"], ["episode_hv", "bytea"], ["embedding", "bytea"],
+const EPISODE_COLUMNS = [
+  "seq", "episode_id", "sec", "nanosec", "robot_id", "agent", "action", "object", "location", "result", "description", "source",
+  "code", "text_hv", "episode_hv", "embedding",
 ];
 
-/** INSERT ... SELECT FROM unnest($3::t[], ...) ON CONFLICT DO NOTHING, plus the stream's progress. */
-function shipStatement(table: string, kind: string, columns: readonly (readonly [string, string])[]): string {
-  const names = columns.map(([c]) => c);
-  const arrays = columns.map(([, t], i) => `$${i + 3}::${t}[]`).join(", ");
-  const selected = names.map((c) => (c === "code" ? "u.code::varbit" : `u.${c}`)).join(", ");
-  const last = columns.length + 3;
-  return `WITH ins AS (
-      INSERT INTO ${table} (origin, stream, ${names.join(", ")})
-      SELECT $1::text, $2::text, ${selected} FROM unnest(${arrays}) AS u(${names.join(", ")})
-      ON CONFLICT (origin, stream, seq) DO NOTHING RETURNING 1),
-    progress AS (
-      INSERT INTO fleet_streams (origin, stream, kind, shipped_to) VALUES ($1::text, $2::text, '${kind}', $${last}::int8)
-      ON CONFLICT (origin, stream) DO UPDATE SET shipped_to = GREATEST(fleet_streams.shipped_to, excluded.shipped_to), updated_at = now())
-    SELECT count(*)::int AS n FROM ins`;
+function outcomeRow(origin: string, stream: string, entry: OutboxEntry): string {
+  if (entry.kind !== "outcome") throw new TypeError(`a batch mixes kinds (outcome and ${entry.kind})`);
+  const o = entry.outcome;
+  return copyTextRow([
+    origin, stream, entry.seq, o.robot_id, o.action_id, o.action, o.object, o.location, o.result, o.reason, o.started_at.sec, o.started_at.nanosec,
+    o.ended_at.sec, o.ended_at.nanosec, o.duration_s, o.progress_events, o.flagged, o.flag_reason, o.committed_ms,
+  ]);
 }
 
-const SHIP_OUTCOMES = shipStatement("fleet_outcomes", "outcome", OUTCOME_COLUMNS);
-const SHIP_EPISODES = shipStatement("fleet_episodes", "episode", EPISODE_COLUMNS);
-
-/** One array literal per OUTCOME_COLUMNS entry (see arrayLiterals.ts for why not pg's own serialization). */
-function outcomeArrays(entries: readonly OutboxEntry[]): string[] {
-  const outcomes = entries.map((entry) => {
-    if (entry.kind !== "outcome") throw new TypeError(`a batch mixes kinds (outcome and ${entry.kind})`);
-    return entry.outcome;
-  });
-  const text = (pick: (o: FleetOutcome) => string) => textArray(outcomes.map(pick));
-  const num = (pick: (o: FleetOutcome) => number) => numberArray(outcomes.map(pick));
-  return [
-    numberArray(entries.map((e) => e.seq)), text((o) => o.robot_id), text((o) => o.action_id), text((o) => o.action), text((o) => o.object),
-    text((o) => o.location), text((o) => o.result), text((o) => o.reason), num((o) => o.started_at.sec), num((o) => o.started_at.nanosec),
-    num((o) => o.ended_at.sec), num((o) => o.ended_at.nanosec), num((o) => o.duration_s), num((o) => o.progress_events),
-    boolArray(outcomes.map((o) => o.flagged)), text((o) => o.flag_reason), num((o) => o.committed_ms),
-  ];
+function episodeRow(origin: string, stream: string, entry: OutboxEntry): string {
+  if (entry.kind !== "episode") throw new TypeError(`a batch mixes kinds (episode and ${entry.kind})`);
+  const { episode: e, textHv, episodeHv, embedding } = entry.episode;
+  return copyTextRow([
+    origin, stream, entry.seq, e.id, e.stamp.sec, e.stamp.nanosec, e.robot_id, e.agent, e.action, e.object, e.location, e.result, e.description, e.source,
+    fleetCodeLiteral(textHv), textHv, episodeHv, embedding,
+  ]);
 }
 
-const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const SHIP_TARGETS = {
+  outcome: { copy: `fleet_outcomes (origin, stream, ${OUTCOME_COLUMNS.join(", ")})`, row: outcomeRow },
+  episode: { copy: `fleet_episodes (origin, stream, ${EPISODE_COLUMNS.join(", ")})`, row: episodeRow },
+} as const;
 
-function episodeArrays(entries: readonly OutboxEntry[]): unknown[] {
-  const cols: unknown[][] = EPISODE_COLUMNS.map(() => new Array(entries.length));
-  entries.forEach((entry, i) => {
-    if (entry.kind !== "episode") throw new TypeError(`a batch mixes kinds (episode and ${entry.kind})`);
-    const { episode: e, textHv, episodeHv, embedding } = entry.episode;
-    const values = [
-      entry.seq, e.id, e.stamp.sec, e.stamp.nanosec, e.robot_id, e.agent, e.action, e.object, e.location, e.result, e.description, e.source,
-      fleetCodeLiteral(textHv), asBuffer(textHv), asBuffer(episodeHv), asBuffer(embedding),
-    ];
-    for (let c = 0; c < values.length; c++) cols[c]![i] = values[c];
-  });
-  return cols;
+/** COPY data is sent in pieces of about this size (an episode row is ~6 KB of hex). */
+const COPY_CHUNK_CHARS = 1 << 20;
+
+function copyChunks(batch: ShipBatch, fresh: readonly OutboxEntry[], row: typeof outcomeRow): Buffer[] {
+  const chunks: Buffer[] = [];
+  let text = "";
+  for (const entry of fresh) {
+    text += row(batch.origin, batch.stream, entry);
+    if (text.length >= COPY_CHUNK_CHARS) {
+      chunks.push(Buffer.from(text));
+      text = "";
+    }
+  }
+  if (text) chunks.push(Buffer.from(text));
+  return chunks;
+}
+
+const LOCK_STREAM = "SELECT shipped_to::float8 AS shipped_to FROM fleet_streams WHERE origin = $1 AND stream = $2 FOR UPDATE";
+
+/**
+ * The stream's progress, locked for this transaction (a second connection shipping the same
+ * stream waits here, then sees what this one committed); a new stream starts at 0 (seqs start at 1).
+ */
+async function lockStream(client: pg.PoolClient, origin: string, stream: string, kind: string): Promise<number> {
+  let row = (await client.query(LOCK_STREAM, [origin, stream])).rows[0] as { shipped_to: number } | undefined;
+  if (!row) {
+    await client.query("INSERT INTO fleet_streams (origin, stream, kind, shipped_to) VALUES ($1, $2, $3, 0) ON CONFLICT (origin, stream) DO NOTHING", [origin, stream, kind]);
+    row = (await client.query(LOCK_STREAM, [origin, stream])).rows[0] as { shipped_to: number };
+  }
+  return row.shipped_to;
 }
 
 const OUTCOME_SELECT =
@@ -151,15 +153,40 @@ export class PostgresFleetStore implements FleetStore {
     return this.migrated;
   }
 
+  /**
+   * One transaction per batch: lock the stream's progress, COPY the entries past it, move the
+   * progress to the batch's last seq. Progress and rows commit together and a stream ships in
+   * seq order, so an entry at or below the progress is already stored: a batch resent after a
+   * lost acknowledgement is skipped instead of re-inserted (the (origin, stream, seq) unique key
+   * stays as the last guard). COPY instead of INSERT ... ON CONFLICT: about half the server's
+   * work per row (bench:fleet, ratio_vs_copy).
+   */
   async ship(batch: ShipBatch): Promise<ShipResult> {
     if (batch.entries.length === 0) return { inserted: 0, duplicates: 0 };
     await this.migrate();
     const kind = batch.entries[0]!.kind;
-    const arrays = kind === "outcome" ? outcomeArrays(batch.entries) : episodeArrays(batch.entries);
+    const target = SHIP_TARGETS[kind];
     const lastSeq = batch.entries[batch.entries.length - 1]!.seq;
-    const result = await this.pool.query(kind === "outcome" ? SHIP_OUTCOMES : SHIP_EPISODES, [batch.origin, batch.stream, ...arrays, lastSeq]);
-    const inserted = result.rows[0].n as number;
-    return { inserted, duplicates: batch.entries.length - inserted };
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const shippedTo = await lockStream(client, batch.origin, batch.stream, kind);
+      const fresh = batch.entries.filter((entry) => entry.seq > shippedTo);
+      if (fresh.length > 0) {
+        await copyFrom(client, target.copy, copyChunks(batch, fresh, target.row));
+        await client.query("UPDATE fleet_streams SET shipped_to = $3, updated_at = now() WHERE origin = $1 AND stream = $2", [batch.origin, batch.stream, lastSeq]);
+      }
+      await client.query("COMMIT");
+      return { inserted: fresh.length, duplicates: batch.entries.length - fresh.length };
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      // A connection that failed inside a batch (server gone, timeout mid-COPY) is not reused.
+      client.release(failure);
+    }
   }
 
   async claimMemoryIdentity(identity: FleetMemoryIdentity): Promise<void> {

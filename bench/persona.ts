@@ -51,8 +51,26 @@ const { values } = parseArgs({
     base: { type: "string" },
     register: { type: "boolean", default: false },
     threads: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+if (values.help) {
+  console.log(`Usage: npm run bench:persona -- [options]
+
+  --quick              tiny model (64 wide, 2 layers), warmth and formal, few epochs: a few minutes
+  --width N --blocks N fixture shape (default 256 x 4)
+  --base FILE          reuse a domain base trained before with the same fixture shape
+  --base-epochs N      domain base epochs (default 2; quick 1)      --base-lr X   (default 1e-3)
+  --epochs N --lr X    pole fine-tunes (default 6 epochs)            --rank N      adapter rank (default 8)
+  --expert-epochs N --expert-lr X   experts' schedule (default: the dimensions')
+  --ctx N              training context (tokens)
+  --only a,b           these dimensions/experts only
+  --threads N          llama.cpp threads (default: all cores)
+  --register           also register passing adapters (models/adapters/, configs/adapters.yaml)
+  --out DIR            work folder (default models/bench-persona)
+Needs EMBODIED_LLAMA_TOOLS_DIR (llama-finetune, llama-perplexity). Last stdout line: one JSON object.`);
+  process.exit(0);
+}
 const quick = values.quick;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const root = packageRoot();

@@ -165,7 +165,9 @@ for (const target of targets) {
     const situations = heldOut.slice(0, quick ? 4 : 8).map((i) => i.situation);
     const style: Record<string, number> = {};
     for (const scale of [-1, 0, 1]) {
-      const generator = await LlamaReplyGenerator.load({ modelPath: basePath, adapters: [{ filePath: join(dir, "work", target.name, `${target.name}.gguf`), scale }], temperature: 0, contextSize: 256 });
+      // One thread: on the fixture the default thread count spent ~1 s a token waiting at barriers
+      // (24 s for 30 tokens with two threads beside other work, 0.27 s with one).
+      const generator = await LlamaReplyGenerator.load({ modelPath: basePath, adapters: [{ filePath: join(dir, "work", target.name, `${target.name}.gguf`), scale }], temperature: 0, contextSize: 256, threads: 1 });
       const replies: string[] = [];
       for (const s of situations) replies.push(await generator.generate(polePrompt("a robot", s), 30));
       await generator.close();

@@ -4,7 +4,7 @@
  *   persona data export [--out DIR]                         starter sets -> messages JSONL per pole / expert
  *   persona data whatsapp FILE --sender NAME [--date-order dmy|mdy] [--context N] [--out FILE]
  *   persona data from-turns [--db FILE] [--dimension D --min X --max Y] [--out FILE]
- *   persona data synth DIMENSION --model GGUF [--limit N] [--out FILE]
+ *   persona data synth DIMENSION --model GGUF [--limit N] [--threads T] [--out FILE]
  *   persona train domain-base --from GGUF --out GGUF [--epochs N --lr X --ctx C --threads T]
  *   persona train <dimension|expert> --base GGUF [--rank R --epochs N --lr X --ctx C --threads T]
  *         [--extra JSONL] [--extra-high JSONL] [--extra-low JSONL]   more training text (messages JSONL, repeatable):
@@ -98,6 +98,7 @@ async function dataCommand(argv: string[], out: Out): Promise<number> {
       max: { type: "string" },
       model: { type: "string" },
       limit: { type: "string" },
+      threads: { type: "string" },
     },
   });
   switch (source) {
@@ -155,7 +156,7 @@ async function dataCommand(argv: string[], out: Out): Promise<number> {
       };
       const poles = spec.dimensions[target.name]!;
       const items = loadContrastItems(DATA_DIR, target.name).slice(0, values.limit ? Number(values.limit) : undefined);
-      const generator = await LlamaReplyGenerator.load({ modelPath: values.model });
+      const generator = await LlamaReplyGenerator.load({ modelPath: values.model, ...(values.threads ? { threads: Number(values.threads) } : {}) });
       const embedder = await createEmbedder({ kind: "glove" }).catch(() => createEmbedder({ kind: "ngram" }));
       try {
         const { pairs, report } = await generateSynthetic(generator, { items, poles, forbiddenPhrases: spec.generation.forbiddenPhrases, embedder });

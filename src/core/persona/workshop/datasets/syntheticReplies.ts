@@ -20,6 +20,11 @@ export interface LlamaReplyGeneratorOptions {
   readonly temperature?: number;
   readonly seed?: number;
   readonly contextSize?: number;
+  /**
+   * llama.cpp threads (default: node-llama-cpp's). Set it on a machine with other work: a tiny
+   * model's many short ops make threads that wait on a descheduled peer cost a time slice per op.
+   */
+  readonly threads?: number;
   readonly llama?: Llama;
 }
 
@@ -34,7 +39,7 @@ export class LlamaReplyGenerator implements ReplyGenerator {
     const llama = options.llama ?? (await getLlama({ gpu: false, build: "never" }));
     const model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: 0 });
     const active = (options.adapters ?? []).filter((a) => a.scale !== 0);
-    const context = await model.createContext({ contextSize: options.contextSize ?? 512, ...(active.length ? { lora: { adapters: active.map((a) => ({ filePath: a.filePath, scale: a.scale })) } } : {}) });
+    const context = await model.createContext({ contextSize: options.contextSize ?? 512, ...(options.threads ? { threads: options.threads } : {}), ...(active.length ? { lora: { adapters: active.map((a) => ({ filePath: a.filePath, scale: a.scale })) } } : {}) });
     return new LlamaReplyGenerator(model, context, options);
   }
 

@@ -55,7 +55,7 @@ describe("OutcomePairer", () => {
     const end = feed(p, ev({ status: "FAILED", detail: "gripper slipped", t: T0 + 2.5 }));
     expect(end.kind).toBe("accepted");
     const outcome = (end as { outcome: OutcomeDraft }).outcome;
-    expect(outcome).toMatchObject({ result: "FAILED", reason: "gripper slipped", duration_s: 2.5, progress_events: 2, flagged: false });
+    expect(outcome).toMatchObject({ result: "FAILED", reason: "gripper slipped", duration_s: 2.5, progress_events: 2, flags: [] });
     expect(p.openCount).toBe(0);
   });
 
@@ -64,14 +64,14 @@ describe("OutcomePairer", () => {
     expect(feed(p, ev({ status: "SUCCEEDED", t: T0 + 3 })).kind).toBe("accepted");
     expect(p.expire(NOW_MS + 1000)).toHaveLength(0);
     const start = feed(p, ev({ t: T0 }));
-    expect((start as { outcome: OutcomeDraft }).outcome).toMatchObject({ result: "SUCCEEDED", duration_s: 3, flagged: false });
+    expect((start as { outcome: OutcomeDraft }).outcome).toMatchObject({ result: "SUCCEEDED", duration_s: 3, flags: [] });
   });
 
   it("flags an end whose start never comes once the reorder window passes", () => {
     const p = new OutcomePairer({ reorderWindowS: 5 });
     feed(p, ev({ status: "ABORTED", t: T0 + 3 }), NOW_MS);
     const [outcome] = p.expire(NOW_MS + 5000);
-    expect(outcome).toMatchObject({ result: "ABORTED", flagged: true, flag_reason: "end_without_start", duration_s: 0 });
+    expect(outcome).toMatchObject({ result: "ABORTED", flags: ["end_without_start"], duration_s: 0 });
     // A late STARTED for the same action is now a refusal, not a second outcome.
     expect(feed(p, ev({ t: T0 }))).toMatchObject({ kind: "rejected", reason: "after_close" });
   });

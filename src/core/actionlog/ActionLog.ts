@@ -1,9 +1,10 @@
 import type { ActionEvent, ActionOutcome } from "../interfaces/messages.generated.js";
 import type { OutcomeFilter, OutcomeLogPort, RetentionPolicy, StatsRow } from "./OutcomeLogPort.js";
 import { computeStats, percentile, type StatsGrouping } from "./computeStats.js";
+import { ClosedActions } from "./ClosedActions.js";
 import { OutcomePairer } from "./OutcomePairer.js";
 import { millisToTime } from "../time.js";
-import { FLAG_REASONS, REJECT_REASONS, type AcceptedEvent, type FlagReason, type IngestResult, type OutcomeDraft, type RejectReason } from "./types.js";
+import { FLAG_REASONS, outcomeMessage, REJECT_REASONS, type AcceptedEvent, type FlagReason, type IngestResult, type OutcomeDraft, type RejectReason } from "./types.js";
 import { DEFAULT_EVENT_LIMITS, findProblem, validateActionEvent, type EventLimits } from "./validateActionEvent.js";
 
 export interface ActionLogOptions<S extends OutcomeLogPort = OutcomeLogPort> {
@@ -171,11 +172,8 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
   private readonly recent: { committedMs: number; row: StatsRow }[] = [];
   private recentHead = 0;
   private closed = false;
-  /**
-   * pairer.closedSeq at the last commit that indexed the outcomes' keys (the store's tail
-   * was emptied then): every outcome in the tail was closed later. See tailInClosedCache.
-   */
-  private tailFromSeq = 0;
+  /** Which actions are already closed: the pairer asks it, and every commit tells it (afterCommit). */
+  private readonly closedActions: ClosedActions;
   readonly counters: ActionLogCounters = {
     received: 0, accepted: 0, duplicates: 0, conflictingRepeats: 0, rejected: zeroCounts(REJECT_REASONS), flagged: zeroCounts(FLAG_REASONS),
     outcomes: 0, committedEvents: 0, commits: 0, commitErrors: 0, replayed: 0,
@@ -185,13 +183,15 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
     this.options = resolve(options);
     this.store = options.store;
     const store = this.store;
+    this.closedActions = new ClosedActions({
+      ...(options.closedCacheSize !== undefined ? { capacity: options.closedCacheSize } : {}),
+      store,
+      storedUntil: store.robotMaxStamps(),
+    });
     this.pairer = new OutcomePairer({
       ...(options.actionTimeoutS !== undefined ? { actionTimeoutS: options.actionTimeoutS } : {}),
       ...(options.reorderWindowS !== undefined ? { reorderWindowS: options.reorderWindowS } : {}),
-      ...(options.closedCacheSize !== undefined ? { closedCacheSize: options.closedCacheSize } : {}),
-      // The store scans its unindexed tail only when the closed cache may have lost part of it.
-      lookupClosed: (robotId, actionId) => store.lookupClosed(robotId, actionId, !this.tailInClosedCache()),
-      storedUntil: store.robotMaxStamps(),
+      closedActions: this.closedActions,
     });
     const lowWater = store.lowWater();
     this.nextId = Math.max(store.nextEventId(), lowWater);
@@ -278,12 +278,9 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
     this.flushTimer = undefined;
     if (!force && this.pendingEvents.length === 0 && this.pendingOutcomes.length === 0) return true;
     const committedMs = this.options.clock();
-    const catchUps = this.store.keysCaughtUp;
     try {
       this.store.commit(this.pendingEvents, this.pendingOutcomes, committedMs, this.pairer.lowWater(this.nextId));
-      // Every outcome closed so far is committed now; if the commit also indexed the keys,
-      // the tail will hold only outcomes closed from here on.
-      if (this.store.keysCaughtUp !== catchUps) this.tailFromSeq = this.pairer.closedSeq;
+      this.closedActions.afterCommit();
     } catch (error) {
       this.counters.commitErrors++;
       this.options.onCommitError(error);
@@ -297,7 +294,7 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
     const stamp = millisToTime(committedMs);
     const outcomes: ActionOutcome[] = [];
     for (const draft of this.pendingOutcomes) {
-      outcomes.push({ header: { stamp, frame_id: "" }, ...draft });
+      outcomes.push(outcomeMessage(draft, { stamp, frame_id: "" }));
       this.remember(committedMs, draft);
     }
     this.pendingEvents = [];
@@ -383,16 +380,6 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
     this.store.close();
   }
 
-  /**
-   * Whether the pairer still remembers every outcome in the store's unindexed tail (the
-   * outcomes committed after the last key catch-up): they were all closed at or after
-   * tailFromSeq, and the closed cache has evicted nothing from there on. The tail of an
-   * earlier run is indexed when the store opens, so at start the tail is this run's.
-   */
-  private tailInClosedCache(): boolean {
-    return this.pairer.evictedSeq <= this.tailFromSeq;
-  }
-
   private refuse(reason: RejectReason, detail: string): IngestResult {
     this.counters.rejected[reason]++;
     this.options.onRejected(reason, detail);
@@ -402,7 +389,7 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
   private addOutcome(outcome: OutcomeDraft): void {
     if (this.pendingEvents.length === 0 && this.pendingOutcomes.length === 0) this.pendingSince = performance.now();
     this.pendingOutcomes.push(outcome);
-    if (outcome.flagged) for (const reason of outcome.flag_reason.split(",")) this.counters.flagged[reason as FlagReason]++;
+    for (const reason of outcome.flags) this.counters.flagged[reason]++;
   }
 
   private scheduleFlush(): void {
@@ -420,7 +407,7 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
   }
 
   private remember(committedMs: number, o: OutcomeDraft): void {
-    const timed = o.result !== "TIMEOUT" && !o.flagged ? 1 : 0;
+    const timed = o.result !== "TIMEOUT" && o.flags.length === 0 ? 1 : 0;
     const entry = { committedMs, row: { robot_id: o.robot_id, action: o.action, object: o.object, result: o.result, duration_s: o.duration_s, timed } };
     if (this.recent.length < this.options.recentOutcomes) this.recent.push(entry);
     else {

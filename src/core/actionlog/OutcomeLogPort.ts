@@ -2,8 +2,9 @@
  * What the action log's core needs from a durable outcome store. ActionLog is given one (the node
  * builds it); the SQLite store (sqlite/ActionLogStore.ts) implements it, and another store can.
  *
- * Split by who uses it: the ingest path writes (OutcomeLogWriter) and asks whether an action is
- * already closed (ClosedActionLookup); services and export read (OutcomeLogReader). The fleet's
+ * Split by who uses it: the ingest path writes (OutcomeLogWriter), which includes what ClosedActions
+ * asks of the store (ClosedActionSource: the recorded outcome of an action, and the key catch-ups);
+ * services and export read (OutcomeLogReader). The fleet's
  * PostgreSQL store answers the reader's questions asynchronously (src/core/fleet/FleetStore.ts).
  *
  * Synchronous on purpose for now: the log's hot path commits in one synchronous SQLite
@@ -12,17 +13,12 @@
  */
 import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
 import type { EventFilter, OutcomeFilter, PageOptions, RetentionPolicy, StatsRow } from "./logQueries.js";
-import type { ClosedAction } from "./OutcomePairer.js";
+import type { ClosedAction, ClosedActionSource } from "./ClosedActions.js";
 import type { AcceptedEvent, OutcomeDraft } from "./types.js";
 
 export type { EventFilter, OutcomeFilter, PageOptions, RetentionPolicy, StatsRow, ClosedAction };
 
-/** The single question behind duplicate and after-close detection: is (robot, action) recorded? */
-export interface ClosedActionLookup {
-  lookupClosed(robotId: string, actionId: string, scanTail?: boolean): ClosedAction | undefined;
-}
-
-export interface OutcomeLogWriter extends ClosedActionLookup {
+export interface OutcomeLogWriter extends ClosedActionSource {
   /** One batch in one transaction: events, their new outcomes, and the replay low-water mark. */
   commit(events: readonly AcceptedEvent[], outcomes: readonly OutcomeDraft[], committedMs: number, lowWater: number): void;
   /** Where replay starts after a restart (the first event of the oldest open action). */
@@ -31,8 +27,6 @@ export interface OutcomeLogWriter extends ClosedActionLookup {
   /** Per robot, the newest stamp among stored outcomes (lets the pairer skip lookups). */
   robotMaxStamps(): Map<string, BuiltinInterfacesTime>;
   eventsFrom(fromId: number): Iterable<AcceptedEvent>;
-  /** Counts the commits that also indexed the keys of the unindexed tail (ActionLog's closed-cache bookkeeping). */
-  readonly keysCaughtUp: number;
   applyRetention(policy: RetentionPolicy, nowMs: number, lowWater: number): { events: number; outcomes: number };
   close(): void;
 }

@@ -2,59 +2,32 @@ import { fnv1a32 } from "../hdc/prng.js";
 import type { ActionEvent, BuiltinInterfacesTime } from "../interfaces/messages.generated.js";
 import { secondsToTime, stampKey, timeToSeconds } from "../time.js";
 import { type AcceptedEvent, type FlagReason, type OutcomeDraft, type RejectReason } from "./types.js";
+import { ClosedActions, type ClosedAction, type ClosedRobot } from "./ClosedActions.js";
 
-/** What the log remembers about an action whose outcome is recorded: enough to tell a repeat from a late event. */
-export interface ClosedAction {
-  /** The STARTED event's stamp; sec is -1 when the action had none. Numbers, not strings: one of these is kept per closed action. */
-  readonly startSec: number;
-  readonly startNsec: number;
-  /** The result (SUCCEEDED ... or TIMEOUT) and ended_at. */
-  readonly result: string;
-  readonly endSec: number;
-  readonly endNsec: number;
-  /**
-   * contentHash of the STARTED and of the end event, to tell a conflicting repeat from a plain
-   * one. Absent for actions looked up in the store (closed by an earlier run): the store keeps
-   * the outcome, not every field of its events, so such repeats are matched on status and stamp.
-   */
-  readonly startContent?: number | undefined;
-  readonly endContent?: number | undefined;
-}
+export type { ClosedAction } from "./ClosedActions.js";
 
 export interface OutcomePairerOptions {
   /** An action with no end after this many seconds gets a TIMEOUT outcome (default 300). */
   readonly actionTimeoutS?: number;
   /** How long an end waits for a STARTED that may still arrive out of order (default 5 s). */
   readonly reorderWindowS?: number;
-  /** How many closed actions are remembered in memory for duplicate detection (default 100,000). */
-  readonly closedCacheSize?: number;
-  /** Asks the durable store about actions closed before this process (or evicted from the cache). */
-  readonly lookupClosed?: (robotId: string, actionId: string) => ClosedAction | undefined;
   /**
-   * Per robot, the newest stamp among outcomes stored before this process started.
-   * A STARTED stamped later cannot repeat a stored one (a repeat has the same stamp),
-   * so it opens without asking lookupClosed: one indexed read saved per action.
-   * Ends and progress for unknown actions are always looked up.
+   * Which actions are already closed (the closed cache, and the store behind it). The action log
+   * gives one that asks its store; without it the pairer keeps a cache of 100,000 of its own.
    */
-  readonly storedUntil?: ReadonlyMap<string, BuiltinInterfacesTime>;
+  readonly closedActions?: ClosedActions;
 }
 
 interface ResolvedOptions {
-  readonly storedUntil: ReadonlyMap<string, BuiltinInterfacesTime>;
   /** Mutable: both may be retuned while the node runs. */
   actionTimeoutS: number;
   reorderWindowS: number;
-  readonly closedCacheSize: number;
-  readonly lookupClosed: (robotId: string, actionId: string) => ClosedAction | undefined;
 }
 
 function resolveOptions(options: OutcomePairerOptions): ResolvedOptions {
   return {
     actionTimeoutS: options.actionTimeoutS ?? 300,
     reorderWindowS: options.reorderWindowS ?? 5,
-    closedCacheSize: options.closedCacheSize ?? 100_000,
-    lookupClosed: options.lookupClosed ?? (() => undefined),
-    storedUntil: options.storedUntil ?? new Map(),
   };
 }
 
@@ -62,14 +35,10 @@ function resolveOptions(options: OutcomePairerOptions): ResolvedOptions {
 interface RobotState {
   readonly robotId: string;
   readonly open: Map<string, OpenAction>;
-  /** Closed actions of this robot in the closed cache (bounded across robots, oldest evicted first). */
-  readonly closed: Map<string, ClosedAction>;
+  /** This robot's part of the closed cache. */
+  readonly closed: ClosedRobot;
   /** Newest accepted stamp of this robot, in seconds (-Infinity before the first). */
   watermark: number;
-  /** Newest stamp of this robot's actions evicted from the closed cache: lookups are needed at or below it. */
-  evictedUntil: BuiltinInterfacesTime | undefined;
-  /** Newest stamp among this robot's outcomes stored before this process (options.storedUntil). */
-  readonly storedUntil: BuiltinInterfacesTime | undefined;
 }
 
 /** An action seen but not yet closed. */
@@ -158,14 +127,7 @@ export class OutcomePairer {
   private readonly options: ResolvedOptions;
   private readonly robots = new Map<string, RobotState>();
   private openTotal = 0;
-  /** The closed cache's insertion order across robots (parallel arrays from closedHead on), for eviction. */
-  private closedRobots: RobotState[] = [];
-  private closedIds: string[] = [];
-  private closedHead = 0;
-  private closedTotal = 0;
-  /** Closed actions ever put in the cache, and ever evicted from it (positions in its order). */
-  private closedInserted = 0;
-  private closedEvicted = 0;
+  private readonly closed: ClosedActions;
   /**
    * Every action in the order of its first event, from firstHead on: the low-water mark is the
    * first one not done, and expire() walks the open ones in this (the opening) order.
@@ -175,23 +137,11 @@ export class OutcomePairer {
 
   constructor(options: OutcomePairerOptions = {}) {
     this.options = resolveOptions(options);
+    this.closed = options.closedActions ?? new ClosedActions();
   }
 
   get openCount(): number {
     return this.openTotal;
-  }
-
-  /**
-   * The closed cache's order so far: the next action to close gets position closedSeq, and
-   * every action at position >= evictedSeq is still remembered. So all actions closed since
-   * closedSeq was s are remembered while evictedSeq <= s.
-   */
-  get closedSeq(): number {
-    return this.closedInserted;
-  }
-
-  get evictedSeq(): number {
-    return this.closedEvicted;
   }
 
   get actionTimeoutS(): number {
@@ -210,7 +160,7 @@ export class OutcomePairer {
   private robot(robotId: string): RobotState {
     let robot = this.robots.get(robotId);
     if (!robot) {
-      robot = { robotId, open: new Map(), closed: new Map(), watermark: -Infinity, evictedUntil: undefined, storedUntil: this.options.storedUntil.get(robotId) };
+      robot = { robotId, open: new Map(), closed: this.closed.robot(robotId), watermark: -Infinity };
       this.robots.set(robotId, robot);
     }
     return robot;
@@ -221,7 +171,7 @@ export class OutcomePairer {
     const actionId = event.action_id;
     let entry = robot.open.get(actionId);
     if (!entry) {
-      const closed = robot.closed.get(actionId) ?? (this.mayBeStored(robot, event) ? this.options.lookupClosed(event.robot_id, actionId) : undefined);
+      const closed = this.closed.find(robot.closed, event);
       if (closed) return this.judgeClosed(event, closed);
       entry = {
         robot, actionId, firstEventId: id, done: false, start: undefined, end: undefined, firstProgress: undefined,
@@ -311,12 +261,6 @@ export class OutcomePairer {
     return nextId;
   }
 
-  private mayBeStored(robot: RobotState, event: ActionEvent): boolean {
-    if (event.status !== "STARTED") return true;
-    const t = event.header.stamp;
-    return notAfter(t, robot.storedUntil) || notAfter(t, robot.evictedUntil);
-  }
-
   private judgeClosed(event: ActionEvent, closed: ClosedAction): PairDecision {
     const { sec, nanosec } = event.header.stamp;
     if (event.status === "STARTED") {
@@ -332,36 +276,6 @@ export class OutcomePairer {
       reason: "after_close",
       detail: `${event.status} for action ${event.action_id} of ${event.robot_id}, whose outcome (${closed.result}) is already recorded`,
     };
-  }
-
-  private remember(robot: RobotState, actionId: string, closed: ClosedAction): void {
-    if (robot.closed.has(actionId)) {
-      robot.closed.set(actionId, closed); // keeps its place in the eviction order, as a Map would
-      return;
-    }
-    robot.closed.set(actionId, closed);
-    this.closedRobots.push(robot);
-    this.closedIds.push(actionId);
-    this.closedTotal++;
-    this.closedInserted++;
-    if (this.closedTotal > this.options.closedCacheSize) {
-      // The oldest entry in the cache goes; its robot's evictedUntil covers it from now on.
-      const oldRobot = this.closedRobots[this.closedHead]!;
-      const oldId = this.closedIds[this.closedHead]!;
-      this.closedHead++;
-      const gone = oldRobot.closed.get(oldId)!;
-      oldRobot.closed.delete(oldId);
-      this.closedTotal--;
-      this.closedEvicted++;
-      const bound = oldRobot.evictedUntil;
-      const last = gone.startSec > gone.endSec ? { sec: gone.startSec, nanosec: gone.startNsec } : { sec: gone.endSec, nanosec: gone.endNsec };
-      if (!bound || last.sec > bound.sec || (last.sec === bound.sec && last.nanosec > bound.nanosec)) oldRobot.evictedUntil = last;
-      if (this.closedHead > 4096 && this.closedHead * 2 > this.closedIds.length) {
-        this.closedRobots = this.closedRobots.slice(this.closedHead);
-        this.closedIds = this.closedIds.slice(this.closedHead);
-        this.closedHead = 0;
-      }
-    }
   }
 
   private closeWithEnd(entry: OpenAction): OutcomeDraft {
@@ -414,7 +328,7 @@ export class OutcomePairer {
     robot.open.delete(entry.actionId);
     this.openTotal--;
     entry.done = true;
-    this.remember(robot, entry.actionId, {
+    this.closed.remember(robot.closed, entry.actionId, {
       startSec: entry.start ? entry.start.header.stamp.sec : -1,
       startNsec: entry.start ? entry.start.header.stamp.nanosec : 0,
       result: end.result,
@@ -437,8 +351,7 @@ export class OutcomePairer {
       ended_at: end.ended_at,
       duration_s: end.duration_s,
       progress_events: entry.progressCount,
-      flagged: end.flags.length > 0,
-      flag_reason: end.flags.join(","),
+      flags: end.flags,
     };
     // The entry may wait in the low-water list a while longer: let its events go now.
     entry.start = entry.end = entry.firstProgress = undefined;
@@ -450,11 +363,6 @@ export class OutcomePairer {
 /** A repeat of a closed action's STARTED or end: conflicting when its content digest differs from the one kept. */
 function closedRepeat(event: ActionEvent, kept: number | undefined): PairDecision {
   return kept === undefined || kept === contentHash(event) ? DUPLICATE : conflictingRepeat(event, "its content differs from the recorded version's");
-}
-
-/** t <= bound (false without a bound). */
-function notAfter(t: BuiltinInterfacesTime, bound: BuiltinInterfacesTime | undefined): boolean {
-  return bound !== undefined && (t.sec < bound.sec || (t.sec === bound.sec && t.nanosec <= bound.nanosec));
 }
 
 /** Records a PROGRESS event's (stamp, progress); false when the same one was seen before. */

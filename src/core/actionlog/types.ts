@@ -47,8 +47,22 @@ export interface AcceptedEvent {
   readonly recvMs: number;
 }
 
-/** An outcome before it is committed: the message minus its header (set at commit). */
-export type OutcomeDraft = Omit<ActionOutcome, "header">;
+/**
+ * An outcome before it is committed: the message minus its header (set at commit), its flags
+ * typed. The message's `flagged` and `flag_reason` are made from them only where a message or a
+ * stored row is built (flagFields).
+ */
+export type OutcomeDraft = Omit<ActionOutcome, "header" | "flagged" | "flag_reason"> & { readonly flags: readonly FlagReason[] };
+
+/** The message fields of a draft's flags: `flag_reason` is the comma-separated list, in the order they were raised. */
+export function flagFields(flags: readonly FlagReason[]): { flagged: boolean; flag_reason: string } {
+  return { flagged: flags.length > 0, flag_reason: flags.join(",") };
+}
+
+/** The ActionOutcome message of a committed draft. */
+export function outcomeMessage({ flags, ...fields }: OutcomeDraft, header: ActionOutcome["header"]): ActionOutcome {
+  return { header, ...fields, ...flagFields(flags) };
+}
 
 export type IngestResult =
   | { readonly kind: "accepted"; readonly eventId: number }

@@ -2,13 +2,12 @@
  * Records the fleet forwards and the figures it reports. A robot's outbox holds one kind of
  * record per local database: outcomes (the action log's file) or episodes (the memory's file).
  */
-import type { Episode } from "../interfaces/messages.generated.js";
-import type { OutcomeDraft } from "../actionlog/types.js";
+import type { ActionOutcome, Episode } from "../interfaces/messages.generated.js";
 
 export type OutboxKind = "outcome" | "episode";
 
-/** An outcome as the local log stored it, plus its commit time. */
-export type FleetOutcome = OutcomeDraft & { readonly committed_ms: number };
+/** An outcome as the local log stored it (the message's fields, flags as stored), plus its commit time. */
+export type FleetOutcome = Omit<ActionOutcome, "header"> & { readonly committed_ms: number };
 
 /** An episode with the vectors fleet recall needs (raw little-endian bytes, as stored locally). */
 export interface FleetEpisode {

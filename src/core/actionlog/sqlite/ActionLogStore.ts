@@ -2,8 +2,8 @@ import Database from "better-sqlite3";
 import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../../interfaces/messages.generated.js";
 import { actionKeyHash } from "./actionKeyHash.js";
 import { migrate } from "./migrations.js";
-import type { ClosedAction } from "../OutcomePairer.js";
-import type { AcceptedEvent, OutcomeDraft } from "../types.js";
+import type { ClosedAction } from "../ClosedActions.js";
+import { flagFields, type AcceptedEvent, type OutcomeDraft } from "../types.js";
 import type { EventFilter, ExportedEvent, OutcomeFilter, PageOptions, RetentionPolicy, StatsRow } from "../logQueries.js";
 import {
   EVENT_COLUMNS, OUTCOME_COLUMNS, newestIds, readEvents, readOutcomes, rowToEvent, rowToOutcome, where, whereOutcomes,
@@ -147,8 +147,9 @@ export class ActionLogStore {
       out[at + 11] = o.ended_at.nanosec;
       out[at + 12] = o.duration_s;
       out[at + 13] = o.progress_events;
-      out[at + 14] = o.flagged ? 1 : 0;
-      out[at + 15] = o.flag_reason;
+      const { flagged, flag_reason } = flagFields(o.flags);
+      out[at + 14] = flagged ? 1 : 0;
+      out[at + 15] = flag_reason;
       out[at + 16] = committedMsNow;
       out[at + 17] = actionKeyHash(o.robot_id, o.action_id);
     };
@@ -240,7 +241,7 @@ export class ActionLogStore {
   /**
    * The recorded outcome of (robotId, actionId), if any. Outcomes in the tail (committed,
    * keys not yet indexed) are found only with scanTail; the log leaves it off while its
-   * pairer still remembers every outcome of the tail (ActionLog: tailInClosedCache).
+   * closed cache still holds every outcome of the tail (ClosedActions decides).
    */
   lookupClosed(robotId: string, actionId: string, scanTail = true): ClosedAction | undefined {
     const hash = actionKeyHash(robotId, actionId);

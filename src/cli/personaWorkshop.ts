@@ -28,7 +28,7 @@ import { whatsappToMessages, type DateOrder } from "../core/persona/workshop/dat
 import { TurnLogStore } from "../core/persona/workshop/datasets/TurnLogStore.js";
 import { generateSynthetic, LlamaReplyGenerator } from "../core/persona/workshop/datasets/syntheticReplies.js";
 import { createEmbedder } from "../core/embedding/createEmbedder.js";
-import { locateLlamaTools, type TrainProgress } from "../core/persona/workshop/training/llamaTools.js";
+import { locateLlamaTools } from "../core/persona/workshop/training/llamaTools.js";
 import { trainPersona, type TrainEvent } from "../core/persona/workshop/training/trainPersona.js";
 import { trainDomainBase } from "../core/persona/workshop/training/domainBase.js";
 import { targetTexts } from "../core/persona/workshop/training/trainingTexts.js";

@@ -13,7 +13,7 @@ import type { OutcomeFilter } from "../../core/actionlog/logQueries.js";
 import type { StatsGrouping } from "../../core/actionlog/computeStats.js";
 import type { FleetCodePage, FleetEpisodeFilter, FleetEpisodeMatch, FleetEpisodeRow, FleetStore } from "../../core/fleet/FleetStore.js";
 import { FLEET_CODE_BITS, FLEET_CODE_WORDS, fleetCodeLiteral } from "../../core/fleet/fleetCode.js";
-import type { FleetMemoryIdentity, FleetOutcome, OutboxEntry, ShipBatch, ShipResult } from "../../core/fleet/types.js";
+import type { FleetMemoryIdentity, OutboxEntry, ShipBatch, ShipResult } from "../../core/fleet/types.js";
 import { copyFrom, copyTextRow } from "./copyFrom.js";
 import { countMatching, matchingEpisodes, robotsByMatches, unknownStems } from "./fleetAskQueries.js";
 import { migrateFleetSchema } from "./migrations.js";

@@ -9,6 +9,7 @@ import { contrastExample, dialogueText, qaExample, repliesText } from "../datase
 import { splitHeldOut } from "../datasets/heldOutSplit.js";
 import { loadContrastItems, loadQaItems } from "../datasets/starterSets.js";
 import { loadExtraExamples, type ExtraSources } from "./extraTexts.js";
+import { hashString } from "../../../hdc/prng.js";
 
 export interface TargetTexts {
   /** What the "toward" fine-tune reads: the high pole, or the expert's Q&A. */
@@ -58,19 +59,32 @@ function extraCounts(extras: ReturnType<typeof loadExtraExamples>): Record<strin
   return { extraToward: extras.toward.length, extraAway: extras.away.length, extraDropped: dropped };
 }
 
-/** Every training half (all poles of every dimension, every expert's Q&A): the domain base's text. */
+/**
+ * Every training half (all poles of every dimension, every expert's Q&A): the domain base's text.
+ * llama-finetune walks its text in order every epoch (no shuffling) and validates on the text's last
+ * 5%, so the units are interleaved in a fixed hashed order: blocks of one dimension or expert would
+ * leave the base tilted toward whatever came last, and its validation loss measured on one expert.
+ */
 export function domainBaseText(dataDir: string): { text: string; items: number } {
-  const parts: string[] = [];
+  const units: string[] = [];
   let items = 0;
   for (const d of DIMENSIONS) {
     const { train } = splitHeldOut(loadContrastItems(dataDir, d), (i) => i.situation);
     items += train.length;
-    for (const p of ["low", "neutral", "high"] as const) parts.push(repliesText(train.map((i) => contrastExample(i, p))));
+    for (const p of ["low", "neutral", "high"] as const) units.push(...train.map((i) => repliesText([contrastExample(i, p)])));
   }
   for (const d of EXPERTS) {
     const { train } = splitHeldOut(loadQaItems(dataDir, d), (i) => i.question);
     items += train.length;
-    parts.push(dialogueText(train.map(qaExample)));
+    units.push(...train.map((i) => dialogueText([qaExample(i)]) + "\n"));
   }
-  return { text: parts.join("\n"), items };
+  return { text: interleave(units).join(""), items };
+}
+
+/** A fixed order that mixes sources: by a hash of each unit's text (ties keep their place). */
+export function interleave(units: readonly string[], seed = 0x5eed): string[] {
+  return units
+    .map((unit, index) => ({ unit, index, rank: hashString(unit, seed) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map((u) => u.unit);
 }

@@ -3,15 +3,15 @@
  * Progress goes to stderr; the LAST stdout line is one JSON object.
  *
  *   npm run bench:persona -- --quick     (tiny model, two dimensions, few epochs: a few minutes on 2 cores)
- *   npm run bench:persona                (all four dimensions and four experts, 256 wide, 4 layers)
+ *   npm run bench:persona                (all four dimensions and four experts, 128 wide, 4 layers)
  *   npm run bench:persona -- --base FILE  (reuse a domain base trained before with the same fixture shape)
  *   npm run bench:persona -- --threads 1  (llama.cpp threads; default all cores)
- *   npm run bench:persona -- --epochs 8 --lr 1e-3 --expert-epochs 3 --expert-lr 5e-4  (schedules; experts default to the dimensions')
+ *   npm run bench:persona -- --epochs 8 --lr 1e-3 --lr-min none --expert-epochs 3  (schedules; see --help)
  *   npm run bench:persona -- --register   (also register passing adapters as `persona train` does:
  *                                          models/adapters/<name>.gguf and configs/adapters.yaml)
  *
  * Steps: write a random-weight llama fixture (real 32k SentencePiece vocabulary), give it a domain
- * (fine-tune on all starter-set training text), then per dimension/expert run `persona train`'s
+ * (fine-tune on all starter-set training text, interleaved, the rate falling over the epochs), then per dimension/expert run `persona train`'s
  * pipeline (two pole fine-tunes with llama-finetune, SVD to a rank-r LoRA, held-out NLL gate with
  * llama-perplexity) into a scratch registry, and score replies generated at -1/0/+1 with the GloVe
  * style scorer. Needs EMBODIED_LLAMA_TOOLS_DIR (llama-finetune, llama-perplexity).
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     blocks: { type: "string" },
     "base-epochs": { type: "string" },
     "base-lr": { type: "string" },
+    "base-lr-min": { type: "string" },
+    "lr-min": { type: "string" },
     epochs: { type: "string" },
     rank: { type: "string" },
     only: { type: "string" },
@@ -58,11 +60,13 @@ if (values.help) {
   console.log(`Usage: npm run bench:persona -- [options]
 
   --quick              tiny model (64 wide, 2 layers), warmth and formal, few epochs: a few minutes
-  --width N --blocks N fixture shape (default 256 x 4)
+  --width N --blocks N fixture shape (default 128 x 4)
   --base FILE          reuse a domain base trained before with the same fixture shape
-  --base-epochs N      domain base epochs (default 2; quick 1)      --base-lr X   (default 1e-3)
-  --epochs N --lr X    pole fine-tunes (default 6 epochs)            --rank N      adapter rank (default 8)
-  --expert-epochs N --expert-lr X   experts' schedule (default: the dimensions')
+  --base-epochs N      domain base epochs (default 3; quick 1)      --base-lr X   (default 5e-4)
+  --base-lr-min X      the base's rate falls to this over its epochs (default 5e-5; "none": constant)
+  --epochs N --lr X    pole fine-tunes (default 4 epochs, 5e-4)      --rank N      adapter rank (default 8)
+  --lr-min X           pole and expert fine-tunes' rate falls to this (default 5e-5; "none": constant)
+  --expert-epochs N --expert-lr X   experts' schedule (default 3 epochs; rate: the dimensions')
   --ctx N              training context (tokens)
   --only a,b           these dimensions/experts only
   --threads N          llama.cpp threads (default: all cores)
@@ -79,16 +83,20 @@ mkdirSync(dir, { recursive: true });
 const tools = locateLlamaTools();
 // On a machine busy with other work, one llama.cpp thread trains ~10x faster than two waiting on each other.
 const threads = Number(values.threads ?? Math.max(1, availableParallelism()));
-const width = Number(values.width ?? (quick ? 64 : 256));
+const width = Number(values.width ?? (quick ? 64 : 128));
 const blocks = Number(values.blocks ?? (quick ? 2 : 4));
-const baseEpochs = Number(values["base-epochs"] ?? (quick ? 1 : 2));
-const baseLearningRate = Number(values["base-lr"] ?? 1e-3);
-const epochs = Number(values.epochs ?? (quick ? 3 : 6));
+const baseEpochs = Number(values["base-epochs"] ?? (quick ? 1 : 3));
+const baseLearningRate = Number(values["base-lr"] ?? 5e-4);
+/** "none" keeps a rate constant; a number makes it fall exponentially to that over the epochs. */
+const rateFloor = (value: string | undefined, fallback: number | undefined) => (value === "none" ? undefined : value !== undefined ? Number(value) : fallback);
+const baseLearningRateMin = rateFloor(values["base-lr-min"], 5e-5);
+const learningRateMin = rateFloor(values["lr-min"], DEFAULT_HYPERPARAMETERS.learningRateMin);
+const epochs = Number(values.epochs ?? (quick ? 3 : 4));
 const rank = Number(values.rank ?? 8);
 const learningRate = values.lr ? Number(values.lr) : undefined;
 // Experts train on their Q&A against the base (no second pole to cancel what both learn), so they
 // may need a gentler schedule than the dimensions: their own epochs and rate (default: the same).
-const expertEpochs = values["expert-epochs"] ? Number(values["expert-epochs"]) : epochs;
+const expertEpochs = values["expert-epochs"] ? Number(values["expert-epochs"]) : quick ? epochs : 3;
 const expertLearningRate = values["expert-lr"] ? Number(values["expert-lr"]) : learningRate;
 const contextSize = values.ctx ? Number(values.ctx) : undefined;
 const dataDir = join(root, "data", "personas");
@@ -106,7 +114,7 @@ const fixture = writeTinyLlamaGguf(join(dir, `fixture-${width}x${blocks}.gguf`),
 });
 log(`fixture: ${width} wide, ${blocks} layers, vocab ${fixture.vocabSize} (${fixture.vocab}), ${(fixture.parameters / 1e6).toFixed(1)}M parameters`);
 const basePath = resolve(values.base ?? join(dir, `domain-base-${width}x${blocks}.gguf`));
-const base = values.base ? undefined : await trainDomainBase(tools, { fromModel: fixture.filePath, dataDir, outPath: basePath, epochs: baseEpochs, learningRate: baseLearningRate, contextSize: 64, threads });
+const base = values.base ? undefined : await trainDomainBase(tools, { fromModel: fixture.filePath, dataDir, outPath: basePath, epochs: baseEpochs, learningRate: baseLearningRate, learningRateMin: baseLearningRateMin, contextSize: 64, threads });
 if (base) log(`domain base: ${base.textBytes} bytes, ${base.seconds.toFixed(0)} s, train loss ${base.finalTrainLoss.toFixed(3)}, val loss by epoch ${base.valLossByEpoch.map((l) => l.toFixed(3)).join(", ")}`);
 else log(`domain base: reusing ${basePath}`);
 
@@ -136,6 +144,7 @@ for (const target of targets) {
       rank,
       epochs: target.kind === "expert" ? expertEpochs : epochs,
       ...(targetLearningRate ? { learningRate: targetLearningRate } : {}),
+      learningRateMin,
       ...(contextSize ? { contextSize } : {}),
     },
     onEvent: (e) => {
@@ -187,9 +196,10 @@ console.log(
     quick,
     model: { kind: "fixture (random weights + domain fine-tune)", width, blocks, parameters: fixture.parameters, vocab: fixture.vocab },
     threads,
-    domainBase: base ? { epochs: baseEpochs, learningRate: baseLearningRate, seconds: Math.round(base.seconds), textBytes: base.textBytes, trainLoss: base.finalTrainLoss, valLossByEpoch: base.valLossByEpoch } : { reused: basePath },
+    domainBase: base ? { epochs: baseEpochs, learningRate: baseLearningRate, learningRateMin: baseLearningRateMin ?? null, seconds: Math.round(base.seconds), textBytes: base.textBytes, trainLoss: base.finalTrainLoss, valLossByEpoch: base.valLossByEpoch } : { reused: basePath },
     epochs,
     learningRate: learningRate ?? DEFAULT_HYPERPARAMETERS.learningRate,
+    learningRateMin: learningRateMin ?? null,
     expertEpochs,
     expertLearningRate: expertLearningRate ?? DEFAULT_HYPERPARAMETERS.learningRate,
     contextSize: contextSize ?? DEFAULT_HYPERPARAMETERS.contextSize,

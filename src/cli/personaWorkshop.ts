@@ -5,11 +5,12 @@
  *   persona data whatsapp FILE --sender NAME [--date-order dmy|mdy] [--context N] [--out FILE]
  *   persona data from-turns [--db FILE] [--dimension D --min X --max Y] [--out FILE]
  *   persona data synth DIMENSION --model GGUF [--limit N] [--threads T] [--out FILE]
- *   persona train domain-base --from GGUF --out GGUF [--epochs N --lr X --ctx C --threads T]
- *   persona train <dimension|expert> --base GGUF [--rank R --epochs N --lr X --ctx C --threads T]
+ *   persona train domain-base --from GGUF --out GGUF [--epochs N --lr X --lr-min X --ctx C --threads T]
+ *   persona train <dimension|expert> --base GGUF [--rank R --epochs N --lr X --lr-min X --ctx C --threads T]
  *         [--extra JSONL] [--extra-high JSONL] [--extra-low JSONL]   more training text (messages JSONL, repeatable):
  *         --extra: per-example pole from its "persona <dimension>: high|low" system line (persona data synth)
  *         or, for an expert, all of it; --extra-high / --extra-low: the whole file is that pole
+ *         --lr-min X: the learning rate falls from --lr to X over the epochs (default 5e-5; "none": constant)
  *   persona gate <dimension|expert> --base GGUF --adapter GGUF
  *   persona list
  */
@@ -222,6 +223,7 @@ function trainingFlags(argv: string[]) {
       rank: { type: "string" },
       epochs: { type: "string" },
       lr: { type: "string" },
+      "lr-min": { type: "string" },
       ctx: { type: "string" },
       "work-dir": { type: "string" },
       threads: { type: "string" },
@@ -230,6 +232,11 @@ function trainingFlags(argv: string[]) {
       "extra-low": { type: "string", multiple: true },
     },
   });
+}
+
+/** `--lr-min`: "none" keeps the rate constant; a number makes it fall exponentially to that over the epochs. */
+function rateFloor(value: string | undefined, fallback: number | undefined): number | undefined {
+  return value === "none" ? undefined : value !== undefined ? Number(value) : fallback;
 }
 
 async function trainCommand(argv: string[], out: Out): Promise<number> {
@@ -244,11 +251,12 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
       fromModel: values.from,
       dataDir: DATA_DIR,
       outPath: values.out,
-      epochs: Number(values.epochs ?? 2),
-      learningRate: Number(values.lr ?? 1e-3),
+      epochs: Number(values.epochs ?? 3),
+      learningRate: Number(values.lr ?? 5e-4),
+      learningRateMin: rateFloor(values["lr-min"], 5e-5),
       contextSize: Number(values.ctx ?? 64),
       threads: THREADS,
-      onProgress: (epoch, progress) => reporter.onEvent({ kind: "progress", run: "domain base", epoch, epochs: Number(values.epochs ?? 2), progress }),
+      onProgress: (epoch, progress) => reporter.onEvent({ kind: "progress", run: "domain base", epoch, epochs: Number(values.epochs ?? 3), progress }),
     });
     reporter.stop();
     out(`domain base: ${result.items} items, ${result.textBytes} bytes, ${result.seconds.toFixed(0)} s, train loss ${result.finalTrainLoss.toFixed(3)}, val loss ${result.finalValLoss?.toFixed(3) ?? "n/a"} (by epoch: ${result.valLossByEpoch.map((l) => l.toFixed(3)).join(", ")}) -> ${values.out}`);
@@ -269,6 +277,7 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
       ...(values.rank ? { rank: Number(values.rank) } : {}),
       ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
       ...(values.lr ? { learningRate: Number(values.lr) } : {}),
+      ...(values["lr-min"] ? { learningRateMin: rateFloor(values["lr-min"], undefined) } : {}),
       ...(values.ctx ? { contextSize: Number(values.ctx) } : {}),
     },
     extra: { tagged: values.extra ?? [], high: values["extra-high"] ?? [], low: values["extra-low"] ?? [] },

@@ -20,7 +20,7 @@ export const AdapterRecordSchema = z.strictObject({
   rank: z.number().int().positive(),
   base: z.strictObject({ path: z.string(), sha256: z.string() }),
   data: z.record(z.string(), z.number().int().nonnegative()),
-  training: z.strictObject({ epochs: z.number(), learningRate: z.number(), contextSize: z.number(), seconds: z.number(), trainedTokens: z.number() }),
+  training: z.strictObject({ epochs: z.number(), learningRate: z.number(), learningRateMin: z.number().optional(), contextSize: z.number(), seconds: z.number(), trainedTokens: z.number() }),
   energyKept: z.number(),
   gate: z.strictObject({
     passed: z.boolean(),

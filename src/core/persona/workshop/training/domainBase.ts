@@ -14,6 +14,8 @@ export interface DomainBaseOptions {
   readonly outPath: string;
   readonly epochs: number;
   readonly learningRate: number;
+  /** See FinetuneOptions.learningRateMin (undefined: constant). */
+  readonly learningRateMin?: number | undefined;
   readonly contextSize: number;
   readonly threads: number;
   readonly onProgress?: (epoch: number, progress: TrainProgress) => void;
@@ -24,6 +26,6 @@ export async function trainDomainBase(tools: LlamaTools, options: DomainBaseOpti
   const { text, items } = domainBaseText(options.dataDir);
   const textFile = join(dirname(options.outPath), "domain-base.txt");
   writeFileSync(textFile, text);
-  const result = await runFinetune(tools, { model: options.fromModel, textFile, outPath: options.outPath, contextSize: options.contextSize, epochs: options.epochs, learningRate: options.learningRate, threads: options.threads, onProgress: options.onProgress });
+  const result = await runFinetune(tools, { model: options.fromModel, textFile, outPath: options.outPath, contextSize: options.contextSize, epochs: options.epochs, learningRate: options.learningRate, learningRateMin: options.learningRateMin, threads: options.threads, onProgress: options.onProgress });
   return { ...result, items, textBytes: Buffer.byteLength(text) };
 }

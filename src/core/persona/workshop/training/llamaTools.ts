@@ -112,6 +112,11 @@ export interface FinetuneOptions {
   readonly contextSize: number;
   readonly epochs: number;
   readonly learningRate: number;
+  /**
+   * When set, the learning rate falls exponentially from `learningRate` toward this over the
+   * epochs (llama-finetune's -lr-min with -decay-epochs = epochs); else it stays constant.
+   */
+  readonly learningRateMin?: number | undefined;
   readonly threads: number;
   readonly onProgress?: (epoch: number, progress: TrainProgress) => void;
   readonly signal?: AbortSignal;
@@ -130,6 +135,7 @@ export interface FinetuneResult {
 export async function runFinetune(tools: LlamaTools, options: FinetuneOptions): Promise<FinetuneResult> {
   const c = String(options.contextSize);
   const args = ["-m", options.model, "-f", options.textFile, "-o", options.outPath, "-c", c, "-b", c, "-ub", c, "-t", String(options.threads), "--epochs", String(options.epochs), "-lr", String(options.learningRate), "-fa", "off", "-ngl", "0"];
+  if (options.learningRateMin !== undefined) args.push("-lr-min", String(options.learningRateMin), "-decay-epochs", String(options.epochs));
   let epoch = 0;
   let lastTrain: TrainProgress | undefined;
   let lastVal: TrainProgress | undefined;

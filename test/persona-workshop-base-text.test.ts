@@ -1,7 +1,9 @@
 /**
- * The domain base's text: llama-finetune trains on its text in order, every epoch, and validates on
- * the last 5%. The text must hold every training half once, none of the held-out split, and mix the
- * sources throughout, so that neither the base nor its validation loss belongs to whichever came last.
+ * The domain base's text stands in for a pretrained model: the language of the robot's conversations
+ * (training situations, neutral replies, experts' training questions), none of what the adapters are
+ * there to teach (pole replies, expert answers), and nothing of the held-out split. llama-finetune
+ * trains on its text in order, every epoch, and validates on the last 5%: the sources must be mixed
+ * throughout, so that neither the base nor its validation loss belongs to whichever came last.
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,37 +13,50 @@ import { domainBaseText, interleave } from "../src/core/persona/workshop/trainin
 import { DIMENSIONS, EXPERTS } from "../src/core/persona/workshop/types.js";
 
 const DATA = join(import.meta.dirname, "..", "data", "personas");
+const norm = (s: string) => s.replace(/\s+/g, " ").trim();
 
 describe("the domain base's text", () => {
   const { text, items } = domainBaseText(DATA);
-  const splitsByDimension = DIMENSIONS.map((d) => ({ d, ...splitHeldOut(loadContrastItems(DATA, d), (i) => i.situation) }));
-  const splitsByExpert = EXPERTS.map((d) => ({ d, ...splitHeldOut(loadQaItems(DATA, d), (i) => i.question) }));
+  const lines = new Set(text.split("\n").map(norm));
+  const dimensionSplits = DIMENSIONS.map((d) => ({ d, ...splitHeldOut(loadContrastItems(DATA, d), (i) => i.situation) }));
+  const expertSplits = EXPERTS.map((d) => ({ d, ...splitHeldOut(loadQaItems(DATA, d), (i) => i.question) }));
 
-  it("holds every training reply and answer, and no held-out one", () => {
-    const norm = (s: string) => s.replace(/\s+/g, " ").trim();
-    const lines = new Set(text.split("\n").map(norm));
+  it("holds every training situation, neutral reply and expert question", () => {
     let trainItems = 0;
-    for (const { train, heldOut } of splitsByDimension) {
+    for (const { train } of dimensionSplits) {
       trainItems += train.length;
-      for (const item of train) for (const pole of ["low", "neutral", "high"] as const) expect(lines.has(norm(item[pole]))).toBe(true);
-      for (const item of heldOut) expect(lines.has(norm(item.high))).toBe(false);
+      for (const item of train) {
+        expect(lines.has(norm(item.situation))).toBe(true);
+        expect(lines.has(norm(item.neutral))).toBe(true);
+      }
     }
-    for (const { train, heldOut } of splitsByExpert) {
+    for (const { train } of expertSplits) {
       trainItems += train.length;
-      for (const item of train) expect(lines.has(norm(item.answer))).toBe(true);
-      for (const item of heldOut) expect(lines.has(norm(item.answer))).toBe(false);
+      for (const item of train) expect(lines.has(norm(item.question))).toBe(true);
     }
     expect(items).toBe(trainItems);
   });
 
+  it("holds no pole reply, no expert answer and nothing of the held-out split", () => {
+    const neutral = new Set(dimensionSplits.flatMap(({ train }) => train.map((i) => norm(i.neutral))));
+    for (const { train, heldOut } of dimensionSplits) {
+      for (const item of [...train, ...heldOut]) for (const pole of ["low", "high"] as const) if (!neutral.has(norm(item[pole]))) expect(lines.has(norm(item[pole]))).toBe(false);
+      for (const item of heldOut) for (const field of ["situation", "neutral"] as const) expect(lines.has(norm(item[field]))).toBe(false);
+    }
+    for (const { train, heldOut } of expertSplits) {
+      for (const item of [...train, ...heldOut]) expect(lines.has(norm(item.answer))).toBe(false);
+      for (const item of heldOut) expect(lines.has(norm(item.question))).toBe(false);
+    }
+  });
+
   it("mixes every source into the last 5% (the trainer's validation split) and into each tenth", () => {
     const sourceOf = new Map<string, string>();
-    for (const { d, train } of splitsByDimension) for (const item of train) for (const pole of ["low", "neutral", "high"] as const) sourceOf.set(item[pole].replace(/\s+/g, " ").trim(), d);
-    for (const { d, train } of splitsByExpert) for (const item of train) sourceOf.set(item.answer.replace(/\s+/g, " ").trim(), d);
+    for (const { d, train } of dimensionSplits) for (const item of train) for (const field of ["situation", "neutral"] as const) sourceOf.set(norm(item[field]), d);
+    for (const { d, train } of expertSplits) for (const item of train) sourceOf.set(norm(item.question), d);
     const sourcesIn = (from: number, to: number) => {
       const found = new Set<string>();
       for (const line of text.slice(Math.floor(from * text.length), Math.floor(to * text.length)).split("\n")) {
-        const source = sourceOf.get(line.trim());
+        const source = sourceOf.get(norm(line));
         if (source) found.add(source);
       }
       return found;

@@ -1,7 +1,8 @@
 /**
- * The domain base for a model that knows no language (a random-weight fixture): one fine-tune on all
- * training halves of the starter sets, so the pole fine-tunes that follow differ in style rather than
- * in learning the vocabulary from scratch. A real base (TinyLlama) skips this step.
+ * The domain base for a model that knows no language (a random-weight fixture): one fine-tune on the
+ * language of the robot's conversations (domainBaseText: training situations, neutral replies and
+ * experts' questions; no pole reply and no expert answer), so the pole fine-tunes that follow differ in
+ * style rather than in learning the vocabulary from scratch. A real base (TinyLlama) skips this step.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -1,8 +1,9 @@
 /**
  * The plain texts each llama.cpp run reads, built from the starter sets with one held-out split
- * shared by every run: pole replies for dimensions, question-and-answer blocks for experts, and all
- * training halves together for the domain base (a random-weight fixture first has to learn the
- * language of robot replies before two pole fine-tunes can differ in anything but vocabulary).
+ * shared by every run: pole replies for dimensions, question-and-answer blocks for experts, and the
+ * training halves' situations, neutral replies and questions for the domain base (a random-weight
+ * fixture first has to learn the language of robot conversations before two pole fine-tunes can
+ * differ in anything but vocabulary).
  */
 import { DIMENSIONS, EXPERTS, type TrainTarget } from "../types.js";
 import { contrastExample, dialogueText, qaExample, repliesText } from "../datasets/messagesFormat.js";
@@ -60,23 +61,30 @@ function extraCounts(extras: ReturnType<typeof loadExtraExamples>): Record<strin
 }
 
 /**
- * Every training half (all poles of every dimension, every expert's Q&A): the domain base's text.
+ * The domain base's text: the language of the robot's conversations without what the adapters are
+ * there to teach. It stands in for a pretrained model, which has seen people's situations and
+ * questions and plain answers, but none of the starter sets' pole replies or expert answers: the
+ * training halves' situations and neutral replies, and the experts' training questions. (Trained on
+ * every pole and every answer, the base had already learned each adapter's material, and an adapter
+ * could only re-emphasise it: see docs/persona-workshop.md.)
+ *
  * llama-finetune walks its text in order every epoch (no shuffling) and validates on the text's last
  * 5%, so the units are interleaved in a fixed hashed order: blocks of one dimension or expert would
- * leave the base tilted toward whatever came last, and its validation loss measured on one expert.
+ * leave the base tilted toward whatever came last, and its validation loss measured on that alone.
  */
 export function domainBaseText(dataDir: string): { text: string; items: number } {
+  const line = (text: string) => `${text.replace(/\s+/g, " ").trim()}\n`;
   const units: string[] = [];
   let items = 0;
   for (const d of DIMENSIONS) {
     const { train } = splitHeldOut(loadContrastItems(dataDir, d), (i) => i.situation);
     items += train.length;
-    for (const p of ["low", "neutral", "high"] as const) units.push(...train.map((i) => repliesText([contrastExample(i, p)])));
+    for (const item of train) units.push(line(item.situation), line(item.neutral));
   }
   for (const d of EXPERTS) {
     const { train } = splitHeldOut(loadQaItems(dataDir, d), (i) => i.question);
     items += train.length;
-    units.push(...train.map((i) => dialogueText([qaExample(i)]) + "\n"));
+    units.push(...train.map((item) => line(item.question)));
   }
   return { text: interleave(units).join(""), items };
 }

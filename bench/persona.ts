@@ -43,6 +43,7 @@ const { values } = parseArgs({
     "base-lr": { type: "string" },
     "base-lr-min": { type: "string" },
     "lr-min": { type: "string" },
+    "no-calibrate": { type: "boolean", default: false },
     epochs: { type: "string" },
     rank: { type: "string" },
     only: { type: "string" },
@@ -66,6 +67,7 @@ if (values.help) {
   --base-lr-min X      the base's rate falls to this over its epochs (default 5e-5; "none": constant)
   --epochs N --lr X    pole fine-tunes (default 4 epochs, 5e-4)      --rank N      adapter rank (default 8)
   --lr-min X           pole and expert fine-tunes' rate falls to this (default 5e-5; "none": constant)
+  --no-calibrate       scale +1 applies the fine-tunes' difference as it is (no choice on the dev split)
   --expert-epochs N --expert-lr X   experts' schedule (default 3 epochs; rate: the dimensions')
   --ctx N              training context (tokens)
   --only a,b           these dimensions/experts only
@@ -145,11 +147,13 @@ for (const target of targets) {
       epochs: target.kind === "expert" ? expertEpochs : epochs,
       ...(targetLearningRate ? { learningRate: targetLearningRate } : {}),
       learningRateMin,
+      ...(values["no-calibrate"] ? { calibrationScales: [] } : {}),
       ...(contextSize ? { contextSize } : {}),
     },
     onEvent: (e) => {
       if (e.kind === "stage") log(e.message);
       else if (e.kind === "gate-point") log(`  scale ${e.point.scale}: target ${e.point.target.toFixed(4)} contrast ${e.point.contrast.toFixed(4)}`);
+      else if (e.kind === "calibration-point") log(`  dev x${e.point.scale}: target ${e.point.target.toFixed(4)} contrast ${e.point.contrast.toFixed(4)}`);
     },
   });
   const trainSeconds = result.runs.reduce((s, r) => s + r.seconds, 0);
@@ -162,6 +166,7 @@ for (const target of targets) {
     trainTokensPerSecond: Math.round(trainedTokens / trainSeconds),
     adapterBytes: result.extraction.bytes,
     energyKept: Number(result.extraction.energyKept.toFixed(3)),
+    calibration: result.calibration.scale,
     nll: Object.fromEntries([-1, 0, 1].filter((s) => nll(s)).map((s) => [String(s), { target: Number(nll(s)!.target.toFixed(4)), contrast: Number(nll(s)!.contrast.toFixed(4)) }])),
     targetDropAtPlusOne: Number(result.verdict.targetDrop.toFixed(4)),
     contrastRiseAtPlusOne: Number(result.verdict.contrastRise.toFixed(4)),

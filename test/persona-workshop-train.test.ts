@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { DIMENSION_GATE, EXPERT_GATE, judgeGate } from "../src/core/persona/workshop/gate/qualityGate.js";
 import { llamaToolsDir, locateLlamaTools, parseTrainProgress, type LlamaTools } from "../src/core/persona/workshop/training/llamaTools.js";
 import { f32Base, MIN_TRAINING_BYTES, repeatToAtLeast, sha256File, trainPersona } from "../src/core/persona/workshop/training/trainPersona.js";
+import { CALIBRATION_SCALES } from "../src/core/persona/workshop/gate/calibrateScale.js";
 import { AdapterRegistry, type AdapterRecord } from "../src/core/persona/workshop/registry/AdapterRegistry.js";
 import { QuantizedBaseError } from "../src/core/persona/workshop/training/ggufTensors.js";
 import { writeTinyLlamaGguf } from "./fixtures/gguf/index.js";
@@ -149,6 +150,10 @@ describe.skipIf(!haveTools)("train and gate with llama.cpp's tools (tiny model, 
     expect(result.runs.every((r) => r.trainedTokens > 0 && Number.isFinite(r.finalTrainLoss))).toBe(true);
     expect(result.extraction.targets.length).toBeGreaterThan(0);
     expect(result.verdict.curve.map((p) => p.scale)).toEqual([-1, -0.5, 0, 0.5, 1]);
+    // How far +1 goes was chosen on the dev split, at the lowest dev target NLL.
+    expect(result.calibration.devCurve.map((p) => p.scale)).toEqual([...CALIBRATION_SCALES]);
+    const bestDev = Math.min(...result.calibration.devCurve.map((p) => p.target));
+    expect(result.calibration.devCurve.find((p) => p.scale === result.calibration.scale)!.target).toBe(bestDev);
     // The adapter acts, and its sign picks the pole: the warm replies' held-out NLL is lowest at +1
     // and highest at -1. (Whether the drop reaches the gate's 10% on this 64-wide model without a
     // domain base is not asserted: the 256-wide benchmark model is where the gate is expected to pass.)

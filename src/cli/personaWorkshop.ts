@@ -186,8 +186,9 @@ function progressReporter(out: Out): { onEvent: (event: TrainEvent) => void; sto
     if (event.kind === "stage") {
       stop();
       out(event.message);
-    } else if (event.kind === "gate-point") {
-      out(`  scale ${event.point.scale.toFixed(1).padStart(4)}: target NLL ${event.point.target.toFixed(4)}  contrast NLL ${event.point.contrast.toFixed(4)}`);
+    } else if (event.kind === "gate-point" || event.kind === "calibration-point") {
+      const label = event.kind === "gate-point" ? "scale" : "dev, x";
+      out(`  ${label} ${event.point.scale.toFixed(2).padStart(5)}: target NLL ${event.point.target.toFixed(4)}  contrast NLL ${event.point.contrast.toFixed(4)}`);
     } else if (event.progress.phase === "train" && process.stdout.isTTY) {
       const payload = { run: event.run, epoch: event.epoch + 1, epochs: event.epochs, loss: event.progress.loss.toFixed(4) };
       if (!active) {
@@ -285,6 +286,7 @@ async function trainCommand(argv: string[], out: Out): Promise<number> {
   });
   reporter.stop();
   out(counts("data", result.counts));
+  out(`scale +1 applies x${result.calibration.scale} of the fine-tunes' difference (chosen on the dev split)`);
   out(`adapter: rank ${result.extraction.rank}, ${result.extraction.bytes} bytes, energy kept ${(result.extraction.energyKept * 100).toFixed(1)}% (mean per matrix ${(result.extraction.meanEnergyKept * 100).toFixed(1)}%), unchanged weights ${result.extraction.unchanged.length}`);
   describeVerdict(result.verdict, out);
   out(result.registered ? `registered ${result.registryName} -> ${result.adapterPath} (${REGISTRY_FILE})` : `not registered; the rejected adapter is ${result.adapterPath}`);

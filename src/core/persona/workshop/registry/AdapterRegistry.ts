@@ -22,6 +22,8 @@ export const AdapterRecordSchema = z.strictObject({
   data: z.record(z.string(), z.number().int().nonnegative()),
   training: z.strictObject({ epochs: z.number(), learningRate: z.number(), learningRateMin: z.number().optional(), contextSize: z.number(), seconds: z.number(), trainedTokens: z.number() }),
   energyKept: z.number(),
+  /** How far +1 goes, chosen on the dev split (absent in records written before calibration). */
+  calibration: z.strictObject({ scale: z.number(), devCurve: z.array(CurvePointSchema) }).optional(),
   gate: z.strictObject({
     passed: z.boolean(),
     targetDrop: z.number(),

@@ -14,6 +14,7 @@ import { targetTexts } from "./trainingTexts.js";
 import type { ExtraSources } from "./extraTexts.js";
 import { DIMENSION_GATE, DIMENSION_SCALES, EXPERT_GATE, EXPERT_SCALES, judgeGate, type CurvePoint, type GateVerdict } from "../gate/qualityGate.js";
 import { measureCurve } from "../gate/measureCurve.js";
+import { CALIBRATION_SCALES, chooseCalibration } from "../gate/calibrateScale.js";
 import type { AdapterRecord, AdapterRegistry } from "../registry/AdapterRegistry.js";
 
 export interface TrainingHyperparameters {
@@ -33,14 +34,17 @@ export interface TrainingHyperparameters {
   readonly contextSize: number;
   /** Gate context for llama-perplexity; held-out text needs at least twice as many tokens. Default 32. */
   readonly gateContextSize: number;
+  /** Multiples of ΔW tried on the dev split to choose how far +1 goes (calibrateScale.ts); [] keeps 1. */
+  readonly calibrationScales: readonly number[];
 }
 
-export const DEFAULT_HYPERPARAMETERS: TrainingHyperparameters = { rank: 8, epochs: 6, learningRate: 5e-4, learningRateMin: 5e-5, contextSize: 64, gateContextSize: 32 };
+export const DEFAULT_HYPERPARAMETERS: TrainingHyperparameters = { rank: 8, epochs: 6, learningRate: 5e-4, learningRateMin: 5e-5, contextSize: 64, gateContextSize: 32, calibrationScales: CALIBRATION_SCALES };
 
 export type TrainEvent =
   | { readonly kind: "stage"; readonly message: string }
   | { readonly kind: "progress"; readonly run: string; readonly epoch: number; readonly epochs: number; readonly progress: TrainProgress }
-  | { readonly kind: "gate-point"; readonly point: CurvePoint };
+  | { readonly kind: "gate-point"; readonly point: CurvePoint }
+  | { readonly kind: "calibration-point"; readonly point: CurvePoint };
 
 export interface TrainPersonaOptions {
   readonly target: TrainTarget;
@@ -68,6 +72,8 @@ export interface TrainPersonaResult {
   /** The registered file when it passed, else the rejected adapter in the work folder. */
   readonly adapterPath: string;
   readonly extraction: ExtractLoraReport;
+  /** The multiple of the fine-tunes' ΔW that scale +1 applies, chosen on the dev split, with its curve. */
+  readonly calibration: Calibration;
   readonly verdict: GateVerdict;
   readonly runs: readonly FinetuneResult[];
   readonly counts: Record<string, number>;
@@ -80,6 +86,11 @@ export interface TrainPersonaResult {
  * until it reaches this size: the same replies seen more often, as more epochs would show them.
  */
 export const MIN_TRAINING_BYTES = 3000;
+
+export interface Calibration {
+  readonly scale: number;
+  readonly devCurve: readonly CurvePoint[];
+}
 
 export function repeatToAtLeast(text: string, minBytes: number): string {
   if (text.length === 0 || Buffer.byteLength(text) >= minBytes) return text;
@@ -150,20 +161,43 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
   const toward = await finetune(options.target.kind === "dimension" ? "high pole" : `${options.target.name} Q&A`, towardText, join(options.workDir, "ft-toward.gguf"));
   const away = texts.trainAway === undefined ? baseModel : await finetune("low pole", file("train-away.txt", repeatToAtLeast(texts.trainAway, MIN_TRAINING_BYTES)), join(options.workDir, "ft-away.gguf"));
 
-  emit({ kind: "stage", message: `extracting a rank-${hp.rank} LoRA by truncated SVD` });
   const name = registryName(options.target);
   const candidate = join(options.workDir, `${options.target.name}.gguf`);
-  const extraction = await extractLora({
-    toward,
-    away,
-    outPath: candidate,
-    rank: hp.rank,
-    factor: options.target.kind === "dimension" ? 0.5 : 1,
-    metadata: [
-      ["general.name", { type: "string", value: name }],
-      ["embodied.persona.target", { type: "string", value: options.target.name }],
-    ],
-  });
+  const factor = options.target.kind === "dimension" ? 0.5 : 1;
+  const extract = (multiple: number) =>
+    extractLora({
+      toward,
+      away,
+      outPath: candidate,
+      rank: hp.rank,
+      factor: factor * multiple,
+      metadata: [
+        ["general.name", { type: "string", value: name }],
+        ["embodied.persona.target", { type: "string", value: options.target.name }],
+      ],
+    });
+  emit({ kind: "stage", message: `extracting a rank-${hp.rank} LoRA by truncated SVD` });
+  let extraction = await extract(1);
+
+  let calibration: Calibration = { scale: 1, devCurve: [] };
+  if (hp.calibrationScales.length) {
+    emit({ kind: "stage", message: `choosing how far +1 goes on the dev split (${texts.counts.devItems} items): x${hp.calibrationScales.join(", x")}` });
+    const devCurve = await measureCurve(tools, {
+      model: baseModel,
+      adapter: candidate,
+      targetText: file("dev-target.txt", texts.devTarget),
+      contrastText: file("dev-contrast.txt", texts.devContrast),
+      scales: hp.calibrationScales,
+      contextSize: hp.gateContextSize,
+      threads: options.threads,
+      onPoint: (point) => emit({ kind: "calibration-point", point }),
+    });
+    calibration = { scale: chooseCalibration(devCurve), devCurve };
+    if (calibration.scale !== 1) {
+      emit({ kind: "stage", message: `scale +1 applies x${calibration.scale} of the fine-tunes' difference: extracting again` });
+      extraction = await extract(calibration.scale);
+    }
+  }
 
   emit({ kind: "stage", message: "gating on held-out NLL" });
   const dimension = options.target.kind === "dimension";
@@ -203,11 +237,12 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
           trainedTokens: runs.reduce((s, r) => s + r.trainedTokens, 0),
         },
         energyKept: extraction.energyKept,
+        calibration: { scale: calibration.scale, devCurve: [...calibration.devCurve] },
         gate: { passed: true, targetDrop: verdict.targetDrop, contrastRise: verdict.contrastRise, monotone: verdict.monotone, curve: [...verdict.curve] },
         createdAt: new Date().toISOString(),
       };
       options.registry.register(name, record);
     }
   }
-  return { registryName: name, registered: verdict.passed, adapterPath, extraction, verdict, runs, counts: texts.counts, seconds: (performance.now() - started) / 1000 };
+  return { registryName: name, registered: verdict.passed, adapterPath, extraction, calibration, verdict, runs, counts: texts.counts, seconds: (performance.now() - started) / 1000 };
 }

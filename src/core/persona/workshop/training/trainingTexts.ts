@@ -21,6 +21,12 @@ export interface TargetTexts {
   readonly heldOutTarget: string;
   /** Held-out contrast text: the low pole, or the other experts' held-out answers. */
   readonly heldOutContrast: string;
+  /**
+   * The dev split: part of the training half that the fine-tunes do not read, for choosing how far
+   * scale +1 goes (calibrateScale) without looking at the gate's held-out text.
+   */
+  readonly devTarget: string;
+  readonly devContrast: string;
   readonly counts: Record<string, number>;
 }
 
@@ -31,27 +37,42 @@ export interface TargetTexts {
 export function targetTexts(dataDir: string, target: TrainTarget, extra: ExtraSources = {}): TargetTexts {
   if (target.kind === "dimension") {
     const { train, heldOut } = splitHeldOut(loadContrastItems(dataDir, target.name), (i) => i.situation);
+    const { train: fit, heldOut: dev } = splitDev(train, (i) => i.situation);
     const pole = (items: typeof train, p: "low" | "high") => repliesText(items.map((i) => contrastExample(i, p)));
-    const extras = loadExtraExamples(target, extra, heldOut.flatMap((i) => [i.situation, i.low, i.neutral, i.high]));
+    const extras = loadExtraExamples(target, extra, [...heldOut, ...dev].flatMap((i) => [i.situation, i.low, i.neutral, i.high]));
     return {
-      trainToward: pole(train, "high") + (extras.toward.length ? repliesText(extras.toward) : ""),
-      trainAway: pole(train, "low") + (extras.away.length ? repliesText(extras.away) : ""),
+      trainToward: pole(fit, "high") + (extras.toward.length ? repliesText(extras.toward) : ""),
+      trainAway: pole(fit, "low") + (extras.away.length ? repliesText(extras.away) : ""),
       heldOutTarget: pole(heldOut, "high"),
       heldOutContrast: pole(heldOut, "low"),
-      counts: { trainItems: train.length, heldOutItems: heldOut.length, ...extraCounts(extras) },
+      devTarget: pole(dev, "high"),
+      devContrast: pole(dev, "low"),
+      counts: { trainItems: fit.length, devItems: dev.length, heldOutItems: heldOut.length, ...extraCounts(extras) },
     };
   }
   const splits = Object.fromEntries(EXPERTS.map((d) => [d, splitHeldOut(loadQaItems(dataDir, d), (i) => i.question)]));
+  const devSplits = Object.fromEntries(EXPERTS.map((d) => [d, splitDev(splits[d]!.train, (i) => i.question)]));
   const own = splits[target.name]!;
+  const { train: fit, heldOut: dev } = devSplits[target.name]!;
   const others = EXPERTS.filter((d) => d !== target.name).flatMap((d) => splits[d]!.heldOut);
-  const extras = loadExtraExamples(target, extra, [...own.heldOut, ...others].flatMap((i) => [i.question, i.answer]));
+  const othersDev = EXPERTS.filter((d) => d !== target.name).flatMap((d) => devSplits[d]!.heldOut);
+  const extras = loadExtraExamples(target, extra, [...own.heldOut, ...others, ...dev].flatMap((i) => [i.question, i.answer]));
   return {
-    trainToward: dialogueText(own.train.map(qaExample)) + (extras.toward.length ? "\n" + dialogueText(extras.toward) : ""),
+    trainToward: dialogueText(fit.map(qaExample)) + (extras.toward.length ? "\n" + dialogueText(extras.toward) : ""),
     trainAway: undefined,
     heldOutTarget: dialogueText(own.heldOut.map(qaExample)),
     heldOutContrast: dialogueText(others.map(qaExample)),
-    counts: { trainItems: own.train.length, heldOutItems: own.heldOut.length, contrastItems: others.length, ...extraCounts(extras) },
+    devTarget: dialogueText(dev.map(qaExample)),
+    devContrast: dialogueText(othersDev.map(qaExample)),
+    counts: { trainItems: fit.length, devItems: dev.length, heldOutItems: own.heldOut.length, contrastItems: others.length, ...extraCounts(extras) },
   };
+}
+
+/** Share of the training half kept out of the fine-tunes as the dev split (its own seed: not the held-out split's). */
+export const DEV_FRACTION = 0.15;
+
+function splitDev<T>(train: readonly T[], key: (item: T) => string) {
+  return splitHeldOut(train, key, DEV_FRACTION, 0xde5);
 }
 
 function extraCounts(extras: ReturnType<typeof loadExtraExamples>): Record<string, number> {

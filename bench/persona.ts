@@ -11,9 +11,10 @@
  *                                          models/adapters/<name>.gguf and configs/adapters.yaml)
  *
  * Steps: write a random-weight llama fixture (real 32k SentencePiece vocabulary), give it a domain
- * (fine-tune on all starter-set training text, interleaved, the rate falling over the epochs), then per dimension/expert run `persona train`'s
- * pipeline (two pole fine-tunes with llama-finetune, SVD to a rank-r LoRA, held-out NLL gate with
- * llama-perplexity) into a scratch registry, and score replies generated at -1/0/+1 with the GloVe
+ * (fine-tune on the starter sets' situations, neutral replies and questions, interleaved, the rate
+ * falling over the epochs), then per dimension/expert run `persona train`'s pipeline (two pole
+ * fine-tunes with llama-finetune, SVD to a rank-r LoRA, +1 chosen on the dev split, held-out NLL
+ * gate with llama-perplexity) into a scratch registry, and score replies generated at -1/0/+1 with the GloVe
  * style scorer. Needs EMBODIED_LLAMA_TOOLS_DIR (llama-finetune, llama-perplexity).
  */
 import { availableParallelism } from "node:os";

@@ -4,7 +4,7 @@
  * LoRA, the held-out NLL gate with llama-perplexity, registration only on a pass.
  * The run needs llama.cpp's tools: EMBODIED_LLAMA_TOOLS_DIR=<llama.cpp>/build/bin (skipped without).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -167,5 +167,34 @@ describe.skipIf(!haveTools)("train and gate with llama.cpp's tools (tiny model, 
     expect(existsSync(join(dir, "adapters", "warmth.gguf"))).toBe(result.verdict.passed);
     if (entry) expect(entry.sha256).toBe(await sha256File(join(dir, entry.path)));
     else expect(result.verdict.failures.length).toBeGreaterThan(0);
+  }, 900_000);
+});
+
+describe.skipIf(!haveTools)("a dev measurement that fails (tiny model, few steps)", () => {
+  it("keeps +1 at x1, says why, and still gates the adapter", async () => {
+    const real = locateLlamaTools();
+    // llama-perplexity refuses the dev texts (as it refuses a text shorter than two contexts) and runs the others.
+    const perplexity = join(dir, "perplexity-without-dev");
+    writeFileSync(perplexity, `#!/bin/sh\ncase "$*" in *dev-target.txt*|*dev-contrast.txt*) echo "too few tokens" >&2; exit 1;; esac\nexec '${real.perplexity}' "$@"\n`);
+    chmodSync(perplexity, 0o755);
+    const tools: LlamaTools = { ...real, perplexity };
+    const model = writeTinyLlamaGguf(join(dir, "tiny-nodev.gguf"), { embeddingLength: 32, blockCount: 1, feedForwardLength: 64, contextLength: 256 });
+    const stages: string[] = [];
+    const result = await trainPersona(tools, {
+      target: { kind: "dimension", name: "formal" },
+      baseModel: model.filePath,
+      dataDir: DATA,
+      workDir: join(dir, "work-nodev"),
+      adaptersDir: join(dir, "adapters-nodev"),
+      registryRoot: dir,
+      threads: 1,
+      hyperparameters: { rank: 2, epochs: 1, contextSize: 32, gateContextSize: 16 },
+      onEvent: (e) => {
+        if (e.kind === "stage") stages.push(e.message);
+      },
+    });
+    expect(result.calibration).toEqual({ scale: 1, devCurve: [] });
+    expect(stages.some((m) => /no dev measurement .*too few tokens.*stays x1/.test(m))).toBe(true);
+    expect(result.verdict.curve.map((p) => p.scale)).toEqual([-1, -0.5, 0, 0.5, 1]);
   }, 900_000);
 });

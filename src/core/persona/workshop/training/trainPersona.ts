@@ -191,6 +191,10 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
       contextSize: hp.gateContextSize,
       threads: options.threads,
       onPoint: (point) => emit({ kind: "calibration-point", point }),
+    }).catch((error: unknown) => {
+      // A small starter set can leave the dev text shorter than two gate contexts: keep x1 and say why.
+      emit({ kind: "stage", message: `no dev measurement (${error instanceof Error ? error.message : String(error)}): scale +1 stays x1` });
+      return [];
     });
     calibration = { scale: chooseCalibration(devCurve), devCurve };
     if (calibration.scale !== 1) {

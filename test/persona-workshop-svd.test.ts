@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createPrng } from "../src/core/hdc/prng.js";
 import { energyKept, loraFactors, truncatedSvd } from "../src/core/persona/workshop/training/truncatedSvd.js";
-import { extractLora } from "../src/core/persona/workshop/training/extractLora.js";
+import { extractLora, rescaleLora } from "../src/core/persona/workshop/training/extractLora.js";
 import { readF32Tensor, readModelTensors } from "../src/core/persona/workshop/training/ggufTensors.js";
 import { writeTinyLlamaGguf } from "./fixtures/gguf/index.js";
 
@@ -95,5 +95,18 @@ describe("LoRA extraction from two GGUF models", () => {
     expect(adapter.tensors.get("blk.1.ffn_up.weight.lora_b")!.dims).toEqual([4, nOut]);
     // The planted difference was 2·delta and the factor ½, so B·A must equal delta.
     expect(relativeError(delta, nOut, nIn, a, b, 4)).toBeLessThan(1e-5);
+
+    // At another strength (how far +1 goes): the rewritten adapter's B·A is 3·delta, as an
+    // extraction with three times the factor gives, with the same energy share.
+    const rescaled = rescaleLora(report, 3);
+    const again = await readModelTensors(rescaled.outPath);
+    const a3 = readF32Tensor(rescaled.outPath, again.tensors.get("blk.1.ffn_up.weight.lora_a")!);
+    const b3 = readF32Tensor(rescaled.outPath, again.tensors.get("blk.1.ffn_up.weight.lora_b")!);
+    expect(relativeError(Float64Array.from(delta, (d) => 3 * d), nOut, nIn, a3, b3, 4)).toBeLessThan(1e-5);
+    const direct = await extractLora({ toward: tuned, away: base.filePath, outPath: join(dir, "adapter-x3.gguf"), rank: 4, factor: 1.5 });
+    expect(rescaled.energyKept).toBeCloseTo(direct.energyKept, 9);
+    expect(rescaled.targets[0]!.deltaNorm).toBeCloseTo(direct.targets[0]!.deltaNorm, 3);
+    expect(rescaled.bytes).toBe(direct.bytes);
+    expect(() => rescaleLora(report, 0)).toThrow(/positive multiple/);
   });
 });

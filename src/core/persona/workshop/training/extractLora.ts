@@ -42,7 +42,14 @@ export interface ExtractLoraReport {
   readonly meanEnergyKept: number;
 }
 
-export async function extractLora(options: ExtractLoraOptions): Promise<ExtractLoraReport> {
+/** An extraction with what rescaleLora needs to write the same adapter at another strength. */
+export interface ExtractedLora extends ExtractLoraReport {
+  readonly architecture: string;
+  readonly pairs: readonly LoraTensorPair[];
+  readonly metadata: ReadonlyArray<readonly [string, AdapterMetadataValue]>;
+}
+
+export async function extractLora(options: ExtractLoraOptions): Promise<ExtractedLora> {
   const [toward, away] = await Promise.all([readModelTensors(options.toward), readModelTensors(options.away)]);
   for (const [file, model] of [
     [options.toward, toward],
@@ -88,7 +95,8 @@ export async function extractLora(options: ExtractLoraOptions): Promise<ExtractL
   if (pairs.length === 0) throw new Error(`no weight differs between ${options.toward} and ${options.away}: the fine-tunes changed nothing (too few steps or a zero learning rate?)`);
   const rank = Math.max(...pairs.map((p) => p.rank));
   // No alpha: scale 1 applies exactly ΔW's truncation, whatever rank each target ended up with.
-  const bytes = writeLoraAdapter(options.outPath, toward.architecture, undefined, pairs, options.metadata);
+  const metadata = options.metadata ?? [];
+  const bytes = writeLoraAdapter(options.outPath, toward.architecture, undefined, pairs, metadata);
   return {
     outPath: options.outPath,
     rank,
@@ -97,5 +105,21 @@ export async function extractLora(options: ExtractLoraOptions): Promise<ExtractL
     unchanged,
     energyKept: totalEnergy ? keptEnergy / totalEnergy : 1,
     meanEnergyKept: targets.reduce((s, t) => s + t.energyKept, 0) / targets.length,
+    architecture: toward.architecture,
+    pairs,
+    metadata,
   };
+}
+
+/**
+ * Rewrites the adapter with ΔW multiplied by `multiple` (> 0) instead of extracting again: the
+ * truncated SVD of c·ΔW is that of ΔW with every singular value times c, so B is scaled and A, the
+ * ranks and the energy shares stay. On a real base a second extraction would re-read both
+ * fine-tunes and redo every SVD.
+ */
+export function rescaleLora(extracted: ExtractedLora, multiple: number): ExtractedLora {
+  if (!(multiple > 0)) throw new Error(`rescaleLora needs a positive multiple, got ${multiple}`);
+  const pairs = extracted.pairs.map((p) => ({ ...p, b: Float32Array.from(p.b, (v) => v * multiple) }));
+  const bytes = writeLoraAdapter(extracted.outPath, extracted.architecture, undefined, pairs, extracted.metadata);
+  return { ...extracted, bytes, pairs, targets: extracted.targets.map((t) => ({ ...t, deltaNorm: t.deltaNorm * multiple })) };
 }

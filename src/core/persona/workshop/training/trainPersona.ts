@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, createReadStream, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { TrainTarget } from "../types.js";
-import { extractLora, type ExtractLoraReport } from "./extractLora.js";
+import { extractLora, rescaleLora, type ExtractLoraReport } from "./extractLora.js";
 import { quantizedWeights, QuantizedBaseError, readModelTensors } from "./ggufTensors.js";
 import { runFinetune, runTool, type FinetuneResult, type LlamaTools, type TrainProgress } from "./llamaTools.js";
 import { targetTexts } from "./trainingTexts.js";
@@ -163,21 +163,18 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
 
   const name = registryName(options.target);
   const candidate = join(options.workDir, `${options.target.name}.gguf`);
-  const factor = options.target.kind === "dimension" ? 0.5 : 1;
-  const extract = (multiple: number) =>
-    extractLora({
-      toward,
-      away,
-      outPath: candidate,
-      rank: hp.rank,
-      factor: factor * multiple,
-      metadata: [
-        ["general.name", { type: "string", value: name }],
-        ["embodied.persona.target", { type: "string", value: options.target.name }],
-      ],
-    });
   emit({ kind: "stage", message: `extracting a rank-${hp.rank} LoRA by truncated SVD` });
-  let extraction = await extract(1);
+  let extraction = await extractLora({
+    toward,
+    away,
+    outPath: candidate,
+    rank: hp.rank,
+    factor: options.target.kind === "dimension" ? 0.5 : 1,
+    metadata: [
+      ["general.name", { type: "string", value: name }],
+      ["embodied.persona.target", { type: "string", value: options.target.name }],
+    ],
+  });
 
   let calibration: Calibration = { scale: 1, devCurve: [] };
   if (hp.calibrationScales.length) {
@@ -198,8 +195,8 @@ export async function trainPersona(tools: LlamaTools, options: TrainPersonaOptio
     });
     calibration = { scale: chooseCalibration(devCurve), devCurve };
     if (calibration.scale !== 1) {
-      emit({ kind: "stage", message: `scale +1 applies x${calibration.scale} of the fine-tunes' difference: extracting again` });
-      extraction = await extract(calibration.scale);
+      emit({ kind: "stage", message: `scale +1 applies x${calibration.scale} of the fine-tunes' difference: rewriting the adapter` });
+      extraction = rescaleLora(extraction, calibration.scale);
     }
   }
 

@@ -4,8 +4,8 @@
  * far the fine-tunes went: an expert trained a little too long overshoots (its answers likelier at
  * 0.5 than at 1), a gentle pole fine-tune stops short. The choice is made on the dev split, a part
  * of the training half that no fine-tune read, never on the gate's held-out text: the scale at which
- * the dev target text is likeliest. The adapter is then extracted again with its factor times that
- * scale, so +1 means "as far as unseen text of this target likes".
+ * the dev target text is likeliest. The adapter is then rewritten with ΔW times that multiple
+ * (rescaleLora), so +1 means "as far as unseen text of this target likes".
  */
 import type { CurvePoint } from "./qualityGate.js";
 

@@ -52,9 +52,14 @@ export function dialogueText(examples: readonly MessagesExample[]): string {
   return examples.map((e) => `${lastUser(e)}\n${lastAssistant(e)}`).join("\n\n") + "\n";
 }
 
+/** One line of trainer text: every run of whitespace (line breaks included) becomes one space. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
 function lastAssistant(example: MessagesExample): string {
-  return [...example.messages].reverse().find((m) => m.role === "assistant")?.content.replace(/\s+/g, " ").trim() ?? "";
+  return oneLine([...example.messages].reverse().find((m) => m.role === "assistant")?.content ?? "");
 }
 function lastUser(example: MessagesExample): string {
-  return [...example.messages].reverse().find((m) => m.role === "user")?.content.replace(/\s+/g, " ").trim() ?? "";
+  return oneLine([...example.messages].reverse().find((m) => m.role === "user")?.content ?? "");
 }

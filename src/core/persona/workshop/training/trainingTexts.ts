@@ -6,7 +6,7 @@
  * differ in anything but vocabulary).
  */
 import { DIMENSIONS, EXPERTS, type TrainTarget } from "../types.js";
-import { contrastExample, dialogueText, qaExample, repliesText } from "../datasets/messagesFormat.js";
+import { contrastExample, dialogueText, oneLine, qaExample, repliesText } from "../datasets/messagesFormat.js";
 import { splitHeldOut } from "../datasets/heldOutSplit.js";
 import { loadContrastItems, loadQaItems } from "../datasets/starterSets.js";
 import { loadExtraExamples, type ExtraSources } from "./extraTexts.js";
@@ -94,7 +94,7 @@ function extraCounts(extras: ReturnType<typeof loadExtraExamples>): Record<strin
  * leave the base tilted toward whatever came last, and its validation loss measured on that alone.
  */
 export function domainBaseText(dataDir: string): { text: string; items: number } {
-  const line = (text: string) => `${text.replace(/\s+/g, " ").trim()}\n`;
+  const line = (text: string) => `${oneLine(text)}\n`;
   const units: string[] = [];
   let items = 0;
   for (const d of DIMENSIONS) {

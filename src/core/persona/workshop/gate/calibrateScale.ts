@@ -9,8 +9,12 @@
  */
 import type { CurvePoint } from "./qualityGate.js";
 
-/** The multiples of the fine-tunes' ΔW tried on the dev split. */
-export const CALIBRATION_SCALES: readonly number[] = [0.25, 0.5, 1, 1.5, 2];
+/**
+ * The multiples of the fine-tunes' ΔW tried on the dev split: ×0.25 to ×4 in steps of √2 (rounded).
+ * The grid used to stop at ×2, and three of the four dimensions chose ×2: their dev curves were
+ * still falling at its edge.
+ */
+export const CALIBRATION_SCALES: readonly number[] = [0.25, 0.35, 0.5, 0.71, 1, 1.41, 2, 2.83, 4];
 
 /** The scale with the lowest dev target NLL (the first of equals); 1 when nothing was measured. */
 export function chooseCalibration(devCurve: readonly CurvePoint[]): number {

@@ -11,8 +11,8 @@ import type { CurvePoint } from "./qualityGate.js";
 
 /**
  * The multiples of the fine-tunes' ΔW tried on the dev split: ×0.25 to ×4 in steps of √2 (rounded).
- * The grid used to stop at ×2, and three of the four dimensions chose ×2: their dev curves were
- * still falling at its edge.
+ * The grid used to stop at ×2, and warmth and formal chose its edge (their dev curves might still
+ * have been falling there); the steps between ×0.5 and ×2 were coarse for the experts.
  */
 export const CALIBRATION_SCALES: readonly number[] = [0.25, 0.35, 0.5, 0.71, 1, 1.41, 2, 2.83, 4];
 

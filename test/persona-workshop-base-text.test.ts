@@ -1,7 +1,8 @@
 /**
  * The domain base's text stands in for a pretrained model: the language of the robot's conversations
- * (training situations, neutral replies, experts' training questions), none of what the adapters are
- * there to teach (pole replies, expert answers), and nothing of the held-out split. llama-finetune
+ * (situations, neutral replies and experts' questions of the part of each training half the fine-tunes
+ * read), none of what the adapters are there to teach (pole replies, expert answers), and nothing of
+ * the held-out split or of the dev split on which +1 is chosen. llama-finetune
  * trains on its text in order, every epoch, and validates on the last 5%: the sources must be mixed
  * throughout, so that neither the base nor its validation loss belongs to whichever came last.
  */
@@ -9,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { splitHeldOut } from "../src/core/persona/workshop/datasets/heldOutSplit.js";
 import { loadContrastItems, loadQaItems } from "../src/core/persona/workshop/datasets/starterSets.js";
-import { domainBaseText, interleave } from "../src/core/persona/workshop/training/trainingTexts.js";
+import { domainBaseText, interleave, splitDev } from "../src/core/persona/workshop/training/trainingTexts.js";
 import { DIMENSIONS, EXPERTS } from "../src/core/persona/workshop/types.js";
 
 const DATA = join(import.meta.dirname, "..", "data", "personas");
@@ -18,10 +19,16 @@ const norm = (s: string) => s.replace(/\s+/g, " ").trim();
 describe("the domain base's text", () => {
   const { text, items } = domainBaseText(DATA);
   const lines = new Set(text.split("\n").map(norm));
-  const dimensionSplits = DIMENSIONS.map((d) => ({ d, ...splitHeldOut(loadContrastItems(DATA, d), (i) => i.situation) }));
-  const expertSplits = EXPERTS.map((d) => ({ d, ...splitHeldOut(loadQaItems(DATA, d), (i) => i.question) }));
+  // train: what the fine-tunes read (the training half less its dev split); dev: the dev split.
+  const threeWay = <T>(items: readonly T[], key: (item: T) => string) => {
+    const { train: half, heldOut } = splitHeldOut(items, key);
+    const { train, heldOut: dev } = splitDev(half, key);
+    return { train, dev, heldOut };
+  };
+  const dimensionSplits = DIMENSIONS.map((d) => ({ d, ...threeWay(loadContrastItems(DATA, d), (i) => i.situation) }));
+  const expertSplits = EXPERTS.map((d) => ({ d, ...threeWay(loadQaItems(DATA, d), (i) => i.question) }));
 
-  it("holds every training situation, neutral reply and expert question", () => {
+  it("holds every situation, neutral reply and expert question the fine-tunes' training items have", () => {
     let trainItems = 0;
     for (const { train } of dimensionSplits) {
       trainItems += train.length;
@@ -37,15 +44,17 @@ describe("the domain base's text", () => {
     expect(items).toBe(trainItems);
   });
 
-  it("holds no pole reply, no expert answer and nothing of the held-out split", () => {
+  it("holds no pole reply, no expert answer and nothing of the held-out or dev split", () => {
     const neutral = new Set(dimensionSplits.flatMap(({ train }) => train.map((i) => norm(i.neutral))));
-    for (const { train, heldOut } of dimensionSplits) {
-      for (const item of [...train, ...heldOut]) for (const pole of ["low", "high"] as const) if (!neutral.has(norm(item[pole]))) expect(lines.has(norm(item[pole]))).toBe(false);
-      for (const item of heldOut) for (const field of ["situation", "neutral"] as const) expect(lines.has(norm(item[field]))).toBe(false);
+    for (const { train, dev, heldOut } of dimensionSplits) {
+      expect(dev.length).toBeGreaterThan(0);
+      for (const item of [...train, ...dev, ...heldOut]) for (const pole of ["low", "high"] as const) if (!neutral.has(norm(item[pole]))) expect(lines.has(norm(item[pole]))).toBe(false);
+      for (const item of [...dev, ...heldOut]) for (const field of ["situation", "neutral"] as const) expect(lines.has(norm(item[field]))).toBe(false);
     }
-    for (const { train, heldOut } of expertSplits) {
-      for (const item of [...train, ...heldOut]) expect(lines.has(norm(item.answer))).toBe(false);
-      for (const item of heldOut) expect(lines.has(norm(item.question))).toBe(false);
+    for (const { train, dev, heldOut } of expertSplits) {
+      expect(dev.length).toBeGreaterThan(0);
+      for (const item of [...train, ...dev, ...heldOut]) expect(lines.has(norm(item.answer))).toBe(false);
+      for (const item of [...dev, ...heldOut]) expect(lines.has(norm(item.question))).toBe(false);
     }
   });
 

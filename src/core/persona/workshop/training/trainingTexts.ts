@@ -71,7 +71,7 @@ export function targetTexts(dataDir: string, target: TrainTarget, extra: ExtraSo
 /** Share of the training half kept out of the fine-tunes as the dev split (its own seed: not the held-out split's). */
 export const DEV_FRACTION = 0.15;
 
-function splitDev<T>(train: readonly T[], key: (item: T) => string) {
+export function splitDev<T>(train: readonly T[], key: (item: T) => string) {
   return splitHeldOut(train, key, DEV_FRACTION, 0xde5);
 }
 
@@ -85,7 +85,9 @@ function extraCounts(extras: ReturnType<typeof loadExtraExamples>): Record<strin
  * The domain base's text: the language of the robot's conversations without what the adapters are
  * there to teach. It stands in for a pretrained model, which has seen people's situations and
  * questions and plain answers, but none of the starter sets' pole replies or expert answers: the
- * training halves' situations and neutral replies, and the experts' training questions. (Trained on
+ * situations and neutral replies, and the experts' questions, of the part of each training half that
+ * the fine-tunes read. Neither the gate's held-out split nor the dev split (on which +1 is chosen)
+ * is in it, so both score text whose situations and questions the base never saw. (Trained on
  * every pole and every answer, the base had already learned each adapter's material, and an adapter
  * could only re-emphasise it: see docs/persona-workshop.md.)
  *
@@ -98,14 +100,14 @@ export function domainBaseText(dataDir: string): { text: string; items: number }
   const units: string[] = [];
   let items = 0;
   for (const d of DIMENSIONS) {
-    const { train } = splitHeldOut(loadContrastItems(dataDir, d), (i) => i.situation);
-    items += train.length;
-    for (const item of train) units.push(line(item.situation), line(item.neutral));
+    const { train: fit } = splitDev(splitHeldOut(loadContrastItems(dataDir, d), (i) => i.situation).train, (i) => i.situation);
+    items += fit.length;
+    for (const item of fit) units.push(line(item.situation), line(item.neutral));
   }
   for (const d of EXPERTS) {
-    const { train } = splitHeldOut(loadQaItems(dataDir, d), (i) => i.question);
-    items += train.length;
-    units.push(...train.map((item) => line(item.question)));
+    const { train: fit } = splitDev(splitHeldOut(loadQaItems(dataDir, d), (i) => i.question).train, (i) => i.question);
+    items += fit.length;
+    units.push(...fit.map((item) => line(item.question)));
   }
   return { text: interleave(units).join(""), items };
 }

@@ -3,7 +3,7 @@
  * Progress goes to stderr; the LAST stdout line is one JSON object.
  *
  *   npm run bench:persona -- --quick     (tiny model, two dimensions, few epochs: a few minutes on 2 cores)
- *   npm run bench:persona                (all four dimensions and four experts, 256 wide, 4 layers)
+ *   npm run bench:persona                (all four dimensions and four experts, 512 wide, 4 layers)
  *   npm run bench:persona -- --base FILE  (reuse a domain base trained before with the same fixture shape)
  *   npm run bench:persona -- --threads 1  (llama.cpp threads; default all cores)
  *   npm run bench:persona -- --epochs 8 --lr 1e-3 --lr-min none --expert-epochs 3  (schedules; see --help)
@@ -62,9 +62,9 @@ if (values.help) {
   console.log(`Usage: npm run bench:persona -- [options]
 
   --quick              tiny model (64 wide, 2 layers), warmth and formal, few epochs: a few minutes
-  --width N --blocks N fixture shape (default 256 x 4)
+  --width N --blocks N fixture shape (default 512 x 4)
   --base FILE          reuse a domain base trained before with the same fixture shape
-  --base-epochs N      domain base epochs (default 3; quick 1)      --base-lr X   (default 5e-4)
+  --base-epochs N      domain base epochs (default 6; quick 1)      --base-lr X   (default 5e-4)
   --base-lr-min X      the base's rate falls to this over its epochs (default 5e-5; "none": constant)
   --epochs N --lr X    pole fine-tunes (default 4 epochs, 5e-4)      --rank N      adapter rank (default 8)
   --lr-min X           pole and expert fine-tunes' rate falls to this (default 5e-5; "none": constant)
@@ -86,9 +86,9 @@ mkdirSync(dir, { recursive: true });
 const tools = locateLlamaTools();
 // On a machine busy with other work, one llama.cpp thread trains ~10x faster than two waiting on each other.
 const threads = Number(values.threads ?? Math.max(1, availableParallelism()));
-const width = Number(values.width ?? (quick ? 64 : 256));
+const width = Number(values.width ?? (quick ? 64 : 512));
 const blocks = Number(values.blocks ?? (quick ? 2 : 4));
-const baseEpochs = Number(values["base-epochs"] ?? (quick ? 1 : 3));
+const baseEpochs = Number(values["base-epochs"] ?? (quick ? 1 : 6));
 const baseLearningRate = Number(values["base-lr"] ?? 5e-4);
 /** "none" keeps a rate constant; a number makes it fall exponentially to that over the epochs. */
 const rateFloor = (value: string | undefined, fallback: number | undefined) => (value === "none" ? undefined : value !== undefined ? Number(value) : fallback);

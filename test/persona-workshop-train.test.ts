@@ -156,7 +156,7 @@ describe.skipIf(!haveTools)("train and gate with llama.cpp's tools (tiny model, 
     expect(result.calibration.devCurve.find((p) => p.scale === result.calibration.scale)!.target).toBe(bestDev);
     // The adapter acts, and its sign picks the pole: the warm replies' held-out NLL is lowest at +1
     // and highest at -1. (Whether the drop reaches the gate's 10% on this 64-wide model without a
-    // domain base is not asserted: the 256-wide benchmark model is where the gate is expected to pass.)
+    // domain base is not asserted: the 512-wide benchmark model is where the gate is expected to pass.)
     const at = (s: number) => result.verdict.curve.find((p) => p.scale === s)!;
     expect(at(1).target).toBeLessThan(at(0).target);
     expect(at(-1).target).toBeGreaterThan(at(0).target);

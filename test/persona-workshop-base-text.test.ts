@@ -8,9 +8,8 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { splitHeldOut } from "../src/core/persona/workshop/datasets/heldOutSplit.js";
 import { loadContrastItems, loadQaItems } from "../src/core/persona/workshop/datasets/starterSets.js";
-import { domainBaseText, interleave, splitDev } from "../src/core/persona/workshop/training/trainingTexts.js";
+import { domainBaseText, interleave, splitThreeWays } from "../src/core/persona/workshop/training/trainingTexts.js";
 import { DIMENSIONS, EXPERTS } from "../src/core/persona/workshop/types.js";
 
 const DATA = join(import.meta.dirname, "..", "data", "personas");
@@ -19,49 +18,44 @@ const norm = (s: string) => s.replace(/\s+/g, " ").trim();
 describe("the domain base's text", () => {
   const { text, items } = domainBaseText(DATA);
   const lines = new Set(text.split("\n").map(norm));
-  // train: what the fine-tunes read (the training half less its dev split); dev: the dev split.
-  const threeWay = <T>(items: readonly T[], key: (item: T) => string) => {
-    const { train: half, heldOut } = splitHeldOut(items, key);
-    const { train, heldOut: dev } = splitDev(half, key);
-    return { train, dev, heldOut };
-  };
-  const dimensionSplits = DIMENSIONS.map((d) => ({ d, ...threeWay(loadContrastItems(DATA, d), (i) => i.situation) }));
-  const expertSplits = EXPERTS.map((d) => ({ d, ...threeWay(loadQaItems(DATA, d), (i) => i.question) }));
+  // fit: what the fine-tunes read (the training half less its dev split); dev: the dev split.
+  const dimensionSplits = DIMENSIONS.map((d) => ({ d, ...splitThreeWays(loadContrastItems(DATA, d), (i) => i.situation) }));
+  const expertSplits = EXPERTS.map((d) => ({ d, ...splitThreeWays(loadQaItems(DATA, d), (i) => i.question) }));
 
   it("holds every situation, neutral reply and expert question the fine-tunes' training items have", () => {
     let trainItems = 0;
-    for (const { train } of dimensionSplits) {
-      trainItems += train.length;
-      for (const item of train) {
+    for (const { fit } of dimensionSplits) {
+      trainItems += fit.length;
+      for (const item of fit) {
         expect(lines.has(norm(item.situation))).toBe(true);
         expect(lines.has(norm(item.neutral))).toBe(true);
       }
     }
-    for (const { train } of expertSplits) {
-      trainItems += train.length;
-      for (const item of train) expect(lines.has(norm(item.question))).toBe(true);
+    for (const { fit } of expertSplits) {
+      trainItems += fit.length;
+      for (const item of fit) expect(lines.has(norm(item.question))).toBe(true);
     }
     expect(items).toBe(trainItems);
   });
 
   it("holds no pole reply, no expert answer and nothing of the held-out or dev split", () => {
-    const neutral = new Set(dimensionSplits.flatMap(({ train }) => train.map((i) => norm(i.neutral))));
-    for (const { train, dev, heldOut } of dimensionSplits) {
+    const neutral = new Set(dimensionSplits.flatMap(({ fit }) => fit.map((i) => norm(i.neutral))));
+    for (const { fit, dev, heldOut } of dimensionSplits) {
       expect(dev.length).toBeGreaterThan(0);
-      for (const item of [...train, ...dev, ...heldOut]) for (const pole of ["low", "high"] as const) if (!neutral.has(norm(item[pole]))) expect(lines.has(norm(item[pole]))).toBe(false);
+      for (const item of [...fit, ...dev, ...heldOut]) for (const pole of ["low", "high"] as const) if (!neutral.has(norm(item[pole]))) expect(lines.has(norm(item[pole]))).toBe(false);
       for (const item of [...dev, ...heldOut]) for (const field of ["situation", "neutral"] as const) expect(lines.has(norm(item[field]))).toBe(false);
     }
-    for (const { train, dev, heldOut } of expertSplits) {
+    for (const { fit, dev, heldOut } of expertSplits) {
       expect(dev.length).toBeGreaterThan(0);
-      for (const item of [...train, ...dev, ...heldOut]) expect(lines.has(norm(item.answer))).toBe(false);
+      for (const item of [...fit, ...dev, ...heldOut]) expect(lines.has(norm(item.answer))).toBe(false);
       for (const item of [...dev, ...heldOut]) expect(lines.has(norm(item.question))).toBe(false);
     }
   });
 
   it("mixes every source into the last 5% (the trainer's validation split) and into each tenth", () => {
     const sourceOf = new Map<string, string>();
-    for (const { d, train } of dimensionSplits) for (const item of train) for (const field of ["situation", "neutral"] as const) sourceOf.set(norm(item[field]), d);
-    for (const { d, train } of expertSplits) for (const item of train) sourceOf.set(norm(item.question), d);
+    for (const { d, fit } of dimensionSplits) for (const item of fit) for (const field of ["situation", "neutral"] as const) sourceOf.set(norm(item[field]), d);
+    for (const { d, fit } of expertSplits) for (const item of fit) sourceOf.set(norm(item.question), d);
     const sourcesIn = (from: number, to: number) => {
       const found = new Set<string>();
       for (const line of text.slice(Math.floor(from * text.length), Math.floor(to * text.length)).split("\n")) {

@@ -36,9 +36,8 @@ export interface TargetTexts {
  */
 export function targetTexts(dataDir: string, target: TrainTarget, extra: ExtraSources = {}): TargetTexts {
   if (target.kind === "dimension") {
-    const { train, heldOut } = splitHeldOut(loadContrastItems(dataDir, target.name), (i) => i.situation);
-    const { train: fit, heldOut: dev } = splitDev(train, (i) => i.situation);
-    const pole = (items: typeof train, p: "low" | "high") => repliesText(items.map((i) => contrastExample(i, p)));
+    const { fit, dev, heldOut } = splitThreeWays(loadContrastItems(dataDir, target.name), (i) => i.situation);
+    const pole = (items: typeof fit, p: "low" | "high") => repliesText(items.map((i) => contrastExample(i, p)));
     const extras = loadExtraExamples(target, extra, [...heldOut, ...dev].flatMap((i) => [i.situation, i.low, i.neutral, i.high]));
     return {
       trainToward: pole(fit, "high") + (extras.toward.length ? repliesText(extras.toward) : ""),
@@ -50,12 +49,11 @@ export function targetTexts(dataDir: string, target: TrainTarget, extra: ExtraSo
       counts: { trainItems: fit.length, devItems: dev.length, heldOutItems: heldOut.length, ...extraCounts(extras) },
     };
   }
-  const splits = Object.fromEntries(EXPERTS.map((d) => [d, splitHeldOut(loadQaItems(dataDir, d), (i) => i.question)]));
-  const devSplits = Object.fromEntries(EXPERTS.map((d) => [d, splitDev(splits[d]!.train, (i) => i.question)]));
+  const splits = Object.fromEntries(EXPERTS.map((d) => [d, splitThreeWays(loadQaItems(dataDir, d), (i) => i.question)]));
   const own = splits[target.name]!;
-  const { train: fit, heldOut: dev } = devSplits[target.name]!;
+  const { fit, dev } = own;
   const others = EXPERTS.filter((d) => d !== target.name).flatMap((d) => splits[d]!.heldOut);
-  const othersDev = EXPERTS.filter((d) => d !== target.name).flatMap((d) => devSplits[d]!.heldOut);
+  const othersDev = EXPERTS.filter((d) => d !== target.name).flatMap((d) => splits[d]!.dev);
   const extras = loadExtraExamples(target, extra, [...own.heldOut, ...others, ...dev].flatMap((i) => [i.question, i.answer]));
   return {
     trainToward: dialogueText(fit.map(qaExample)) + (extras.toward.length ? "\n" + dialogueText(extras.toward) : ""),
@@ -71,8 +69,14 @@ export function targetTexts(dataDir: string, target: TrainTarget, extra: ExtraSo
 /** Share of the training half kept out of the fine-tunes as the dev split (its own seed: not the held-out split's). */
 export const DEV_FRACTION = 0.15;
 
-export function splitDev<T>(train: readonly T[], key: (item: T) => string) {
-  return splitHeldOut(train, key, DEV_FRACTION, 0xde5);
+/**
+ * The one split every run shares: the gate's held-out items, the dev split (part of the training
+ * half, its own seed), and the rest, which the fine-tunes and the domain base read.
+ */
+export function splitThreeWays<T>(items: readonly T[], key: (item: T) => string): { fit: T[]; dev: T[]; heldOut: T[] } {
+  const { train, heldOut } = splitHeldOut(items, key);
+  const { train: fit, heldOut: dev } = splitHeldOut(train, key, DEV_FRACTION, 0xde5);
+  return { fit, dev, heldOut };
 }
 
 function extraCounts(extras: ReturnType<typeof loadExtraExamples>): Record<string, number> {
@@ -100,12 +104,12 @@ export function domainBaseText(dataDir: string): { text: string; items: number }
   const units: string[] = [];
   let items = 0;
   for (const d of DIMENSIONS) {
-    const { train: fit } = splitDev(splitHeldOut(loadContrastItems(dataDir, d), (i) => i.situation).train, (i) => i.situation);
+    const { fit } = splitThreeWays(loadContrastItems(dataDir, d), (i) => i.situation);
     items += fit.length;
     for (const item of fit) units.push(line(item.situation), line(item.neutral));
   }
   for (const d of EXPERTS) {
-    const { train: fit } = splitDev(splitHeldOut(loadQaItems(dataDir, d), (i) => i.question).train, (i) => i.question);
+    const { fit } = splitThreeWays(loadQaItems(dataDir, d), (i) => i.question);
     items += fit.length;
     units.push(...fit.map((item) => line(item.question)));
   }

@@ -282,9 +282,9 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
   prefill.close();
   // Live events for 10 s of export (publishing stops early if the export takes longer: see
   // live_events_ran_out), and other robots' events for the baseline's two seconds, each
-  // from a feed thread that stays 3 s ahead (actionlogFeed.ts).
+  // from a feed thread that stays half a second ahead (actionlogFeed.ts).
   const feed = (prefix: string, seed: number, n: number) =>
-    startEventFeed({ robots: 8, actionsPerRobot: Math.ceil(n / 8 / 2.2) + 1000, seed, prefix }, n, Math.min(n, rate * 3));
+    startEventFeed({ robots: 8, actionsPerRobot: Math.ceil(n / 8 / 2.2) + 1000, seed, prefix }, n, Math.min(n, rate / 2));
   const live = await feed("live-", 13, rate * 10);
   const afterwards = await feed("baseline-", 17, Math.ceil(rate * 2.5));
 

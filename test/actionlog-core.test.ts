@@ -2,7 +2,8 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openSqliteActionLog, type SqliteActionLog as ActionLog, type SqliteActionLogOptions } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { computeStats, percentile } from "../src/core/actionlog/computeStats.js";
-import { SCHEMA_V1, SCHEMA_VERSION, SchemaVersionError } from "../src/core/actionlog/sqlite/migrations.js";
+import { KEY_GENERATION_BITS, SCHEMA_V1, SCHEMA_VERSION, SchemaVersionError } from "../src/core/actionlog/sqlite/migrations.js";
+import { actionKeyHash } from "../src/core/actionlog/sqlite/actionKeyHash.js";
 import { OutcomePairer } from "../src/core/actionlog/OutcomePairer.js";
 import type { OutcomeDraft } from "../src/core/actionlog/types.js";
 import { validateActionEvent } from "../src/core/actionlog/validateActionEvent.js";
@@ -328,6 +329,34 @@ describe("migrations", () => {
     log.ingest(ev({ action_id: "open", action: "place", status: "SUCCEEDED", t: T0 + 6 }));
     log.flush();
     expect(published.map((o) => [o.action_id, o.duration_s])).toEqual([["open", 1]]);
+    expect(log.store.integrityCheck()).toBe("ok");
+    log.close();
+  });
+
+  it("moves a v3 key index into generations, and finds outcomes of every generation after a restart", () => {
+    const path = tempDb();
+    const ids = [5, 70_000, 140_000]; // generations 0, 1 and 2
+    const seed = openSqliteActionLog({ path, schedule: manualSchedule });
+    const addOutcome = seed.store.db.prepare(
+      `INSERT INTO outcomes (id, robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec,
+         ended_sec, ended_nsec, duration_s, progress_events, key_hash) VALUES (?, 'r1', ?, 'pick', 'mug', 'kitchen', 'SUCCEEDED', '', ?, 0, ?, 0, 1, 0, ?)`,
+    );
+    for (const id of ids) addOutcome.run(id, `old${id}`, T0 - 10, T0 - 9, actionKeyHash("r1", `old${id}`));
+    // The v3 layout: outcome_keys by (key_hash, outcome_id), every outcome indexed.
+    seed.store.db.exec(`DROP TABLE outcome_keys;
+      CREATE TABLE outcome_keys (key_hash INTEGER NOT NULL, outcome_id INTEGER NOT NULL, PRIMARY KEY (key_hash, outcome_id)) WITHOUT ROWID;
+      INSERT INTO outcome_keys SELECT key_hash, id FROM outcomes ORDER BY key_hash, id;
+      UPDATE meta SET value = 140000 WHERE key = 'keys_indexed_to'; PRAGMA user_version = 3;`);
+    seed.close();
+
+    const log = openSqliteActionLog({ path, clock: () => NOW_MS, schedule: manualSchedule });
+    expect(log.store.migratedFrom).toBe(3);
+    const keys = log.store.db.prepare("SELECT generation, outcome_id FROM outcome_keys ORDER BY outcome_id").all();
+    expect(keys).toEqual(ids.map((id) => ({ generation: id >> KEY_GENERATION_BITS, outcome_id: id })));
+    expect(new Set(keys.map((k) => (k as { generation: number }).generation)).size).toBe(3);
+    // The closed cache is empty after a restart: each repeat is found through the index.
+    for (const id of ids) expect(log.ingest(ev({ action_id: `old${id}`, status: "SUCCEEDED", t: T0 - 9 })).kind).toBe("duplicate");
+    expect(log.ingest(ev({ action_id: "old6", status: "SUCCEEDED", t: T0 - 9 })).kind).toBe("accepted");
     expect(log.store.integrityCheck()).toBe("ok");
     log.close();
   });

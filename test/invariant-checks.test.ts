@@ -25,7 +25,7 @@ describe("invariant checks", () => {
     expect(types.filter((type) => !hasFastPath(type))).toEqual([]);
   });
 
-  it("the action log's outcome key index, unindexed scans, v2 -> v3 migration and retention hold", () => {
+  it("the action log's outcome key index, unindexed scans, v2 -> current migration and retention hold", () => {
     const { status, output } = runCheck("actionlogKeysCheck.ts");
     expect(status, output).toBe(0);
     expect(output).not.toMatch(/^FAIL/m);

@@ -1,7 +1,7 @@
 /**
  * node --import tsx test/checks/actionlogKeysCheck.ts
  *
- * Checks of the outcome key index (schema v3, bulk-indexed keys) that the tests do not make:
+ * Checks of the outcome key index (bulk-indexed keys, by generation since schema v4) that the tests do not make:
  * repeats of actions evicted from a tiny closed cache are found in the unindexed tail and,
  * after the first bulk indexing or a restart, through outcome_keys; a v2 log migrates with
  * every key; retention deletes keys. Prints one line per check; exits 1 if any fails.
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { actionKeyHash } from "../../src/core/actionlog/sqlite/actionKeyHash.js";
-import { migrate } from "../../src/core/actionlog/sqlite/migrations.js";
+import { SCHEMA_VERSION, migrate } from "../../src/core/actionlog/sqlite/migrations.js";
 const dir = mkdtempSync(join(tmpdir(), "keys-"));
 const T0 = Math.floor(Date.now() / 1000) - 86400;
 const ev = (id: string, status: string, t: number, robot = "r1") => ({ header: { stamp: { sec: Math.floor(t), nanosec: Math.round((t % 1) * 1e9) }, frame_id: "" }, robot_id: robot, action_id: id, action: "pick", object: "mug", location: "", status, progress: 0, detail: "" });
@@ -57,7 +57,7 @@ db.function("action_key_hash", { deterministic: true }, (r, a) => actionKeyHash(
 db.prepare("INSERT INTO outcomes (robot_id, action_id, action, object, location, result, reason, started_sec, started_nsec, ended_sec, ended_nsec, duration_s, progress_events, key_hash) VALUES ('r1','old1','pick','mug','','FAILED','',?,0,?,0,1,0,action_key_hash('r1','old1'))").run(T0 - 100, T0 - 99);
 db.close();
 log = openSqliteActionLog({ path, schedule: manual });
-check(`v2 -> v3: ${JSON.stringify(counts(log))}`, counts(log).k === 1 && counts(log).m === 1 && log.store.db.pragma("user_version", { simple: true }) === 3);
+check(`v2 -> v${SCHEMA_VERSION}: ${JSON.stringify(counts(log))}`, counts(log).k === 1 && counts(log).m === 1 && log.store.db.pragma("user_version", { simple: true }) === SCHEMA_VERSION);
 check("migrated old outcome found by index", log.ingest(ev("old1", "FAILED", T0 - 99)).kind === "duplicate");
 check("integrity", log.store.integrityCheck() === "ok");
 // retention deletes keys

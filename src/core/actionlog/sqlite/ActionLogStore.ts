@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import type { ActionEvent, ActionOutcome, BuiltinInterfacesTime } from "../../interfaces/messages.generated.js";
 import { actionKeyHash } from "./actionKeyHash.js";
-import { migrate } from "./migrations.js";
+import { KEY_GENERATION_BITS, migrate } from "./migrations.js";
 import type { ClosedAction } from "../ClosedActions.js";
 import { flagFields, type AcceptedEvent, type OutcomeDraft } from "../types.js";
 import type { EventFilter, ExportedEvent, OutcomeFilter, PageOptions, RetentionPolicy, StatsRow } from "../logQueries.js";
@@ -106,11 +106,21 @@ export class ActionLogStore {
        SET max_sec = excluded.max_sec, max_nsec = excluded.max_nsec WHERE (excluded.max_sec, excluded.max_nsec) > (max_sec, max_nsec)`,
     );
     this.setLowWater = this.db.prepare("INSERT INTO meta (key, value) VALUES ('low_water', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    // One seek per generation, oldest to newest stored (an IN list of them: a range on the
+    // leading column would scan every key of the range instead).
     this.findClosed = this.db.prepare(
-      `SELECT ${CLOSED_COLUMNS} FROM outcome_keys k JOIN outcomes o ON o.id = k.outcome_id WHERE k.key_hash = ? AND o.robot_id = ? AND o.action_id = ?`,
+      `WITH RECURSIVE generations (g) AS (
+         SELECT MIN(generation) FROM outcome_keys
+         UNION ALL SELECT g + 1 FROM generations WHERE g < (SELECT MAX(generation) FROM outcome_keys)
+       )
+       SELECT ${CLOSED_COLUMNS} FROM outcome_keys k JOIN outcomes o ON o.id = k.outcome_id
+       WHERE k.generation IN (SELECT g FROM generations) AND k.key_hash = ? AND o.robot_id = ? AND o.action_id = ?`,
     );
     this.findClosedInTail = this.db.prepare(`SELECT ${CLOSED_COLUMNS} FROM outcomes WHERE id > ? AND key_hash = ? AND robot_id = ? AND action_id = ?`);
-    this.catchUpKeys = this.db.prepare("INSERT INTO outcome_keys (key_hash, outcome_id) SELECT key_hash, id FROM outcomes WHERE id > ? ORDER BY key_hash, id");
+    this.catchUpKeys = this.db.prepare(
+      `INSERT INTO outcome_keys (generation, key_hash, outcome_id)
+       SELECT id >> ${KEY_GENERATION_BITS}, key_hash, id FROM outcomes WHERE id > ? ORDER BY 1, 2, 3`,
+    );
     this.setKeysIndexedTo = this.db.prepare("INSERT INTO meta (key, value) VALUES ('keys_indexed_to', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     this.keysIndexedTo = (this.db.prepare("SELECT value FROM meta WHERE key = 'keys_indexed_to'").get() as { value: number } | undefined)?.value ?? 0;
     this.lastOutcomeId = Math.max(this.keysIndexedTo, (this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM outcomes").get() as { id: number }).id);
@@ -344,9 +354,15 @@ export class ActionLogStore {
         outcomes += this.db.prepare("DELETE FROM outcomes WHERE id <= (SELECT MAX(id) FROM outcomes) - ?").run(policy.maxOutcomes).changes;
       }
       if (outcomes > 0) {
-        // Keys of deleted outcomes. Retention deletes the oldest ids; a key left behind by
-        // any other deletion finds no outcome in lookupClosed's join, so it is harmless.
-        this.db.prepare("DELETE FROM outcome_keys WHERE outcome_id < (SELECT COALESCE(MIN(id), 9007199254740991) FROM outcomes)").run();
+        // Keys of deleted outcomes. Retention deletes the oldest ids, so their keys sit in the
+        // oldest generations; a key left behind by any other deletion finds no outcome in
+        // lookupClosed's join, so it is harmless.
+        this.db
+          .prepare(
+            `WITH kept (first_id) AS (SELECT COALESCE(MIN(id), 9007199254740991) FROM outcomes)
+             DELETE FROM outcome_keys WHERE generation <= (SELECT first_id >> ${KEY_GENERATION_BITS} FROM kept) AND outcome_id < (SELECT first_id FROM kept)`,
+          )
+          .run();
       }
     })();
     return { events, outcomes };

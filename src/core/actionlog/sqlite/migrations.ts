@@ -14,11 +14,18 @@
  * adds the keys of committed outcomes a few thousand at a time, sorted, inside a batch's
  * transaction (ActionLogStore: keysIndexedTo, KEYS_PER_CATCH_UP); the outcomes above the
  * mark are found by the pairer's closed cache, or by a short scan of the tail.
+ * v4 leads outcome_keys with a generation (outcome_id >> KEY_GENERATION_BITS): a catch-up's
+ * sorted keys then land in the newest generation's part of the tree, a bounded number of
+ * pages, where v3 spread them over the whole index and each catch-up grew with the log
+ * (15 ms at 80,000 outcomes, 44 ms at 490,000). A lookup seeks once per generation.
  */
 import type { Database } from "better-sqlite3";
 import { actionKeyHash } from "./actionKeyHash.js";
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
+
+/** Outcome ids per generation of outcome_keys (v4): 65,536, eight catch-ups' worth. */
+export const KEY_GENERATION_BITS = 16;
 
 /** The v1 layout, also used by tests to write an "old release" database. */
 export const SCHEMA_V1 = `
@@ -81,6 +88,17 @@ CREATE TABLE outcome_keys (key_hash INTEGER NOT NULL, outcome_id INTEGER NOT NUL
 INSERT INTO outcome_keys (key_hash, outcome_id) SELECT key_hash, id FROM outcomes ORDER BY key_hash, id;
 -- Outcomes with an id above this have no row in outcome_keys yet.
 INSERT INTO meta (key, value) VALUES ('keys_indexed_to', (SELECT COALESCE(MAX(id), 0) FROM outcomes));
+`,
+  4: `
+-- The key index by generation (outcome id >> ${KEY_GENERATION_BITS}), then key: catch-ups write only the newest generation's pages.
+CREATE TABLE outcome_keys_v4 (
+  generation INTEGER NOT NULL, key_hash INTEGER NOT NULL, outcome_id INTEGER NOT NULL,
+  PRIMARY KEY (generation, key_hash, outcome_id)
+) WITHOUT ROWID;
+INSERT INTO outcome_keys_v4 (generation, key_hash, outcome_id)
+SELECT outcome_id >> ${KEY_GENERATION_BITS}, key_hash, outcome_id FROM outcome_keys ORDER BY 1, 2, 3;
+DROP TABLE outcome_keys;
+ALTER TABLE outcome_keys_v4 RENAME TO outcome_keys;
 `,
 };
 

@@ -331,7 +331,7 @@ async function ingestDuringExport(exportEvents: number, rate: number) {
     export_outcomes: response.outcomes,
     export_bytes: response.bytes,
     export_seconds: Number(exportSeconds.toFixed(2)),
-    // Says where the export ran ("in a worker thread", or paced on the node's thread).
+    // Says where the export ran ("in a child process at nice 19", or paced on the node's thread).
     export_message: response.message,
     ingest_rate_during_export: rate,
     events_published_during_export: during.published,

@@ -21,7 +21,7 @@ export interface EventFeed {
 }
 
 /** Where the worker's TypeScript entry is loaded with tsx registered (Node 20 does not pass --import on to workers). */
-const BOOTSTRAP = new URL("../src/core/actionlog/sqlite/exportWorkerBootstrap.mjs", import.meta.url);
+const BOOTSTRAP = new URL("../src/core/actionlog/sqlite/tsxEntryBootstrap.mjs", import.meta.url);
 
 /** Starts the feed and resolves once `aheadEvents` (or all `total`) are ready. */
 export async function startEventFeed(options: StreamOptions, total: number, aheadEvents: number): Promise<EventFeed> {

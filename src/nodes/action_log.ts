@@ -168,10 +168,13 @@ export async function startActionLogNode(graph: Graph, options: NodeStartOptions
     if (!path.ok) return failed(path.message);
     log.flush();
     try {
-      // In a worker thread with its own read-only connection (paced on this thread for a
-      // database without a file), so ingest, commits and services go on during the export.
+      // In a child process at the lowest CPU priority with its own read-only connection (paced
+      // on this thread for a database without a file), so ingest, commits and services go on.
       const summary = await exportLogOffThread(q.value.format, store, q.value.filter, path.value, exportsCancelled.signal);
-      const where = summary.mode === "worker" ? "in a worker thread" : "paced on the node's thread (the database has no file)";
+      const where =
+        summary.mode === "process"
+          ? `in a child process${summary.lowPriority ? " at nice 19" : " (at the node's priority: /usr/bin/nice is missing)"}`
+          : "paced on the node's thread (the database has no file)";
       return { success: true, message: `wrote ${q.value.format} ${where}`, path: summary.path, events: summary.events, outcomes: summary.outcomes, bytes: summary.bytes };
     } catch (error) {
       return failed(`export to ${path.value} failed: ${errorText(error)}`);

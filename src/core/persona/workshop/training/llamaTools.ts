@@ -5,9 +5,9 @@
  * the resolved directory as an argument.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { hasLlamaTool, LlamaToolMissingError, locateLlamaTool } from "../../../llamaTools/index.js";
+import { niceCommand } from "../../../niceCommand.js";
 
 export class LlamaToolsMissingError extends Error {
   constructor(detail: string) {
@@ -61,8 +61,7 @@ export interface RunToolOptions {
 }
 
 export async function runTool(tools: LlamaTools, executable: string, args: readonly string[], options: RunToolOptions = {}): Promise<string> {
-  const useNice = options.nice !== false && existsSync("/usr/bin/nice");
-  const [command, argv] = useNice ? ["/usr/bin/nice", ["-n", "10", executable, ...args]] : [executable, [...args]];
+  const { command, args: argv } = options.nice === false ? { command: executable, args: [...args] } : niceCommand(10, executable, args);
   const child = spawn(command, argv, {
     env: { ...process.env, LD_LIBRARY_PATH: [tools.binDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":") },
     stdio: ["ignore", "pipe", "pipe"],

@@ -7,7 +7,7 @@ const NICE = "/usr/bin/nice";
  * exists, so that the process and every thread it starts (V8's collector helpers, libuv's pool)
  * run below the robot's own nodes; as given where it does not.
  */
-export function niceCommand(level: number, executable: string, args: readonly string[]): { command: string; args: string[]; niced: boolean } {
-  if (!existsSync(NICE)) return { command: executable, args: [...args], niced: false };
-  return { command: NICE, args: ["-n", String(level), executable, ...args], niced: true };
+export function niceCommand(level: number, executable: string, args: readonly string[]): { command: string; args: string[] } {
+  if (!existsSync(NICE)) return { command: executable, args: [...args] };
+  return { command: NICE, args: ["-n", String(level), executable, ...args] };
 }

@@ -167,6 +167,23 @@ describe("ActionLog", () => {
     log.close();
   });
 
+  it("times a commit from the start of the previous one: what queued behind a slow commit goes at once", async () => {
+    const delays: number[] = [];
+    const log = open(tempDb(), [], { batchMaxMs: 40, schedule: (_callback, ms) => (delays.push(ms), { cancel: () => undefined }) });
+    // Opening committed (the recovery's low-water mark). Once a whole window has passed since,
+    // as after a commit that took longer than the window, a new event is due at once...
+    await new Promise((r) => setTimeout(r, 60));
+    log.ingest(ev({ t: T0 }));
+    expect(delays).toEqual([0]);
+    // ...and right after a commit, the next one waits out the rest of the window.
+    log.flush();
+    log.ingest(ev({ status: "SUCCEEDED", t: T0 + 1 }));
+    expect(delays).toHaveLength(2);
+    expect(delays[1]).toBeGreaterThan(20);
+    expect(delays[1]).toBeLessThanOrEqual(40);
+    log.close();
+  });
+
   it("counts every refusal by reason, stores every good event, and keeps running", () => {
     const log = open(tempDb());
     const good = [ev({ t: T0 }), ev({ status: "PROGRESS", progress: 0.3, t: T0 + 1 }), ev({ status: "SUCCEEDED", t: T0 + 2 })];

@@ -15,7 +15,12 @@ export interface ActionLogOptions<S extends OutcomeLogPort = OutcomeLogPort> {
   readonly store: S;
   /** Commit when this many events are pending (default 500)... */
   readonly batchMaxEvents?: number;
-  /** ...or when the oldest pending event has waited this long (default 20 ms), whichever comes first. */
+  /**
+   * ...or once this long (default 20 ms) has passed since the previous commit began, whichever
+   * comes first. Commits begin at most once per batchMaxMs (bar full batches), and an event waits
+   * at most batchMaxMs for its commit to begin; after a slow commit or a stall, what arrived
+   * meanwhile commits at once instead of waiting a whole window more.
+   */
   readonly batchMaxMs?: number;
   /** See OutcomePairer (defaults 300 s, 5 s, 100,000). */
   readonly actionTimeoutS?: number;
@@ -166,6 +171,8 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
   private pendingOutcomes: OutcomeDraft[] = [];
   /** performance.now() at the arrival of the oldest pending item. */
   private pendingSince = 0;
+  /** performance.now() when the last commit began (successful or not); the next is due batchMaxMs later. */
+  private lastCommitStart = -Infinity;
   private flushTimer: { cancel(): void } | undefined;
   private readonly latencies = new Float64Array(LATENCY_SAMPLES);
   private latencyCount = 0;
@@ -277,6 +284,7 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
     this.flushTimer?.cancel();
     this.flushTimer = undefined;
     if (!force && this.pendingEvents.length === 0 && this.pendingOutcomes.length === 0) return true;
+    this.lastCommitStart = performance.now();
     const committedMs = this.options.clock();
     try {
       this.store.commit(this.pendingEvents, this.pendingOutcomes, committedMs, this.pairer.lowWater(this.nextId));
@@ -392,13 +400,20 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
     for (const reason of outcome.flags) this.counters.flagged[reason]++;
   }
 
+  /**
+   * Due batchMaxMs after the previous commit began, not after the oldest pending event arrived:
+   * the same cadence under steady load, but events that queued up behind a slow commit (or any
+   * stall of the thread) commit at once rather than waiting out a fresh window, which would put
+   * the stall, a full window and their own commit on their latency. The oldest pending event
+   * arrived after that commit began, so it never waits longer than batchMaxMs either.
+   */
   private scheduleFlush(): void {
     if (this.flushTimer || this.closed) return;
-    const waited = performance.now() - this.pendingSince;
+    const sinceCommit = performance.now() - this.lastCommitStart;
     this.flushTimer = this.options.schedule(() => {
       this.flushTimer = undefined;
       if (!this.closed) this.flush();
-    }, Math.max(0, this.options.batchMaxMs - waited));
+    }, Math.max(0, this.options.batchMaxMs - sinceCommit));
   }
 
   private recordLatency(ms: number): void {

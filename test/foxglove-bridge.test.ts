@@ -64,7 +64,7 @@ class RecordingClient {
   private readonly subscriptionChannel = new Map<number, number>();
   opened: Promise<void>;
 
-  constructor(url: string) {
+  constructor(url: string, private readonly graph: InProcessGraph) {
     const ws = new WebSocket(url, [FoxgloveClient.SUPPORTED_SUBPROTOCOL]);
     this.client = new FoxgloveClient({ ws: ws as unknown as IWebSocket });
     this.opened = new Promise((resolve) => this.client.on("open", resolve));
@@ -89,13 +89,23 @@ class RecordingClient {
     return waitFor(() => this.services.find((s) => s.name === name), `service ${name}`);
   }
 
-  /** Subscribes and returns a decoder built from the advertised schema alone, as Foxglove does. */
+  /**
+   * Subscribes and returns a decoder built from the advertised schema alone, as Foxglove does.
+   * Waits until the bridge's own graph subscription on the topic exists: a volatile topic's
+   * messages published before that moment never reach Foxglove, as with any late ROS subscriber.
+   */
   async subscribe(topic: string): Promise<{ channel: Channel; decoded: () => unknown[] }> {
     const channel = await this.channel(topic);
     expect(channel).toMatchObject({ encoding: "cdr", schemaEncoding: "ros2msg" });
     const reader = new MessageReader(parse(channel.schema, { ros2: true }));
+    const subscribersBefore = this.subscriberCount(topic);
     this.subscriptionChannel.set(this.client.subscribe(channel.id), channel.id);
+    await waitFor(() => this.subscriberCount(topic) > subscribersBefore, `the bridge's subscription to ${topic}`);
     return { channel, decoded: () => (this.messages.get(channel.id) ?? []).map((m) => reader.readMessage(m)) };
+  }
+
+  private subscriberCount(topic: string): number {
+    return this.graph.topicNames().find((t) => t.name === topic)?.subscribers ?? 0;
   }
 
   async call(service: Service, callId: number, request: unknown): Promise<unknown> {
@@ -138,7 +148,7 @@ async function startAssistant(name: string, programArgs: string[] = []): Promise
 async function connectedAssistant(name: string, options: FoxgloveBridgeOptions = {}) {
   const { graph } = await startAssistant(name);
   bridge = await FoxgloveBridge.start(graph, { port: 0, ...options });
-  client = new RecordingClient(bridge.url);
+  client = new RecordingClient(bridge.url, graph);
   await client.opened;
   return { graph, bridge, client };
 }
@@ -302,7 +312,7 @@ describe("--foxglove program option", () => {
     const port = await freePort();
     const { graph } = await startAssistant("option", ["--foxglove", String(port)]);
     expect(graph.nodeNames()).toContain("/foxglove_bridge");
-    client = new RecordingClient(`ws://127.0.0.1:${port}`);
+    client = new RecordingClient(`ws://127.0.0.1:${port}`, graph);
     await client.opened;
     await client.service("/dialogue/chat");
     client.client.close();

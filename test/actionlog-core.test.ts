@@ -203,6 +203,16 @@ describe("ActionLog", () => {
     log.close();
   });
 
+  it("commits when max_pending_events are waiting, so a healthy store never refuses for a batch set larger than that bound", () => {
+    const published: ActionOutcome[] = [];
+    const log = open(tempDb(), published, { batchMaxEvents: 10_000, maxPendingEvents: 1_000 });
+    for (let i = 0; i < 2_500; i++) log.ingest(ev({ action_id: `b${i}`, t: T0 + i / 100 }));
+    expect(log.counters.rejected.store_unavailable ?? 0).toBe(0);
+    expect(log.counters.accepted).toBe(2_500);
+    expect(log.store.countEvents()).toBe(2_000); // two commits of 1,000; the rest waits for the timer
+    log.close();
+  });
+
   it("holds events while commits fail, refuses beyond the bound, and publishes once a commit succeeds", () => {
     const published: ActionOutcome[] = [];
     const errors: unknown[] = [];

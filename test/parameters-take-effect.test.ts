@@ -131,14 +131,27 @@ const LOG_PROBES: Record<string, LogProbe> = {
     await waitFor(() => pending(r) === 0, "commit after 5 ms", 500);
   },
   max_pending_events: async (r) => {
+    // The bound holds events while commits fail: with the store failing, 1,001 wait under the
+    // default bound, and the 1,001st is refused once the bound is 1,000.
+    const store = r.log.log.store;
+    const realCommit = store.commit.bind(store);
+    store.commit = () => {
+      throw new Error("disk I/O error");
+    };
     set(r.log.node, "batch_max_events", 10_000);
     for (let i = 0; i < 1001; i++) r.publish({ action_id: `p${i}` });
     await waitFor(() => pending(r) === 1001, "1001 pending events");
     expect(rejected(r, "store_unavailable")).toBe(0);
+    store.commit = realCommit;
     r.log.log.flush();
+    store.commit = () => {
+      throw new Error("disk I/O error");
+    };
     set(r.log.node, "max_pending_events", 1000);
     for (let i = 0; i < 1001; i++) r.publish({ action_id: `q${i}` });
     await waitFor(() => rejected(r, "store_unavailable") === 1, "the 1001st event refused");
+    store.commit = realCommit;
+    r.log.log.flush();
   },
   action_timeout_s: async (r) => {
     set(r.log.node, "action_timeout_s", 1);

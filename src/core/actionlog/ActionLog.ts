@@ -264,7 +264,9 @@ export class ActionLog<S extends OutcomeLogPort = OutcomeLogPort> {
     if (this.pendingEvents.length === 0 && this.pendingOutcomes.length === 0) this.pendingSince = performance.now();
     this.pendingEvents.push(accepted);
     if (decision.outcome) this.addOutcome(decision.outcome);
-    if (this.pendingEvents.length >= this.options.batchMaxEvents) this.flush();
+    // At max_pending_events too, not only at batch_max_events: the bound is there for a store whose
+    // commits fail, and a batch size set above it must not make a healthy store refuse events.
+    if (this.pendingEvents.length >= Math.min(this.options.batchMaxEvents, this.options.maxPendingEvents)) this.flush();
     else this.scheduleFlush();
     return { kind: "accepted", eventId: accepted.id };
   }

@@ -42,7 +42,7 @@ const PARAMETERS: readonly ParameterDescriptor[] = [
   { name: "retention.max_outcomes", type: "integer", defaultValue: 0, integerRange: { from: 0, to: 2_000_000_000 }, description: "keep at most this many outcomes (the newest); 0 means no limit" },
   { name: "retention.max_events", type: "integer", defaultValue: 0, integerRange: { from: 0, to: 2_000_000_000 }, description: "keep at most this many events (the newest; events of open actions are always kept); 0 means no limit" },
   { name: "retention.period_s", type: "double", defaultValue: 60, floatingPointRange: { from: 1, to: 86_400 }, readOnly: true, description: "how often retention runs" },
-  { name: "stats_window_s", type: "double", defaultValue: 3600, floatingPointRange: { from: 1, to: 2_592_000 }, description: "rolling window of the outcome figures in /diagnostics" },
+  { name: "stats_window_s", type: "double", defaultValue: 3600, floatingPointRange: { from: 1, to: 2_592_000 }, description: "rolling window of the outcome figures in /diagnostics (the newest 10,000 outcomes of this run at most; ~/get_stats is exact)" },
   { name: "reject_log_interval_s", type: "double", defaultValue: 10, floatingPointRange: { from: 0.1, to: 3600 }, readOnly: true, description: "at most one log line per rejection reason per this many seconds (all are counted)" },
   { name: "export_dir", type: "string", defaultValue: defaultDataFile("exports"), readOnly: true, description: "the only folder ~/export writes in: a request names a file or a relative path below it ('..', absolute paths and links out of it are refused); created if missing" },
 ];

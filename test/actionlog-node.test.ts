@@ -43,6 +43,10 @@ function action(id: string, result: string, t: number, extra: Partial<ActionEven
   ];
 }
 
+// The export runs in a child process at nice 19: on a machine whose cores are busy (CI running
+// other test files) it gets little CPU, so its calls get more than the 5 s default.
+const EXPORT_CALL = { timeoutMs: 30_000 };
+
 describe("action_log node", () => {
   it("turns published events into committed outcomes, and serves stats, queries and exports", async () => {
     const { started, robot, publisher, outcomes } = await setup();
@@ -76,12 +80,12 @@ describe("action_log node", () => {
     expect(bad.success).toBe(false);
 
     const exporter = robot.createClient("embodied_assistant/srv/ExportLog", "/action_log/export");
-    const exported = await exporter.call({ format: "mcap", path: "", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } });
+    const exported = await exporter.call({ format: "mcap", path: "", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } }, EXPORT_CALL);
     expect(exported).toMatchObject({ success: true, events: 12, outcomes: 4 });
     expect(existsSync(exported.path)).toBe(true);
-    const jsonl = await exporter.call({ format: "jsonl", path: "day.jsonl", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } });
+    const jsonl = await exporter.call({ format: "jsonl", path: "day.jsonl", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } }, EXPORT_CALL);
     expect(jsonl.path.endsWith("day.jsonl")).toBe(true);
-    expect((await exporter.call({ format: "csv", path: "", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } })).success).toBe(false);
+    expect((await exporter.call({ format: "csv", path: "", robot_id: "", since: { sec: 0, nanosec: 0 }, until: { sec: 0, nanosec: 0 } }, EXPORT_CALL)).success).toBe(false);
   });
 
   it("rejects a corpus of bad events by reason, logs at a bounded rate, loses no good event and keeps running", async () => {

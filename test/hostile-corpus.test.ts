@@ -254,7 +254,7 @@ describe("hostile-input corpus", () => {
       if (c["symlink"] && !existsSync(join(exportDir, c["symlink"] as string))) symlinkSync(outsideDir, join(exportDir, c["symlink"] as string));
       const dbBefore = readFileSync(log.log.store.path).subarray(0, 16).toString("latin1");
       try {
-        await callOrSchema(() => exportClient.call({ ...createExportLogRequest(), ...(decode(c["request"], { OUTSIDE: outsideDir }) as object) }), c.expect);
+        await callOrSchema(() => exportClient.call({ ...createExportLogRequest(), ...(decode(c["request"], { OUTSIDE: outsideDir }) as object) }, { timeoutMs: 30_000 }), c.expect);
       } finally {
         const kept = [outside === undefined ? "" : join(outsideDir, outside), c["existing"] === undefined ? "" : join(exportDir, c["existing"] as string)];
         for (const file of kept.filter((f) => f !== "")) {

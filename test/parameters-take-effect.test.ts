@@ -206,7 +206,7 @@ const LOG_PROBES: Record<string, LogProbe> = {
     const other = join(r.exportDir, "..", "other-exports");
     set(r.log.node, "export_dir", other);
     const client = r.graph.createNode("exporter").createClient("embodied_assistant/srv/ExportLog", "/action_log/export");
-    const res = await client.call({ ...createExportLogRequest(), format: "jsonl", path: "out.jsonl" });
+    const res = await client.call({ ...createExportLogRequest(), format: "jsonl", path: "out.jsonl" }, { timeoutMs: 30_000 });
     expect(res.success, res.message).toBe(true);
     expect(res.path).toBe(join(other, "out.jsonl"));
   },

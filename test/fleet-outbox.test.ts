@@ -220,4 +220,19 @@ describe("fleet forwarder", () => {
     log.close();
     outbox.close();
   });
+
+  it("keeps the size limit while its preparation (the memory's identity claim) keeps failing", async () => {
+    const path = tempDb();
+    const log = openLog(path);
+    const outbox = Outbox.attach(path, OUTCOMES_SOURCE);
+    const prepare = async () => {
+      throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
+    };
+    const forwarder = new Forwarder({ outbox, sink: new FakeSink(), origin: "r", maxBacklog: 5, prepare });
+    addActions(log, 0, 8);
+    await expect(forwarder.shipOnce()).rejects.toThrow(/ECONNREFUSED/);
+    expect(forwarder.snapshot()).toMatchObject({ backlog: 5, dropped: 3, shipped: 0 });
+    log.close();
+    outbox.close();
+  });
 });

@@ -115,9 +115,11 @@ export class Forwarder {
   }
 
   private async shipBatch(): Promise<number> {
+    // The limit first: a preparation that keeps failing (the store unreachable) must not let the
+    // outbox grow past max_backlog.
+    this.outbox.enforceLimit(this.options.maxBacklog);
     if (!this.prepared && this.options.prepare) await this.options.prepare();
     this.prepared = true;
-    this.outbox.enforceLimit(this.options.maxBacklog);
     const entries = this.outbox.peek(this.options.batchMax);
     if (entries.length === 0) return 0;
     const result = await this.sink.ship({ origin: this.origin, stream: this.outbox.stream, entries });

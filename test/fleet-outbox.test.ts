@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { openSqliteActionLog, type SqliteActionLog as ActionLog } from "../src/core/actionlog/sqlite/openSqliteActionLog.js";
 import { Forwarder } from "../src/core/fleet/Forwarder.js";
@@ -155,6 +156,31 @@ describe("fleet outbox (SQLite trigger on the local store)", () => {
     expect(entry.episode.textHv.byteLength).toBe(32);
     expect(entry.episode.episodeHv.byteLength).toBe(0);
     expect(entry.episode.embedding.byteLength).toBeGreaterThan(0);
+    outbox.close();
+    memory.close();
+  });
+
+  it("forgetting an episode removes its unshipped copy from the outbox and the file, and the forwarder ships only the rest", async () => {
+    const path = tempDb("memory.db");
+    const memory = await openSqliteMemory({ embedder: new NgramEmbedder(), dbPath: path, dims: 1024, codeBits: 256 });
+    const outbox = Outbox.attach(path, EPISODES_SOURCE);
+    const episode = (object: string, description: string) => ({ stamp: { sec: T0, nanosec: 5 }, robot_id: "r1", agent: "r1", action: "pick", object, location: "kitchen", result: "FAILED", description, source: "remember" });
+    await memory.remember([episode("cup", "the cup by the sink"), episode("keys", "the spare door code is zebra-4417"), episode("mug", "the blue mug")]);
+    expect(outbox.backlog()).toBe(3);
+    expect(memory.forget(["ep-2"])).toEqual(["ep-2"]);
+    expect(actionIds(outbox.peek(10))).toEqual(["ep-1", "ep-3"]);
+    const fileText = ["", "-wal"].map((s) => (existsSync(path + s) ? readFileSync(path + s).toString("latin1") : "")).join("");
+    expect(fileText).not.toContain("zebra-4417");
+    const sink = new FakeSink();
+    const forwarder = new Forwarder({ outbox, sink, origin: "robot-a" });
+    expect(await forwarder.shipOnce()).toBe(2);
+    expect([...sink.stored.values()].map((e) => (e.kind === "episode" ? e.episode.episode.id : ""))).toEqual(["ep-1", "ep-3"]);
+    expect(outbox.backlog()).toBe(0);
+    // Forgotten after everything before it was shipped: nothing is left waiting.
+    await memory.remember([episode("plant", "water the plant")]);
+    memory.forget(["ep-4"]);
+    expect(await forwarder.shipOnce()).toBe(0);
+    expect(outbox.backlog()).toBe(0);
     outbox.close();
     memory.close();
   });

@@ -25,6 +25,12 @@ export interface OutboxSource {
   readonly payload: (r: string) => string;
   /** Blob columns copied alongside (episodes: text_hv, episode_hv, embedding), or NULLs. */
   readonly blobs: (r: string) => string;
+  /**
+   * Whether deleting a source row scrubs its unshipped entry. Episodes: a deletion is the memory's
+   * ~/forget, which must not leave the text in the outbox. Outcomes: deletions are local
+   * retention, and the fleet still gets them.
+   */
+  readonly forgetOnDelete: boolean;
 }
 
 const OUTCOME_FIELDS = [
@@ -42,6 +48,7 @@ export const OUTCOMES_SOURCE: OutboxSource = {
   rowId: "id",
   payload: (r) => jsonObject(OUTCOME_FIELDS, r),
   blobs: () => "NULL, NULL, NULL",
+  forgetOnDelete: false,
 };
 
 /** The memory's episodes table (src/core/memory/sqlite/SqliteEpisodeStore.ts). */
@@ -51,9 +58,18 @@ export const EPISODES_SOURCE: OutboxSource = {
   rowId: "seq",
   payload: (r) => jsonObject(EPISODE_FIELDS, r),
   blobs: (r) => `${r}.text_hv, ${r}.episode_hv, ${r}.embedding`,
+  forgetOnDelete: true,
 };
 
 const TRIGGER = "fleet_outbox_capture";
+/**
+ * A deleted source row's unshipped entry becomes a tombstone (kind 'forgotten', no content) in
+ * the same transaction, rather than being deleted: seqs stay consecutive, which backlog() and
+ * enforceLimit() rely on, and the forwarder acks tombstones without shipping them. The trigger
+ * stays when capture is detached, so a forget still reaches entries left waiting.
+ */
+const FORGET_TRIGGER = "fleet_outbox_forget";
+const TOMBSTONE = "forgotten";
 /** Wall-clock milliseconds in SQLite (julianday has sub-millisecond resolution). */
 const NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
 const COLUMNS = "kind, local_id, created_ms, payload, text_hv, episode_hv, embedding";
@@ -128,6 +144,7 @@ export class Outbox {
   private readonly db: Database.Database;
   private readonly peekRows: Database.Statement;
   private readonly deleteThrough: Database.Statement;
+  private readonly deleteTombstoneTail: Database.Statement;
   private readonly bounds: Database.Statement;
   private readonly setMeta: Database.Statement;
   private droppedTotal: number;
@@ -140,7 +157,10 @@ export class Outbox {
     this.setMeta = db.prepare("INSERT INTO fleet_outbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     this.stream = meta("stream")!;
     this.droppedTotal = Number(meta("dropped") ?? 0);
-    this.peekRows = db.prepare(`SELECT seq, kind, created_ms, payload, text_hv, episode_hv, embedding FROM fleet_outbox WHERE seq > ? ORDER BY seq LIMIT ?`);
+    this.peekRows = db.prepare(`SELECT seq, kind, created_ms, payload, text_hv, episode_hv, embedding FROM fleet_outbox WHERE seq > ? AND kind <> '${TOMBSTONE}' ORDER BY seq LIMIT ?`);
+    this.deleteTombstoneTail = db.prepare(
+      `DELETE FROM fleet_outbox WHERE seq > COALESCE((SELECT MAX(seq) FROM fleet_outbox WHERE kind <> '${TOMBSTONE}'), 0)`,
+    );
     this.deleteThrough = db.prepare("DELETE FROM fleet_outbox WHERE seq <= ?");
     this.bounds = db.prepare("SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM fleet_outbox");
   }
@@ -172,6 +192,14 @@ export class Outbox {
             FROM ${table} r WHERE r.${rowId} > ? ORDER BY r.${rowId}`).run(from);
           conn.exec(`CREATE TRIGGER ${TRIGGER} AFTER INSERT ON ${table} BEGIN
             INSERT INTO fleet_outbox (${COLUMNS}) VALUES ('${source.kind}', NEW.${rowId}, ${NOW_MS}, ${source.payload("NEW")}, ${source.blobs("NEW")});
+          END`);
+        }
+        if (source.forgetOnDelete) {
+          // The memory's file only (a few inserts a second): the index keeps a forget from scanning the outbox.
+          conn.exec(`CREATE INDEX IF NOT EXISTS fleet_outbox_local_id ON fleet_outbox (local_id)`);
+          conn.exec(`CREATE TRIGGER IF NOT EXISTS ${FORGET_TRIGGER} AFTER DELETE ON ${source.table} BEGIN
+            UPDATE fleet_outbox SET kind = '${TOMBSTONE}', payload = '{}', text_hv = NULL, episode_hv = NULL, embedding = NULL
+              WHERE local_id = OLD.${source.rowId} AND kind = '${source.kind}';
           END`);
         }
       })();
@@ -209,9 +237,17 @@ export class Outbox {
     }
   }
 
-  /** Up to `limit` entries after `afterSeq` (0: from the oldest), oldest first. */
+  /**
+   * Up to `limit` entries after `afterSeq` (0: from the oldest), oldest first, without the
+   * tombstones of forgotten ones (those among them go with the next ack).
+   */
   peek(limit: number, afterSeq = 0): OutboxEntry[] {
     return (this.peekRows.all(afterSeq, limit) as Row[]).map(toEntry);
+  }
+
+  /** Deletes the tombstones after the last real entry, which no ack would reach. Returns how many. */
+  dropTombstoneTail(): number {
+    return this.deleteTombstoneTail.run().changes;
   }
 
   /** Deletes every entry up to and including seq: the fleet store has committed them. */

@@ -9,6 +9,8 @@
 #                      (a fat binary of already-compressed cubins: zstd gets it only to 128 MB)
 #   ggml-src.tar.xz    the ggml/ tree of node-llama-cpp's bundled llama.cpp source, used to build
 #                      libggml-cuda.so for sm_90 only on the device (GGML_BACKEND_DL: a drop-in plugin)
+#   ggml-vocab-llama-spm.gguf  the real 32k vocabulary (llama.cpp's vocab-only file, 0.5 MB) that
+#                      lora-bench and the fixture writers graft onto their models
 #   libggml-cuda-sm90.so.xz  (optional) a libggml-cuda.so already built by an earlier device run;
 #                      when present the device skips the build. Copy it from that run's $OUT.
 set -euo pipefail
@@ -54,6 +56,16 @@ if [ ! -s "$C/ggml-src.tar.xz" ]; then
     --exclude='ggml/src/ggml-hexagon' --exclude='ggml/src/ggml-openvino' \
     ggml | xz -6 > "$C/ggml-src.tar.xz"
   rm -rf "$T"
+fi
+if [ ! -s "$C/ggml-vocab-llama-spm.gguf" ]; then
+  if [ -s test/fixtures/gguf/.cache/ggml-vocab-llama-spm.gguf ]; then
+    cp test/fixtures/gguf/.cache/ggml-vocab-llama-spm.gguf "$C/"
+  else
+    T=$(mktemp -d)
+    git clone -q --no-checkout node_modules/node-llama-cpp/llama/gitRelease.bundle "$T/llama.cpp" 2>/dev/null
+    git -C "$T/llama.cpp" show HEAD:models/ggml-vocab-llama-spm.gguf > "$C/ggml-vocab-llama-spm.gguf"
+    rm -rf "$T"
+  fi
 fi
 ls -la "$C"
 du -sh "$C"

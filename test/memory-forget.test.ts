@@ -75,6 +75,23 @@ describe("forgetting", () => {
   });
 });
 
+describe("text_match in any script", () => {
+  it("matches every word, accents and non-Latin scripts included, instead of dropping the words it cannot spell", async () => {
+    const memory = await openSqliteMemory({ embedder: glove });
+    await memory.remember([
+      fact("Ana 李娜 watered the plant", 100, "ana-li"),
+      fact("Ana fed the cat", 200, "ana"),
+      fact("Zoë dropped the cup", 300, "zoe"),
+      fact("Mr O'Brien left a parcel", 400, "obrien"),
+    ]);
+    expect(memory.selectForForget({ textMatch: "Ana 李娜" })).toEqual(["ana-li"]);
+    expect(memory.selectForForget({ textMatch: "李娜" })).toEqual(["ana-li"]);
+    expect(memory.selectForForget({ textMatch: "Zoë" })).toEqual(["zoe"]);
+    expect(memory.selectForForget({ textMatch: "O'Brien" })).toEqual(["obrien"]);
+    memory.close();
+  });
+});
+
 describe("memory node ~/ask and ~/forget", () => {
   let graph: InProcessGraph | undefined;
   let node: MemoryNode | undefined;

@@ -42,9 +42,18 @@ CREATE VIRTUAL TABLE episodes_fts USING fts5(description, content='episodes', co
 INSERT INTO episodes_fts(episodes_fts, rank) VALUES('secure-delete', 1);
 INSERT INTO episodes_fts(episodes_fts) VALUES('rebuild');`;
 
+/**
+ * The words of a term as the index's unicode61 tokenizer splits it: letters and digits of any
+ * script, accents removed, lower case ("Zoë" -> zoe, "O'Brien" -> o, brien, "李娜" -> 李娜). Keeping
+ * only a-z once dropped the words of other scripts, and a forget by "Ana 李娜" then forgot every Ana.
+ */
+function indexWords(term: string): string[] {
+  return term.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "");
+}
+
 /** An FTS5 MATCH expression of quoted words ('' when there are none). */
 export function ftsMatch(terms: readonly string[], mode: "any" | "all"): string {
-  const words = [...new Set(terms.map((t) => t.toLowerCase().replace(/[^a-z0-9]/g, "")).filter((t) => t !== ""))];
+  const words = [...new Set(terms.flatMap(indexWords))];
   return words.map((w) => `"${w}"`).join(mode === "any" ? " OR " : " AND ");
 }
 

@@ -1,6 +1,7 @@
 /** Issue #8 item 12c: every text field of Recall and Remember has the documented 4096-character limit. */
 import { describe, expect, it } from "vitest";
-import { createRecallRequest, createRememberRequest } from "../src/core/interfaces/messages.generated.js";
+import { createAskRequest, createForgetRequest, createRecallRequest, createRememberRequest } from "../src/core/interfaces/messages.generated.js";
+import { askQuery, forgetSelector } from "../src/core/memory/askRequests.js";
 import { MAX_FIELD_CHARS } from "../src/core/memory/limits.js";
 import { recallQuery, rememberInput } from "../src/core/memory/serviceRequests.js";
 
@@ -20,5 +21,32 @@ describe("Recall and Remember field limits", () => {
     const parsed = rememberInput({ ...createRememberRequest(), text: "a fact", [field]: tooLong });
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.message).toMatch(new RegExp(`^${field} is \\d+ characters, longer than the limit of ${MAX_FIELD_CHARS}$`));
+  });
+});
+
+describe("time filters and robot ids of Recall, Ask and Forget", () => {
+  const late = { sec: 1_763_000_000, nanosec: 4_000_000_000 };
+  it.each([
+    ["Recall", () => recallQuery({ ...createRecallRequest(), query: "cup", until: late })],
+    ["Ask", () => askQuery({ ...createAskRequest(), question: "where is the cup?", until: late })],
+    ["Forget", () => forgetSelector({ ...createForgetRequest(), robot_id: "r1", until: late })],
+  ] as const)("%s refuses a nanosec of 1e9 or more instead of stretching the window", (_, parse) => {
+    expect(parse()).toEqual({ ok: false, message: "until.nanosec is 4000000000; it must be below 1000000000" });
+  });
+
+  it.each([
+    ["Recall", () => recallQuery({ ...createRecallRequest(), query: "cup", since: { sec: -5, nanosec: 0 } })],
+    ["Forget", () => forgetSelector({ ...createForgetRequest(), robot_id: "r1", since: { sec: -5, nanosec: 0 } })],
+  ] as const)("%s refuses a negative time", (_, parse) => {
+    const parsed = parse();
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.message).toMatch(/^since\.sec is negative/);
+  });
+
+  it("Ask and Forget take robot_id as given, as Recall and Remember store it", () => {
+    const forget = forgetSelector({ ...createForgetRequest(), robot_id: "r1 " });
+    expect(forget.ok && forget.value.robotId).toBe("r1 ");
+    const ask = askQuery({ ...createAskRequest(), question: "where?", robot_id: "r1 " });
+    expect(ask.ok && ask.value.robotId).toBe("r1 ");
   });
 });

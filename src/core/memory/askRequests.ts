@@ -4,10 +4,10 @@
  */
 import type { AskRequest, AskResponse, ForgetRequest } from "../interfaces/messages.generated.js";
 import { createAskResponse } from "../interfaces/messages.generated.js";
-import { isZeroTime, secondsToTime, timeToSeconds } from "../time.js";
+import { secondsToTime } from "../time.js";
 import type { AskAnswer, AskQuery } from "./ask/types.js";
 import type { ForgetSelector } from "./EpisodicMemory.js";
-import type { Parsed } from "./serviceRequests.js";
+import { timeWindow, type Parsed } from "./serviceRequests.js";
 
 /** Longest question: a sentence or two, not a document. */
 export const MAX_QUESTION = 1000;
@@ -15,20 +15,14 @@ export const MAX_QUESTION = 1000;
 export const MAX_FORGET_IDS = 10_000;
 const MAX_TEXT_MATCH = 500;
 
-function window(since: AskRequest["since"], until: AskRequest["until"]): Parsed<{ since?: number; until?: number }> {
-  const s = isZeroTime(since) ? undefined : timeToSeconds(since);
-  const u = isZeroTime(until) ? undefined : timeToSeconds(until);
-  if (s !== undefined && u !== undefined && s > u) return { ok: false, message: "since is after until" };
-  return { ok: true, value: { ...(s !== undefined ? { since: s } : {}), ...(u !== undefined ? { until: u } : {}) } };
-}
-
 export function askQuery(req: AskRequest): Parsed<AskQuery> {
   const question = req.question.trim();
   if (question === "") return { ok: false, message: "empty question: ask something, e.g. 'when did you last pick up the keys?'" };
   if (question.length > MAX_QUESTION) return { ok: false, message: `question is longer than ${MAX_QUESTION} characters` };
-  const w = window(req.since, req.until);
+  const w = timeWindow(req.since, req.until);
   if (!w.ok) return w;
-  return { ok: true, value: { question, ...(req.robot_id.trim() !== "" ? { robotId: req.robot_id.trim() } : {}), ...w.value } };
+  // robot_id as given, as Recall and Remember take it: "r1 " is another robot than "r1".
+  return { ok: true, value: { question, ...(req.robot_id !== "" ? { robotId: req.robot_id } : {}), ...w.value } };
 }
 
 export function askResponse(a: AskAnswer, message = a.explanation): AskResponse {
@@ -58,10 +52,10 @@ export function forgetSelector(req: ForgetRequest): Parsed<ForgetSelector> {
   if (ids.length > MAX_FORGET_IDS) return { ok: false, message: `at most ${MAX_FORGET_IDS} episode_ids per request, got ${ids.length}` };
   const textMatch = req.text_match.trim();
   if (textMatch.length > MAX_TEXT_MATCH) return { ok: false, message: `text_match is longer than ${MAX_TEXT_MATCH} characters` };
-  if (textMatch !== "" && !/[a-z0-9]/i.test(textMatch)) return { ok: false, message: "text_match has no word to match" };
-  const w = window(req.since, req.until);
+  if (textMatch !== "" && !/[\p{L}\p{N}]/u.test(textMatch)) return { ok: false, message: "text_match has no word to match" };
+  const w = timeWindow(req.since, req.until);
   if (!w.ok) return w;
-  const robotId = req.robot_id.trim();
+  const robotId = req.robot_id;
   if (ids.length === 0 && textMatch === "" && robotId === "" && w.value.since === undefined && w.value.until === undefined) {
     return { ok: false, message: "nothing selected: give episode_ids, robot_id with since/until, or text_match (forgetting everything takes an explicit robot_id or time range)" };
   }

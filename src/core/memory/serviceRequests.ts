@@ -10,6 +10,26 @@ import { ROLES, isRole, type EpisodeInput, type RecallQuery, type RecallResult }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
+type Stamp = RecallRequest["since"];
+
+/** One end of a time filter: undefined for the zero time (no bound), else seconds; refused when not a valid time. */
+function bound(name: string, t: Stamp): Parsed<number | undefined> {
+  if (isZeroTime(t)) return { ok: true, value: undefined };
+  if (t.sec < 0) return { ok: false, message: `${name}.sec is negative (${t.sec}); give seconds since the epoch, or zero for no bound` };
+  if (t.nanosec >= 1e9) return { ok: false, message: `${name}.nanosec is ${t.nanosec}; it must be below 1000000000` };
+  return { ok: true, value: timeToSeconds(t) };
+}
+
+/** The since/until filter of Recall, Ask and Forget: each end optional, valid times, since not after until. */
+export function timeWindow(since: Stamp, until: Stamp): Parsed<{ since?: number; until?: number }> {
+  const s = bound("since", since);
+  if (!s.ok) return s;
+  const u = bound("until", until);
+  if (!u.ok) return u;
+  if (s.value !== undefined && u.value !== undefined && s.value > u.value) return { ok: false, message: "since is after until" };
+  return { ok: true, value: { ...(s.value !== undefined ? { since: s.value } : {}), ...(u.value !== undefined ? { until: u.value } : {}) } };
+}
+
 /** The first of `fields` longer than the memory's field limit, as a refusal naming it; undefined when all fit. */
 function overlongField(fields: Readonly<Record<string, string>>): string | undefined {
   for (const [name, value] of Object.entries(fields)) {
@@ -29,9 +49,9 @@ export function recallQuery(req: RecallRequest): Parsed<RecallQuery> {
     return { ok: false, message: `ask_role "${req.ask_role}" is not one of ${ROLES.join(", ")} (or '' for none)` };
   }
   if (req.k > MAX_K) return { ok: false, message: `k=${req.k} is above the maximum ${MAX_K}; use 0 for the node's default_k` };
-  const since = isZeroTime(req.since) ? undefined : timeToSeconds(req.since);
-  const until = isZeroTime(req.until) ? undefined : timeToSeconds(req.until);
-  if (since !== undefined && until !== undefined && since > until) return { ok: false, message: "since is after until" };
+  const window = timeWindow(req.since, req.until);
+  if (!window.ok) return window;
+  const { since, until } = window.value;
   const cue = {
     agent: req.cue_agent.trim(),
     action: req.cue_action.trim(),

@@ -75,6 +75,24 @@ describe("forgetting", () => {
   });
 });
 
+describe("forgotten people", () => {
+  it("are unknown to ~/ask afterwards, answered exactly as a name never stored", async () => {
+    const memory = await openSqliteMemory({ embedder: glove });
+    await memory.remember([fact("I handed the spare keys to Zelda in the lab", 100, "zelda"), fact("robot one fetched the mail", 200, "mail")]);
+    const ask = new AskEngine(memory, { timeZone: "UTC", threshold: 0.5, now: () => 1_763_001_000 });
+    const question = (name: string) => ask.ask({ question: `Did you give ${name} the keys?` });
+    // Known: the name is not among the words the memory says it has never seen.
+    expect((await question("Zelda")).answer).not.toContain('"zelda"');
+    memory.forget(["zelda"]);
+    const after = await question("Zelda");
+    const never = await question("Quentin");
+    expect(after.episodes).toEqual([]);
+    expect(after.answer).toBe(never.answer.replaceAll("quentin", "zelda").replaceAll("Quentin", "Zelda"));
+    expect(after.explanation).toBe(never.explanation.replaceAll("quentin", "zelda").replaceAll("Quentin", "Zelda"));
+    memory.close();
+  });
+});
+
 describe("text_match in any script", () => {
   it("matches every word, accents and non-Latin scripts included, instead of dropping the words it cannot spell", async () => {
     const memory = await openSqliteMemory({ embedder: glove });

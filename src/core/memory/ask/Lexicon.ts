@@ -69,6 +69,8 @@ export class Lexicon {
   private readonly people = new Map<string, Set<number>>();
   private builtAt = -1;
   private scannedRows = 0;
+  /** Dead rows (forgotten episodes) when people were last pruned. */
+  private deadRowsSeen = 0;
   private readonly vectorCache = new Map<string, Float32Array>();
 
   constructor(
@@ -115,8 +117,20 @@ export class Lexicon {
     }
   }
 
-  /** People: "(to alice)" in locations (outcomes of handovers) and "to Ana" / "with Bob" in text. */
+  /**
+   * People: "(to alice)" in locations (outcomes of handovers) and "to Ana" / "with Bob" in text.
+   * A person known only from forgotten episodes is forgotten too: otherwise ~/ask would answer a
+   * question about them differently from one about a name never stored, and tell that it was.
+   */
   private scanPeople(): void {
+    const deadRows = this.index.rows - this.index.size;
+    if (deadRows !== this.deadRowsSeen) {
+      this.deadRowsSeen = deadRows;
+      for (const [name, rows] of this.people) {
+        for (const row of rows) if (!this.index.isLive(row)) rows.delete(row);
+        if (rows.size === 0) this.people.delete(name);
+      }
+    }
     for (let i = this.scannedRows; i < this.index.rows; i++) {
       if (!this.index.isLive(i)) continue;
       const e = this.index.episode(i);

@@ -205,6 +205,15 @@ describe("dialogue node: panel of takes", () => {
     expect(mixes.size).toBe(3);
   }, 60_000);
 
+  it("a request for takes with no panel configured is refused with the reason and counted in rejected_requests", async () => {
+    const r = await rig({ "power.battery_topic": "", panel_file: "" });
+    const res = await r.chat("what should I do?", { perspectives: 2 });
+    expect(res.success).toBe(false);
+    expect(res.message).toMatch(/^no panel of takes/);
+    const generation = () => r.diagnostics.at(-1)?.status.find((s) => s.name === "dialogue: generation")?.values.find((kv) => kv.key === "rejected_requests")?.value;
+    await waitFor(() => generation() === "1", "rejected_requests 1 on /diagnostics");
+  });
+
   it("~/classify routes without generating: members, scores, keywords, embedding fallback and expert gates", async () => {
     const r = await rig({ "power.battery_topic": "" });
     const classify = r.graph.createNode("asker").createClient("embodied_assistant/srv/Classify", "/dialogue/classify");

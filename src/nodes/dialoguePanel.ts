@@ -116,7 +116,10 @@ export function wireDialoguePanel(node: GraphNode, options: PanelWiringOptions):
     memberCount: panelSpec?.members.length ?? 0,
     async takes(request) {
       const current = panel();
-      if (!current) return { ...createChatResponse(), success: false, message: `no panel of takes: ${problem}` };
+      if (!current) {
+        options.onRejected();
+        return { ...createChatResponse(), success: false, message: `no panel of takes: ${problem}` };
+      }
       const { budget } = request;
       const result = await current.takes({
         problem: request.text,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEpisode, type Episode } from "../src/core/interfaces/messages.generated.js";
 import { Dialogue } from "../src/core/dialogue/Dialogue.js";
 import { DialogueEngine } from "../src/core/dialogue/DialogueEngine.js";
-import { FairTurnQueue, QueueTimeoutError } from "../src/core/dialogue/FairTurnQueue.js";
+import { FairTurnQueue, QueueTimeoutError, SessionQueueFullError } from "../src/core/dialogue/FairTurnQueue.js";
 import type { RecallFn } from "../src/core/dialogue/grounding.js";
 import { loadPersonaSpec, type PersonaSpec } from "../src/core/persona/PersonaSpec.js";
 import { NO_ADAPTERS, specWeights } from "../src/core/persona/blendPersona.js";
@@ -194,5 +194,20 @@ describe("fair turn queue", () => {
     const blocker = slow.run("x", () => new Promise((r) => setTimeout(r, 200)));
     await expect(slow.run("y", async () => 1)).rejects.toBeInstanceOf(QueueTimeoutError);
     await blocker;
+  });
+
+  it("keeps room for other sessions when one session floods it", async () => {
+    const queue = new FairTurnQueue({ capacity: 8 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = queue.run("chatty", () => gate);
+    const waiting = [queue.run("chatty", async () => 1), queue.run("chatty", async () => 2)];
+    await expect(queue.run("chatty", async () => 3)).rejects.toBeInstanceOf(SessionQueueFullError);
+    await expect(queue.run("chatty", async () => 3)).rejects.toThrow(/session chatty has 2 turns waiting/);
+    const quiet = queue.run("quiet", async () => "heard");
+    release();
+    await first;
+    expect(await quiet).toBe("heard");
+    expect(await Promise.all(waiting)).toEqual([1, 2]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Runs one turn at a time (one model, one GPU) and is fair between sessions: each session has its
  * own FIFO and the session served least recently goes next, so a chatty client cannot starve the
- * others (a session that just had a turn waits behind one that has not). A turn
+ * others (a session that just had a turn waits behind one that has not), and one session may hold
+ * at most a quarter of the waiting places, so it cannot fill the queue either. A turn
  * that waits longer than the timeout is rejected with QueueTimeoutError instead of running late.
  */
 
@@ -19,6 +20,13 @@ export class QueueFullError extends Error {
   }
 }
 
+export class SessionQueueFullError extends Error {
+  constructor(sessionId: string, limit: number) {
+    super(`session ${sessionId} has ${limit} turns waiting already; wait for their replies before sending more`);
+    this.name = "SessionQueueFullError";
+  }
+}
+
 interface Waiting {
   readonly run: () => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
@@ -33,6 +41,8 @@ export interface FairTurnQueueOptions {
   readonly timeoutMs?: number;
   /** Most turns waiting in all; default 64. */
   readonly capacity?: number;
+  /** Most turns one session may have waiting; default a quarter of the capacity (at least 1). */
+  readonly perSessionCapacity?: number;
 }
 
 export class FairTurnQueue {
@@ -44,11 +54,13 @@ export class FairTurnQueue {
   private waiting = 0;
   readonly timeoutMs: number;
   readonly capacity: number;
+  readonly perSessionCapacity: number;
   timeouts = 0;
 
   constructor(options: FairTurnQueueOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.capacity = options.capacity ?? 64;
+    this.perSessionCapacity = options.perSessionCapacity ?? Math.max(1, Math.floor(this.capacity / 4));
   }
 
   get pending(): number {
@@ -79,6 +91,9 @@ export class FairTurnQueue {
   /** `timeoutMs` overrides the queue's for this turn (a node passes its current parameter value). */
   run<T>(sessionId: string, turn: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     if (this.waiting >= this.capacity) return Promise.reject(new QueueFullError(this.capacity));
+    if ((this.bySession.get(sessionId)?.length ?? 0) >= this.perSessionCapacity) {
+      return Promise.reject(new SessionQueueFullError(sessionId, this.perSessionCapacity));
+    }
     return new Promise<T>((resolve, reject) => {
       const item: Waiting = {
         run: turn,

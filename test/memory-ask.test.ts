@@ -130,6 +130,18 @@ describe("~/ask answers from structure", () => {
     const key = await engine.ask({ question: "When did you grab the key?" });
     expect(key).toMatchObject({ abstained: false, stamp: at(-1, 9, 10) });
   });
+
+  it("abstains, with the reason, on times it cannot place or that leave no time between them", async () => {
+    const { engine } = await scriptedDay();
+    const far = await engine.ask({ question: "What did you do 200000000 days ago?" });
+    expect(far).toMatchObject({ abstained: true });
+    expect(far.answer).toMatch(/cannot place/);
+    const empty = await engine.ask({ question: "What happened with the keys yesterday in the last hour?" });
+    expect(empty).toMatchObject({ abstained: true, episodes: [] });
+    expect(empty.answer).toMatch(/no time between them/);
+    const clash = await engine.ask({ question: "What happened with the keys?", since: NOW - 60, until: NOW - 3600 * 30 + 60 });
+    expect(clash.abstained).toBe(true);
+  });
 });
 
 describe("the question suite", () => {

@@ -60,18 +60,25 @@ export class AskEngine {
   async ask(query: AskQuery): Promise<AskAnswer> {
     const nowS = this.options.now();
     const ctx = { nowS, timeZone: this.options.timeZone };
-    const parsed = parseQuestion(query.question, nowS, this.options.timeZone);
-    const filter: Filter = {
-      ...(query.robotId ? { robotId: query.robotId } : {}),
-      since: Math.max(query.since ?? -Infinity, parsed.window?.since ?? -Infinity),
-      until: Math.min(query.until ?? Infinity, parsed.window?.until ?? Infinity),
-    };
+    const abstainAs = (kind: AskAnswer["kind"], why: string, confidence = 0): AskAnswer => ({
+      kind, count: 0, yes: false, stamp: 0, durationS: 0, entity: "", answer: `I do not know: ${why}.`, episodes: [], scores: [], confidence, abstained: true, explanation: why,
+    });
+    let parsed: ParsedQuestion;
+    try {
+      parsed = parseQuestion(query.question, nowS, this.options.timeZone);
+    } catch (error) {
+      // A time the calendar cannot hold ("200000000 days ago") is a question it cannot place, not a fault.
+      if (error instanceof RangeError) return abstainAs("none", "I cannot place that time");
+      throw error;
+    }
+    const since = Math.max(query.since ?? -Infinity, parsed.window?.since ?? -Infinity);
+    const until = Math.min(query.until ?? Infinity, parsed.window?.until ?? Infinity);
+    const filter: Filter = { ...(query.robotId ? { robotId: query.robotId } : {}), since, until };
     const windowLabel = parsed.window?.label ?? "";
+    const abstain = (why: string, confidence = 0): AskAnswer => abstainAs(parsed.kind, why, confidence);
+    if (since > until) return abstain("the times in the question leave no time between them");
     const main = this.readClause(parsed);
     const base = { kind: parsed.kind, count: 0, yes: false, stamp: 0, durationS: 0, entity: "" };
-    const abstain = (why: string, confidence = 0): AskAnswer => ({
-      ...base, answer: `I do not know: ${why}.`, episodes: [], scores: [], confidence, abstained: true, explanation: why,
-    });
     if (main.unknown.length > 0) return abstain(`I remember nothing about ${main.unknown.map((w) => `"${w}"`).join(", ")}`);
 
     let rows: number[];

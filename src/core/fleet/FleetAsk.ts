@@ -14,7 +14,7 @@
 import { humanize } from "../memory/describeOutcome.js";
 import { personOf, reasonOf } from "../memory/ask/evidence.js";
 import { phraseOf } from "../memory/ask/Lexicon.js";
-import { parseQuestion } from "../memory/ask/parseQuestion.js";
+import { tryParseQuestion } from "../memory/ask/parseQuestion.js";
 import * as say from "../memory/ask/sentences.js";
 import type { AskAnswer, AskQuery, ParsedQuestion } from "../memory/ask/types.js";
 import type { Episode } from "../memory/types.js";
@@ -53,7 +53,11 @@ export class FleetAsk {
   async ask(query: AskQuery): Promise<AskAnswer> {
     const nowS = this.options.now();
     const ctx: say.SentenceContext = { nowS, timeZone: this.options.timeZone };
-    const parsed = parseQuestion(query.question, nowS, this.options.timeZone);
+    const parsed = tryParseQuestion(query.question, nowS, this.options.timeZone);
+    if (parsed === undefined) {
+      const why = "I cannot place that time";
+      return { kind: "none", count: 0, yes: false, stamp: 0, durationS: 0, entity: "", episodes: [], scores: [], answer: `I do not know: ${why}.`, confidence: 0, abstained: true, explanation: why };
+    }
     const base = { kind: parsed.kind, count: 0, yes: false, stamp: 0, durationS: 0, entity: "", episodes: [], scores: [] };
     const abstain = (why: string): AskAnswer => ({ ...base, answer: `I do not know: ${why}.`, confidence: 0, abstained: true, explanation: why });
     if (parsed.relation !== undefined) return abstain("the fleet does not answer before/after questions; ask the robot itself (fleet: false)");

@@ -12,7 +12,7 @@ import type { Episode } from "../types.js";
 import { timeToSeconds } from "../../time.js";
 import { evidenceRows, personOf, reasonOf } from "./evidence.js";
 import { Lexicon, phraseOf, type Resolution } from "./Lexicon.js";
-import { parseQuestion } from "./parseQuestion.js";
+import { tryParseQuestion } from "./parseQuestion.js";
 import * as say from "./sentences.js";
 import type { AskAnswer, AskQuery, ParsedQuestion } from "./types.js";
 
@@ -63,14 +63,8 @@ export class AskEngine {
     const abstainAs = (kind: AskAnswer["kind"], why: string, confidence = 0): AskAnswer => ({
       kind, count: 0, yes: false, stamp: 0, durationS: 0, entity: "", answer: `I do not know: ${why}.`, episodes: [], scores: [], confidence, abstained: true, explanation: why,
     });
-    let parsed: ParsedQuestion;
-    try {
-      parsed = parseQuestion(query.question, nowS, this.options.timeZone);
-    } catch (error) {
-      // A time the calendar cannot hold ("200000000 days ago") is a question it cannot place, not a fault.
-      if (error instanceof RangeError) return abstainAs("none", "I cannot place that time");
-      throw error;
-    }
+    const parsed = tryParseQuestion(query.question, nowS, this.options.timeZone);
+    if (parsed === undefined) return abstainAs("none", "I cannot place that time");
     const since = Math.max(query.since ?? -Infinity, parsed.window?.since ?? -Infinity);
     const until = Math.min(query.until ?? Infinity, parsed.window?.until ?? Infinity);
     const filter: Filter = { ...(query.robotId ? { robotId: query.robotId } : {}), since, until };
@@ -78,7 +72,6 @@ export class AskEngine {
     const abstain = (why: string, confidence = 0): AskAnswer => abstainAs(parsed.kind, why, confidence);
     if (since > until) return abstain("the times in the question leave no time between them");
     const main = this.readClause(parsed);
-    const base = { kind: parsed.kind, count: 0, yes: false, stamp: 0, durationS: 0, entity: "" };
     if (main.unknown.length > 0) return abstain(`I remember nothing about ${main.unknown.map((w) => `"${w}"`).join(", ")}`);
 
     let rows: number[];

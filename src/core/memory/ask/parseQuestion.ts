@@ -74,6 +74,19 @@ function orderOf(q: string): { order: ParsedQuestion["order"]; nth: number } {
   return { order: "unspecified", nth: 1 };
 }
 
+/**
+ * parseQuestion, or undefined when the question names a time the calendar cannot hold
+ * ("200000000 days ago"): a question to abstain on ("I cannot place that time"), not a fault.
+ */
+export function tryParseQuestion(question: string, nowS: number, timeZone: string): ParsedQuestion | undefined {
+  try {
+    return parseQuestion(question, nowS, timeZone);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
 /** The words the anchor clause of "after X" starts with when it is a clause of its own. */
 const RELATION = /\b(?:right |just |immediately |straight |soon )?(after|before|earlier than|prior to|following)\b/;
 

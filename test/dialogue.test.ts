@@ -53,6 +53,22 @@ function weights(dimensions: Partial<PersonaWeights["dimensions"]> = {}): Person
 }
 
 describe("dialogue on real llama.cpp (tiny random model, real tokenizer, LoRA adapters)", () => {
+  it("keeps a history per session id, and none for an empty one (anonymous callers never see each other's turns)", async () => {
+    const histories: number[] = [];
+    const spy = Object.create(engine) as DialogueEngine;
+    spy.generate = (args) => {
+      histories.push(args.prompt.history.length);
+      return engine.generate(args);
+    };
+    const dialogue = new Dialogue({ spec, adapterFiles, engine: spy, recall });
+    const say = (sessionId: string) => dialogue.turn({ sessionId, text: "Can you help me learn fractions?", weights: weights(), maxTokens: 4 });
+    await say("");
+    await say("");
+    await say("kid");
+    await say("kid");
+    expect(histories).toEqual([0, 0, 0, 1]);
+  });
+
   it("with a fixed seed, a changed weight changes the reply and the same weights reproduce it", async () => {
     const dialogue = new Dialogue({ spec, adapterFiles, engine, recall });
     const ask = (w: PersonaWeights, session: string) => dialogue.turn({ sessionId: session, text: "Can you help me learn fractions?", weights: w, maxTokens: 24 });

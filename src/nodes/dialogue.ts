@@ -305,7 +305,7 @@ async function wireDialogueNode(node: GraphNode, options: DialogueStartOptions):
           }
         }
         const turn = await dialogue.turn({
-          sessionId: request.session_id || "default",
+          sessionId: request.session_id,
           text: request.text,
           weights,
           jsonMode: request.json_mode || bool("json_mode"),

@@ -41,6 +41,7 @@ export interface DialogueOptions {
 export type PreparedBlend = PersonaBlend & { readonly bakedModel?: string };
 
 export interface TurnRequest {
+  /** Turns of one id share a history; "" keeps none (each turn stands alone). */
   readonly sessionId: string;
   readonly text: string;
   /** The persona weights of this turn (the operator's parameters, snapshotted). */
@@ -174,7 +175,7 @@ export class Dialogue {
     const answerLine = asked && !asked.abstained ? `Answer to the question, from memory: ${asked.answer}` : "";
     const memory = [formatEpisodesForPrompt(grounding.episodes), answerLine].filter(Boolean).join("\n");
     const system = [describePersona(spec, blend.effective), memory].filter(Boolean).join("\n\n");
-    const history = (this.sessions.get(request.sessionId) ?? []).slice(-spec.generation.historyTurns);
+    const history = request.sessionId === "" ? [] : (this.sessions.get(request.sessionId) ?? []).slice(-spec.generation.historyTurns);
     const streamer = new SentenceStreamer(filter);
     const seed = request.seed ?? spec.generation.seed;
     const generateCalledAt = performance.now();
@@ -246,7 +247,9 @@ export class Dialogue {
     this.sessions.delete(sessionId);
   }
 
+  /** An empty session id keeps no history: each such turn stands alone. */
   private remember(sessionId: string, user: string, assistant: string): void {
+    if (sessionId === "") return;
     const history = this.sessions.get(sessionId) ?? [];
     this.sessions.delete(sessionId);
     history.push({ user, assistant });

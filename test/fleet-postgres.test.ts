@@ -180,15 +180,21 @@ describe.skipIf(server === undefined)("fleet store on a real PostgreSQL", () => 
 
   it("a robot without a connection answers from its own store and says so", async () => {
     const dead = new PostgresFleetStore({ url: "postgresql://postgres@127.0.0.1:1/none", connectTimeoutMs: 500 });
+    const tally = { answered: 0, fellBack: 0 };
     const handler = withFleetFallback<GetActionStatsRequest, GetActionStatsResponse>(
       (req) => fleetStats(dead, req, NOW_MS),
       () => "unused",
       () => ({ success: true, message: "2 groups", stats: [] }),
+      tally,
     );
     const answer = await handler({ ...createGetActionStatsRequest(), fleet: true });
     expect(answer.success).toBe(true);
     expect(answer.message).toMatch(/^fleet store unreachable \(.+\): answered from this robot's own store only\. 2 groups$/);
     expect((await handler({ ...createGetActionStatsRequest(), fleet: false })).message).toBe("2 groups");
+    expect(tally).toEqual({ answered: 0, fellBack: 1 }); // fleet: false is the local service's to count
+    const live = withFleetFallback<GetActionStatsRequest, GetActionStatsResponse>((req) => fleetStats(store, req, NOW_MS), () => "unused", () => ({ success: true, message: "local", stats: [] }), tally);
+    expect((await live({ ...createGetActionStatsRequest(), fleet: true })).message).not.toMatch(/local/);
+    expect(tally).toEqual({ answered: 1, fellBack: 1 });
     await dead.close();
   });
 });

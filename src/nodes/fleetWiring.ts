@@ -12,7 +12,7 @@
 import { hostname } from "node:os";
 import { RateLimitedReporter } from "../core/actionlog/RateLimitedReporter.js";
 import { FleetRecall } from "../core/fleet/FleetRecall.js";
-import { fleetHealth, fleetOutcomes, fleetRecallResponse, fleetStats, redactUrl, withFleetFallback } from "../core/fleet/fleetServices.js";
+import { fleetHealth, fleetOutcomes, fleetRecallResponse, fleetStats, redactUrl, withFleetFallback, type FleetRequestTally } from "../core/fleet/fleetServices.js";
 import { Forwarder } from "../core/fleet/Forwarder.js";
 import { EPISODES_SOURCE, Outbox, OUTCOMES_SOURCE, type OutboxSource } from "../core/fleet/Outbox.js";
 import type { FleetMemoryIdentity } from "../core/fleet/types.js";
@@ -65,6 +65,8 @@ export interface MemoryFleet extends FleetLink {
 
 interface Connected {
   readonly store: PostgresFleetStore | undefined;
+  /** How fleet: true requests went (answered by the fleet, or from this robot's own store). */
+  readonly requests: FleetRequestTally;
   readonly why: () => string;
   addDiagnostics(diagnostics: DiagnosticsUpdater): void;
   close(): Promise<void>;
@@ -78,7 +80,7 @@ function connect(node: GraphNode, dbPath: string, source: OutboxSource, prepare?
   if (url === "") {
     const left = Outbox.detach(dbPath, source);
     if (left !== undefined) node.logger.warn(`fleet.url is '': stopped filling the fleet outbox of ${dbPath} (${left} entries were never shipped; they go out when fleet.url is set again)`);
-    return { store: undefined, why: () => "fleet.url is not set on this robot", addDiagnostics: () => undefined, close: async () => undefined };
+    return { store: undefined, requests: { answered: 0, fellBack: 0 }, why: () => "fleet.url is not set on this robot", addDiagnostics: () => undefined, close: async () => undefined };
   }
   const server = redactUrl(url);
   const robotId = str("fleet.robot_id");
@@ -105,14 +107,16 @@ function connect(node: GraphNode, dbPath: string, source: OutboxSource, prepare?
     attachError = error instanceof Error ? error.message : String(error);
     node.logger.error(`fleet forwarding unavailable: ${attachError}`);
   }
+  const requests: FleetRequestTally = { answered: 0, fellBack: 0 };
   return {
     store,
+    requests,
     why: () => `fleet store ${server} unavailable`,
     addDiagnostics(diagnostics) {
       diagnostics.add("fleet", () =>
         forwarder === undefined
-          ? { level: "error", message: `not forwarding: ${attachError}`, values: { fleet_backlog: 0, fleet_lag_s: 0, fleet_server: server } }
-          : fleetHealth(forwarder.snapshot(), robotId, server),
+          ? { level: "error", message: `not forwarding: ${attachError}`, values: { fleet_backlog: 0, fleet_lag_s: 0, fleet_server: server, fleet_requests_answered: requests.answered, fleet_requests_fell_back: requests.fellBack } }
+          : fleetHealth(forwarder.snapshot(), robotId, server, requests),
       );
     },
     async close() {
@@ -130,8 +134,8 @@ export function startActionLogFleet(node: GraphNode, dbPath: string, clock: () =
   return {
     addDiagnostics: link.addDiagnostics,
     close: link.close,
-    serveStats: (local) => withFleetFallback(store && ((req) => fleetStats(store, req, clock())), link.why, local),
-    serveQuery: (local) => withFleetFallback(store && ((req) => fleetOutcomes(store, req)), link.why, local),
+    serveStats: (local) => withFleetFallback(store && ((req) => fleetStats(store, req, clock())), link.why, local, link.requests),
+    serveQuery: (local) => withFleetFallback(store && ((req) => fleetOutcomes(store, req)), link.why, local, link.requests),
   };
 }
 
@@ -177,7 +181,7 @@ export function startMemoryFleet(node: GraphNode, memory: EpisodicMemory | undef
   return {
     addDiagnostics: link.addDiagnostics,
     close: link.close,
-    serveRecall: (local) => withFleetFallback(recallFleet, link.why, local),
-    serveAsk: (local) => withFleetFallback(answerAsk, link.why, local),
+    serveRecall: (local) => withFleetFallback(recallFleet, link.why, local, link.requests),
+    serveAsk: (local) => withFleetFallback(answerAsk, link.why, local, link.requests),
   };
 }

@@ -39,6 +39,12 @@ export async function fleetRecallResponse(recall: FleetRecall, req: RecallReques
   return recallResponse(await recall.recall(q.value, tuning));
 }
 
+/** How `fleet: true` requests went, for /diagnostics (the local services count only what they answer). */
+export interface FleetRequestTally {
+  answered: number;
+  fellBack: number;
+}
+
 /**
  * A service handler that answers `fleet: true` requests from the fleet when it can, and from this
  * robot's own store otherwise, with the reason in front of the local answer's message.
@@ -47,17 +53,21 @@ export function withFleetFallback<Req extends { fleet: boolean }, Res extends { 
   fleet: ((req: Req) => Promise<Res>) | undefined,
   unavailable: () => string,
   local: (req: Req) => Res | Promise<Res>,
+  tally: FleetRequestTally = { answered: 0, fellBack: 0 },
 ): (req: Req) => Promise<Res> {
   return async (req) => {
     if (!req.fleet) return local(req);
     let reason = unavailable();
     if (fleet !== undefined) {
       try {
-        return await fleet(req);
+        const answer = await fleet(req);
+        tally.answered++;
+        return answer;
       } catch (error) {
         reason = `fleet store unreachable (${error instanceof Error ? error.message : String(error)})`;
       }
     }
+    tally.fellBack++;
     const answer = await local(req);
     return { ...answer, message: `${reason}: answered from this robot's own store only. ${answer.message}`.trim() };
   };
@@ -70,7 +80,7 @@ export interface FleetHealth {
 }
 
 /** The /diagnostics status of a robot's forwarding: fleet_backlog and fleet_lag_s first. */
-export function fleetHealth(s: ForwarderSnapshot, robotId: string, server: string): FleetHealth {
+export function fleetHealth(s: ForwarderSnapshot, robotId: string, server: string, requests: FleetRequestTally = { answered: 0, fellBack: 0 }): FleetHealth {
   const values = {
     fleet_backlog: s.backlog,
     fleet_lag_s: s.lagS,
@@ -83,6 +93,8 @@ export function fleetHealth(s: ForwarderSnapshot, robotId: string, server: strin
     fleet_robot_id: robotId,
     fleet_server: server,
     fleet_last_error: s.lastError,
+    fleet_requests_answered: requests.answered,
+    fleet_requests_fell_back: requests.fellBack,
   };
   if (s.backlog >= 0.9 * s.maxBacklog || s.dropped > 0) {
     return { level: "error", message: `outbox ${s.backlog}/${s.maxBacklog}${s.dropped ? `, ${s.dropped} oldest dropped` : ""}: the fleet store has been unreachable too long`, values };

@@ -13,8 +13,10 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeProgram } from "../src/cli/runNode.js";
 import {
+  createAskRequest,
   createChatRequest,
   createExportLogRequest,
+  createForgetRequest,
   createRecallRequest,
   createRememberRequest,
   type ActionEvent,
@@ -171,7 +173,7 @@ async function dialogueStillServes(): Promise<void> {
 
 describe("hostile-input corpus", () => {
   it("holds at least 60 cases over every target", () => {
-    const targets = ["ActionEvent", "Recall", "Remember", "Chat", "ExportLog", "parameters", "persona YAML", "model YAML", "params YAML"];
+    const targets = ["ActionEvent", "Recall", "Remember", "Ask", "Forget", "Chat", "ExportLog", "parameters", "persona YAML", "model YAML", "params YAML"];
     for (const target of targets) expect(casesOf(target).length, target).toBeGreaterThan(0);
     expect([...corpus.values()].reduce((n, cases) => n + cases.length, 0)).toBeGreaterThanOrEqual(60);
   });
@@ -232,6 +234,21 @@ describe("hostile-input corpus", () => {
       await memoryStillServes();
     });
     expect(Object.prototype).not.toHaveProperty("polluted");
+  }, 120_000);
+
+  it("Ask and Forget: refused with a reason, memory keeps serving, nothing forgotten that was not asked for", async () => {
+    const ask = tester.createClient("embodied_assistant/srv/Ask", "/memory/ask");
+    const forget = tester.createClient("embodied_assistant/srv/Forget", "/memory/forget");
+    await runCases("Ask", async (c) => {
+      await callOrSchema(() => ask.call({ ...createAskRequest(), ...(decode(c["request"]) as object) }), c.expect);
+      await memoryStillServes();
+    });
+    await runCases("Forget", async (c) => {
+      const held = memory.memory!.size;
+      await callOrSchema(() => forget.call({ ...createForgetRequest(), ...(decode(c["request"]) as object) }), c.expect);
+      if (memory.memory!.size < held) throw new Error(`${held - memory.memory!.size} episode(s) forgotten`);
+      await memoryStillServes();
+    });
   }, 120_000);
 
   it("Chat: refused with a reason, dialogue keeps answering", async () => {

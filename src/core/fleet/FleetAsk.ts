@@ -54,12 +54,9 @@ export class FleetAsk {
     const nowS = this.options.now();
     const ctx: say.SentenceContext = { nowS, timeZone: this.options.timeZone };
     const parsed = tryParseQuestion(query.question, nowS, this.options.timeZone);
-    if (parsed === undefined) {
-      const why = "I cannot place that time";
-      return { kind: "none", count: 0, yes: false, stamp: 0, durationS: 0, entity: "", episodes: [], scores: [], answer: `I do not know: ${why}.`, confidence: 0, abstained: true, explanation: why };
-    }
+    if (parsed === undefined) return say.abstention("none", "I cannot place that time");
     const base = { kind: parsed.kind, count: 0, yes: false, stamp: 0, durationS: 0, entity: "", episodes: [], scores: [] };
-    const abstain = (why: string): AskAnswer => ({ ...base, answer: `I do not know: ${why}.`, confidence: 0, abstained: true, explanation: why });
+    const abstain = (why: string): AskAnswer => say.abstention(parsed.kind, why);
     if (parsed.relation !== undefined) return abstain("the fleet does not answer before/after questions; ask the robot itself (fleet: false)");
     if (parsed.kind === "duration") return abstain("the fleet's episodes carry no durations; ask the robot itself (fleet: false), or ~/get_stats with fleet: true");
 

@@ -60,16 +60,13 @@ export class AskEngine {
   async ask(query: AskQuery): Promise<AskAnswer> {
     const nowS = this.options.now();
     const ctx = { nowS, timeZone: this.options.timeZone };
-    const abstainAs = (kind: AskAnswer["kind"], why: string, confidence = 0): AskAnswer => ({
-      kind, count: 0, yes: false, stamp: 0, durationS: 0, entity: "", answer: `I do not know: ${why}.`, episodes: [], scores: [], confidence, abstained: true, explanation: why,
-    });
     const parsed = tryParseQuestion(query.question, nowS, this.options.timeZone);
-    if (parsed === undefined) return abstainAs("none", "I cannot place that time");
+    if (parsed === undefined) return say.abstention("none", "I cannot place that time");
     const since = Math.max(query.since ?? -Infinity, parsed.window?.since ?? -Infinity);
     const until = Math.min(query.until ?? Infinity, parsed.window?.until ?? Infinity);
     const filter: Filter = { ...(query.robotId ? { robotId: query.robotId } : {}), since, until };
     const windowLabel = parsed.window?.label ?? "";
-    const abstain = (why: string, confidence = 0): AskAnswer => abstainAs(parsed.kind, why, confidence);
+    const abstain = (why: string, confidence = 0): AskAnswer => say.abstention(parsed.kind, why, confidence);
     if (since > until) return abstain("the times in the question leave no time between them");
     const main = this.readClause(parsed);
     if (main.unknown.length > 0) return abstain(`I remember nothing about ${main.unknown.map((w) => `"${w}"`).join(", ")}`);
@@ -168,7 +165,7 @@ export class AskEngine {
         answer: abstained ? `I am not sure (confidence ${confidence.toFixed(2)}). ${a.answer}` : a.answer,
       } as AskAnswer;
     };
-    const none = (why: string) => ({ ...base, answer: `I do not know: ${why}.`, episodes: [], scores: [], confidence: 0, abstained: true, explanation: why });
+    const none = (why: string) => say.abstention(parsed.kind, why);
 
     switch (parsed.kind) {
       case "count":

@@ -1,11 +1,17 @@
 /** The sentences Ask says: short, with the time in the robot's zone and the episode they rest on. */
 import type { Episode } from "../types.js";
+import type { AskAnswer } from "./types.js";
 import { durationText, whenText } from "./zonedTime.js";
 import { timeToSeconds } from "../../time.js";
 
 export interface SentenceContext {
   readonly nowS: number;
   readonly timeZone: string;
+}
+
+/** The answer when Ask abstains on a question it cannot answer: "I do not know: <why>." */
+export function abstention(kind: AskAnswer["kind"], why: string, confidence = 0): AskAnswer {
+  return { kind, count: 0, yes: false, stamp: 0, durationS: 0, entity: "", answer: `I do not know: ${why}.`, episodes: [], scores: [], confidence, abstained: true, explanation: why };
 }
 
 const trimEnd = (s: string) => s.trim().replace(/[.\s]+$/, "");

@@ -1,7 +1,7 @@
 /** Issue #8 item 12c: every text field of Recall and Remember has the documented 4096-character limit. */
 import { describe, expect, it } from "vitest";
 import { createAskRequest, createForgetRequest, createRecallRequest, createRememberRequest } from "../src/core/interfaces/messages.generated.js";
-import { askQuery, forgetSelector } from "../src/core/memory/askRequests.js";
+import { askQuery, forgetResponse, forgetSelector, MAX_FORGET_IDS } from "../src/core/memory/askRequests.js";
 import { MAX_FIELD_CHARS } from "../src/core/memory/limits.js";
 import { recallQuery, rememberInput } from "../src/core/memory/serviceRequests.js";
 
@@ -48,5 +48,17 @@ describe("time filters and robot ids of Recall, Ask and Forget", () => {
     expect(forget.ok && forget.value.robotId).toBe("r1 ");
     const ask = askQuery({ ...createAskRequest(), question: "where?", robot_id: "r1 " });
     expect(ask.ok && ask.value.robotId).toBe("r1 ");
+  });
+});
+
+describe("the Forget reply", () => {
+  it("counts every episode but lists at most 10,000 ids, and says so", () => {
+    const ids = Array.from({ length: 10_001 }, (_, i) => `ep-${i}`);
+    const dry = forgetResponse(ids, true);
+    expect(dry.count).toBe(10_001);
+    expect(dry.episode_ids).toHaveLength(MAX_FORGET_IDS);
+    expect(dry.episode_ids[0]).toBe("ep-0");
+    expect(dry.message).toBe("dry run: 10001 episode(s) would be forgotten (the first 10000 listed)");
+    expect(forgetResponse(["a", "b"], false)).toEqual({ success: true, message: "forgot 2 episode(s)", episode_ids: ["a", "b"], count: 2 });
   });
 });

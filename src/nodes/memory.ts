@@ -21,7 +21,7 @@ import { EpisodeBatcher } from "../core/memory/EpisodeBatcher.js";
 import { EpisodicMemory, MAX_K } from "../core/memory/EpisodicMemory.js";
 import { sqliteEpisodeStore } from "../core/memory/sqlite/SqliteEpisodeStore.js";
 import { failedRecall, recallQuery, recallResponse, rememberInput } from "../core/memory/serviceRequests.js";
-import { askQuery, askResponse, failedAsk, forgetSelector } from "../core/memory/askRequests.js";
+import { askQuery, askResponse, failedAsk, forgetResponse, forgetSelector } from "../core/memory/askRequests.js";
 import { AskEngine } from "../core/memory/ask/AskEngine.js";
 import { isValidTimeZone, systemTimeZone } from "../core/memory/ask/zonedTime.js";
 import { timeToSeconds } from "../core/time.js";
@@ -228,11 +228,11 @@ export async function startMemoryNode(graph: Graph, options: NodeStartOptions = 
       // Episodes still being committed must not slip past a forget that was asked after them.
       await batcher.drain();
       const ids = memory.selectForForget(selector.value);
-      if (req.dry_run) return { success: true, message: `dry run: ${ids.length} episode(s) would be forgotten`, episode_ids: ids, count: ids.length };
+      if (req.dry_run) return forgetResponse(ids, true);
       const gone = memory.forget(ids);
       counters.forgotten += gone.length;
       node.logger.info({ forgotten: gone.length }, "episodes forgotten on request");
-      return { success: true, message: `forgot ${gone.length} episode(s)`, episode_ids: gone, count: gone.length };
+      return forgetResponse(gone, false);
     } catch (error) {
       return failed(errorText(error));
     }

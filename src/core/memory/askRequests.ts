@@ -2,7 +2,7 @@
  * Ask / Forget service messages <-> memory calls. Pure translation and validation: a malformed
  * request becomes { ok: false, message } for a success=false reply, never an exception.
  */
-import type { AskRequest, AskResponse, ForgetRequest } from "../interfaces/messages.generated.js";
+import type { AskRequest, AskResponse, ForgetRequest, ForgetResponse } from "../interfaces/messages.generated.js";
 import { createAskResponse } from "../interfaces/messages.generated.js";
 import { secondsToTime } from "../time.js";
 import type { AskAnswer, AskQuery } from "./ask/types.js";
@@ -60,4 +60,16 @@ export function forgetSelector(req: ForgetRequest): Parsed<ForgetSelector> {
     return { ok: false, message: "nothing selected: give episode_ids, robot_id with since/until, or text_match (forgetting everything takes an explicit robot_id or time range)" };
   }
   return { ok: true, value: { ...(ids.length > 0 ? { ids } : {}), ...(robotId ? { robotId } : {}), ...w.value, ...(textMatch ? { textMatch } : {}) } };
+}
+
+/**
+ * The Forget reply: `count` is every episode forgotten (or that would be, with dry_run), and
+ * `episode_ids` lists at most MAX_FORGET_IDS of them, oldest first: a broad selector over a large
+ * memory must not become a reply of millions of ids.
+ */
+export function forgetResponse(ids: readonly string[], dryRun: boolean): ForgetResponse {
+  const listed = ids.slice(0, MAX_FORGET_IDS);
+  const more = ids.length > listed.length ? ` (the first ${listed.length} listed)` : "";
+  const message = dryRun ? `dry run: ${ids.length} episode(s) would be forgotten${more}` : `forgot ${ids.length} episode(s)${more}`;
+  return { success: true, message, episode_ids: listed, count: ids.length };
 }

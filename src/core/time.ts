@@ -29,6 +29,11 @@ export function isZeroTime(t: BuiltinInterfacesTime): boolean {
   return t.sec === 0 && t.nanosec === 0;
 }
 
+/** A time a ROS clock can give: whole seconds >= 0, whole nanoseconds in [0, 1e9). */
+export function isValidTime(t: BuiltinInterfacesTime): boolean {
+  return Number.isInteger(t.sec) && Number.isInteger(t.nanosec) && t.sec >= 0 && t.nanosec >= 0 && t.nanosec < 1e9;
+}
+
 /** Exact, cheap identity of a stamp, for duplicate detection. */
 export function stampKey(t: BuiltinInterfacesTime): string {
   return `${t.sec}.${t.nanosec}`;

@@ -1,5 +1,5 @@
 import { ActionEventSchema, type ActionEvent } from "../interfaces/messages.generated.js";
-import { isZeroTime, timeToSeconds } from "../time.js";
+import { isValidTime, isZeroTime, timeToSeconds } from "../time.js";
 import { ALL_STATUSES, type RejectReason } from "./types.js";
 
 export interface EventLimits {
@@ -99,7 +99,7 @@ export function findProblem(event: ActionEvent, nowMs: number, limits: EventLimi
   }
   const stamp = event.header.stamp;
   if (isZeroTime(stamp)) return reject("bad_stamp", "header.stamp is zero; stamp events with the robot's clock");
-  if (stamp.sec < 0 || stamp.nanosec >= 1e9) return reject("bad_stamp", `header.stamp ${stamp.sec}.${stamp.nanosec} is not a valid time (sec >= 0, nanosec < 1e9)`);
+  if (!isValidTime(stamp)) return reject("bad_stamp", `header.stamp ${stamp.sec}.${stamp.nanosec} is not a valid time (sec >= 0, nanosec < 1e9)`);
   const aheadS = timeToSeconds(event.header.stamp) - nowMs / 1000;
   if (aheadS > limits.maxFutureS) {
     return reject("future_stamp", `header.stamp is ${aheadS.toFixed(1)} s ahead of this node's clock (limit ${limits.maxFutureS} s); check the robot's time sync`);

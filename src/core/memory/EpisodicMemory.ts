@@ -16,6 +16,7 @@ import { InvalidEpisodeError, InvalidQueryError } from "./errors.js";
 import { PrototypeSummaries, type PrototypeSummary } from "./PrototypeSummaries.js";
 import { ROLES, isRole, type Episode, type EpisodeInput, type RecallHit, type RecallQuery, type RecallResult, type Role } from "./types.js";
 import type { Hypervector } from "../hdc/hypervector.js";
+import { isValidTime } from "../time.js";
 
 export interface EpisodicMemoryOptions {
   readonly embedder: TextEmbedder;
@@ -182,7 +183,7 @@ export class EpisodicMemory {
     const durationS = input.durationS ?? 0;
     if (!Number.isFinite(durationS) || durationS < 0) throw new InvalidEpisodeError(`duration must be a finite number of seconds >= 0, got ${durationS}`);
     const { sec, nanosec } = input.stamp;
-    if (!Number.isInteger(sec) || !Number.isInteger(nanosec) || sec < 0 || nanosec < 0 || nanosec >= 1e9) {
+    if (!isValidTime(input.stamp)) {
       throw new InvalidEpisodeError(`stamp must be whole sec >= 0 and nanosec in [0, 1e9), got ${sec}.${nanosec}`);
     }
     const description = input.description.trim() || describeRoles(input);

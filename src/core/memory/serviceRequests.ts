@@ -3,7 +3,7 @@
  * request becomes { ok: false, message } for a success=false reply, never an exception.
  */
 import type { RecallRequest, RecallResponse, RememberRequest } from "../interfaces/messages.generated.js";
-import { isZeroTime, timeToSeconds } from "../time.js";
+import { isValidTime, isZeroTime, timeToSeconds } from "../time.js";
 import { MAX_K } from "./EpisodicMemory.js";
 import { MAX_FIELD_CHARS } from "./limits.js";
 import { ROLES, isRole, type EpisodeInput, type RecallQuery, type RecallResult } from "./types.js";
@@ -15,9 +15,9 @@ type Stamp = RecallRequest["since"];
 /** One end of a time filter: undefined for the zero time (no bound), else seconds; refused when not a valid time. */
 function bound(name: string, t: Stamp): Parsed<number | undefined> {
   if (isZeroTime(t)) return { ok: true, value: undefined };
+  if (isValidTime(t)) return { ok: true, value: timeToSeconds(t) };
   if (t.sec < 0) return { ok: false, message: `${name}.sec is negative (${t.sec}); give seconds since the epoch, or zero for no bound` };
-  if (t.nanosec >= 1e9) return { ok: false, message: `${name}.nanosec is ${t.nanosec}; it must be below 1000000000` };
-  return { ok: true, value: timeToSeconds(t) };
+  return { ok: false, message: `${name}.nanosec is ${t.nanosec}; it must be below 1000000000` };
 }
 
 /** The since/until filter of Recall, Ask and Forget: each end optional, valid times, since not after until. */
